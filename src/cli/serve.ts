@@ -1,10 +1,186 @@
-import type { Command } from 'commander';
+/**
+ * `fjord serve`: runs the tracker (and, as they land, the web server and WebSocket tracker).
+ */
+import { Command, Option } from 'commander';
+import { resolve } from 'node:path';
+import {
+  defaults,
+  formatEndpoint,
+  parseEndpoint,
+  readConfigFile,
+  validateConfig,
+  type Config,
+} from '../config.js';
+import { Tracker, adminToken } from '../tracker/tracker.js';
+import { AdminApi } from '../tracker/admin-api.js';
+
+const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
+const int = (name: string) => (v: string) => {
+  if (!/^\d+$/.test(v)) throw new Error(`--${name} takes a whole number (got "${v}")`);
+  return Number(v);
+};
+
+interface ServeOptions {
+  config?: string;
+  http?: string[];
+  udp?: string[];
+  admin?: string;
+  data?: string;
+  whitelist?: string;
+  blacklist?: string;
+  open?: boolean;
+  interval?: number;
+  minInterval?: number;
+  peerTimeout?: number;
+  numwant?: number;
+  numwantMax?: number;
+  fullScrape?: boolean;
+  trustedProxy?: string[];
+  statsNetwork?: string[];
+  printConfig?: boolean;
+}
+
+/** Builds the effective config: defaults, then the config file, then flags. */
+export function configFromOptions(o: ServeOptions): Config {
+  const file = o.config ? readConfigFile(o.config) : {};
+  const c: Config = { ...defaults, ...file };
+  const lists = [o.whitelist, o.blacklist, o.open].filter((x) => x !== undefined && x !== false).length;
+  if (lists > 1) throw new Error('give only one of --whitelist, --blacklist and --open');
+  if (o.http || o.udp) {
+    c.http = (o.http ?? []).map(parseEndpoint);
+    c.udp = (o.udp ?? []).map(parseEndpoint);
+  }
+  if (o.admin !== undefined) c.admin = o.admin === 'off' ? null : parseEndpoint(o.admin);
+  if (o.data) c.dataDir = o.data;
+  if (o.whitelist) {
+    c.mode = 'whitelist';
+    c.listFile = o.whitelist;
+  } else if (o.blacklist) {
+    c.mode = 'blacklist';
+    c.listFile = o.blacklist;
+  } else if (o.open) {
+    c.mode = 'open';
+    c.listFile = null;
+  }
+  if (o.interval !== undefined) {
+    c.interval = o.interval;
+    if (file.minInterval === undefined && o.minInterval === undefined)
+      c.minInterval = Math.max(1, Math.floor(o.interval / 2));
+    if (file.peerTimeout === undefined && o.peerTimeout === undefined)
+      c.peerTimeout = Math.floor(o.interval * 1.5);
+  }
+  if (o.minInterval !== undefined) c.minInterval = o.minInterval;
+  if (o.peerTimeout !== undefined) c.peerTimeout = o.peerTimeout;
+  if (o.numwant !== undefined) c.numwantDefault = o.numwant;
+  if (o.numwantMax !== undefined) c.numwantMax = o.numwantMax;
+  if (o.fullScrape) c.fullScrape = true;
+  if (o.trustedProxy) c.trustedProxies = o.trustedProxy;
+  if (o.statsNetwork) c.statsNetworks = o.statsNetwork;
+  c.dataDir = resolve(c.dataDir);
+  if (c.listFile) c.listFile = resolve(c.listFile);
+  return validateConfig(c);
+}
 
 export function registerServe(program: Command): void {
   program
     .command('serve')
-    .description('start the tracker')
-    .action(() => {
-      throw new Error('not yet');
+    .description('run the tracker (UDP and HTTP; closed to listed torrents unless --open)')
+    .option('--config <file>', 'read settings from a JSON file (keys as printed by --print-config)')
+    .option('--http <host:port>', 'HTTP tracker listener; repeat for more (default 127.0.0.1:6969)', collect)
+    .option(
+      '--udp <host:port>',
+      'UDP tracker listener, e.g. [::1]:6969; repeat for more (default 127.0.0.1:6969)',
+      collect,
+    )
+    .option(
+      '--admin <host:port|off>',
+      'admin API listener (default 127.0.0.1:6970; token in DATA/admin-token)',
+    )
+    .option('--data <dir>', 'data directory for state (default ./data)')
+    .option('--whitelist <file>', 'serve only the torrents listed in FILE (hex info hashes, one a line)')
+    .option('--blacklist <file>', 'serve every torrent except those listed in FILE')
+    .option('--open', 'serve any torrent (no list)')
+    .option('--interval <seconds>', 'announce interval (default 1800)', int('interval'))
+    .option(
+      '--min-interval <seconds>',
+      'minimum announce interval (default 900, or interval / 2)',
+      int('min-interval'),
+    )
+    .option(
+      '--peer-timeout <seconds>',
+      'forget peers silent this long (default interval x 1.5)',
+      int('peer-timeout'),
+    )
+    .option('--numwant <n>', 'peers returned when the client does not say (default 50)', int('numwant'))
+    .option('--numwant-max <n>', 'most peers returned in a reply (default 200)', int('numwant-max'))
+    .option('--full-scrape', 'allow /scrape without info_hash (off by default; rate-limited per address)')
+    .option('--trusted-proxy <cidr>', 'believe X-Forwarded-For from this network; repeat for more', collect)
+    .option(
+      '--stats-network <cidr>',
+      'networks allowed to read /stats and /metrics (default loopback); repeat',
+      collect,
+    )
+    .addOption(new Option('--print-config', 'print the effective configuration as JSON and exit'))
+    .action(async (o: ServeOptions) => {
+      const config = configFromOptions(o);
+      if (o.printConfig) {
+        const shown = {
+          ...config,
+          http: config.http.map(formatEndpoint),
+          udp: config.udp.map(formatEndpoint),
+          admin: config.admin ? formatEndpoint(config.admin) : null,
+          adminToken: config.adminToken ? '(set)' : null,
+        };
+        process.stdout.write(JSON.stringify(shown, null, 2) + '\n');
+        return;
+      }
+      await runServe(config);
     });
+}
+
+export async function runServe(config: Config): Promise<void> {
+  const log = (m: string) => process.stderr.write(`fjord: ${m}\n`);
+  const tracker = new Tracker(config, log);
+  if (config.mode === 'whitelist' && !config.listFile)
+    log(
+      'no --whitelist file: only torrents added through the admin API are served (use --open to serve any)',
+    );
+  const listening = await tracker.start();
+  let admin: AdminApi | null = null;
+  if (config.admin) {
+    admin = new AdminApi(tracker, adminToken(config), config.admin);
+    try {
+      listening.push({ protocol: 'admin' as 'http', endpoint: await admin.listen() });
+    } catch (e) {
+      await tracker.stop();
+      const err = e as NodeJS.ErrnoException;
+      throw new Error(
+        err.code === 'EADDRINUSE'
+          ? `admin address already in use (${formatEndpoint(config.admin)}); use --admin off or another port`
+          : err.message,
+      );
+    }
+  }
+  for (const l of listening) process.stdout.write(`listening ${l.protocol} ${formatEndpoint(l.endpoint)}\n`);
+
+  process.on('SIGHUP', () => {
+    if (!config.listFile) return;
+    try {
+      const r = tracker.access.loadFile();
+      log(`access: reloaded ${config.listFile} on SIGHUP: ${r.count} hashes`);
+    } catch (e) {
+      log(`access: ${e instanceof Error ? e.message : String(e)}; keeping the previous list`);
+    }
+  });
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: shutting down`);
+    await Promise.all([tracker.stop(), admin?.close()]);
+    log('state saved; bye');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
 }

@@ -1,0 +1,137 @@
+/**
+ * fjord's one typed configuration. Every setting has its default here, with the reason for it;
+ * `fjord serve --print-config` prints the effective values. A config file (--config FILE, JSON)
+ * holds the same keys; command-line flags override the file.
+ */
+import { readFileSync } from 'node:fs';
+import { Network } from './protocol/ip.js';
+
+export interface Endpoint {
+  host: string;
+  port: number;
+}
+
+export type AccessMode = 'whitelist' | 'blacklist' | 'open';
+
+export interface Config {
+  /** HTTP tracker listeners (announce at /announce, scrape at /scrape, plus /stats and /metrics). */
+  http: Endpoint[];
+  /** UDP tracker listeners (BEP 15). */
+  udp: Endpoint[];
+  /** Admin API listener; loopback by default so the token never crosses a network. */
+  admin: Endpoint | null;
+  /** Where state lives: downloaded counts, the admin token, later the catalog and media. */
+  dataDir: string;
+  /** whitelist: only listed torrents; blacklist: all but listed; open: any torrent. */
+  mode: AccessMode;
+  /** The access list file: one hex info hash per line, `#` comments. */
+  listFile: string | null;
+  /** Seconds clients are asked to wait between announces (BEP 3 `interval`); 30 minutes as opentracker. */
+  interval: number;
+  /** Seconds a client must wait at least (`min interval`). */
+  minInterval: number;
+  /** Seconds after its last announce that a peer is forgotten. Default: interval x 1.5. */
+  peerTimeout: number;
+  /** Peers returned when a client does not say (`numwant` absent or -1). */
+  numwantDefault: number;
+  /** Most peers ever returned in one reply, whatever the client asks. */
+  numwantMax: number;
+  /** Allow a scrape without info_hash (all torrents). Off: it lists every torrent a closed tracker has. */
+  fullScrape: boolean;
+  /** Seconds between full scrapes served to one address when fullScrape is on. */
+  fullScrapeInterval: number;
+  /** Networks whose X-Forwarded-For (and `ip` parameter) are believed. */
+  trustedProxies: string[];
+  /** Networks allowed to read /stats and /metrics. */
+  statsNetworks: string[];
+  /** Largest HTTP request head accepted (request line and headers), bytes. */
+  maxHeaderBytes: number;
+  /** Seconds an HTTP connection may stay idle or unfinished before it is closed. */
+  httpIdleTimeout: number;
+  /** Seconds between writes of the downloaded counts to disk (and always at shutdown). */
+  saveInterval: number;
+  /** Admin API token; when null one is generated and kept in DATA/admin-token. */
+  adminToken: string | null;
+}
+
+export const defaults: Config = {
+  http: [{ host: '127.0.0.1', port: 6969 }],
+  udp: [{ host: '127.0.0.1', port: 6969 }],
+  admin: { host: '127.0.0.1', port: 6970 },
+  dataDir: 'data',
+  mode: 'whitelist',
+  listFile: null,
+  interval: 1800,
+  minInterval: 900,
+  peerTimeout: 2700,
+  numwantDefault: 50,
+  numwantMax: 200,
+  fullScrape: false,
+  fullScrapeInterval: 60,
+  trustedProxies: [],
+  statsNetworks: ['127.0.0.0/8', '::1/128'],
+  maxHeaderBytes: 8192,
+  httpIdleTimeout: 10,
+  saveInterval: 60,
+  adminToken: null,
+};
+
+/** Parses HOST:PORT, [V6]:PORT or PORT (loopback) into an endpoint; throws a one-line reason. */
+export function parseEndpoint(text: string): Endpoint {
+  const m =
+    /^\[([0-9a-fA-F:.]+)\]:(\d+)$/.exec(text) ?? /^([^:[\]]*):(\d+)$/.exec(text) ?? /^()(\d+)$/.exec(text);
+  if (!m) throw new Error(`"${text}" is not HOST:PORT (e.g. 127.0.0.1:6969 or [::1]:6969)`);
+  const port = Number(m[2]);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`"${text}": port out of range`);
+  return { host: m[1] === '' ? '127.0.0.1' : m[1], port };
+}
+
+export function formatEndpoint(e: Endpoint): string {
+  return e.host.includes(':') ? `[${e.host}]:${e.port}` : `${e.host}:${e.port}`;
+}
+
+/** Checks a whole config; throws the first problem as a one-line message. */
+export function validateConfig(c: Config): Config {
+  const posInt = (k: keyof Config, min: number, max: number) => {
+    const v = c[k];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+      throw new Error(`${String(k)} must be a whole number from ${min} to ${max} (got ${String(v)})`);
+  };
+  posInt('interval', 10, 86400);
+  posInt('minInterval', 1, 86400);
+  posInt('peerTimeout', 10, 86400);
+  posInt('numwantDefault', 0, 1000);
+  posInt('numwantMax', 1, 1000);
+  posInt('fullScrapeInterval', 1, 86400);
+  posInt('maxHeaderBytes', 512, 1 << 20);
+  posInt('httpIdleTimeout', 1, 3600);
+  posInt('saveInterval', 1, 86400);
+  if (c.minInterval > c.interval) throw new Error('minInterval must not exceed interval');
+  if (!['whitelist', 'blacklist', 'open'].includes(c.mode))
+    throw new Error(`mode must be whitelist, blacklist or open`);
+  for (const n of [...c.trustedProxies, ...c.statsNetworks]) new Network(n);
+  if (c.http.length + c.udp.length === 0) throw new Error('no listener: give --http and/or --udp');
+  return c;
+}
+
+/** Reads a JSON config file over the defaults; unknown keys are an error (a typo must not pass silently). */
+export function readConfigFile(path: string): Partial<Config> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new Error(`config ${path}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new Error(`config ${path}: not a JSON object`);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    if (!(k in defaults)) throw new Error(`config ${path}: unknown setting "${k}"`);
+    if (k === 'http' || k === 'udp') {
+      if (!Array.isArray(v)) throw new Error(`config ${path}: ${k} must be a list of "HOST:PORT"`);
+      out[k] = v.map((e) => parseEndpoint(String(e)));
+    } else if (k === 'admin') out[k] = v === null ? null : parseEndpoint(String(v));
+    else out[k] = v;
+  }
+  return out as Partial<Config>;
+}

@@ -1,0 +1,268 @@
+/**
+ * The peers of one swarm in one address family, packed for speed and memory.
+ *
+ * Why packed arrays and not objects: a tracker holds millions of peers; a JS object per peer costs
+ * 50 to 100 bytes and a GC walk, while the wire formats want the peers as compact bytes anyway
+ * (BEP 23, BEP 7). So the peers live in exactly the bytes a reply carries, and a reply is built by
+ * copying at most four contiguous runs of this array.
+ *
+ * Layout, for `rec` = 6 (IPv4) or 18 (IPv6) bytes a peer:
+ *   addrs  [ peer 0: address (4|16, network order) port (2, big-endian) ][ peer 1 ] ...
+ *   meta   Uint16 a peer: bit 15 = has sent `completed` (counted once), bits 0..14 = last announce
+ *          time in ticks of TICK_SECONDS, modulo 2^15 (wraps after 36 hours; the sweeper runs every
+ *          minute and the longest allowed timeout is one day, so a wrapped age is never misread)
+ *   index  open-addressing table from a hash of the peer's bytes to (position + 1); 0 is empty.
+ *          Uint16 entries while the table has at most 65,536 slots, Uint32 beyond.
+ *
+ * Seeders are kept in front: positions [0, seeds) are seeders, [seeds, count) leechers, so a
+ * seeder can be given leechers without a scan, and a reply's runs stay contiguous.
+ */
+
+export const TICK_SECONDS = 4;
+export const TICK_MASK = 0x7fff;
+export const COMPLETED_BIT = 0x8000;
+
+type Index = Uint16Array | Uint32Array;
+
+const hashSeed = (Math.random() * 0x100000000) | 0;
+
+export class PeerList {
+  readonly rec: number;
+  addrs: Buffer;
+  meta: Uint16Array;
+  index: Index;
+  indexMask: number;
+  count = 0;
+  seeds = 0;
+
+  constructor(rec: 6 | 18, capacity = 4) {
+    this.rec = rec;
+    this.addrs = Buffer.allocUnsafeSlow(capacity * rec);
+    this.meta = new Uint16Array(capacity);
+    this.index = new Uint16Array(16);
+    this.indexMask = 15;
+  }
+
+  get leeches(): number {
+    return this.count - this.seeds;
+  }
+
+  /** Hash of `rec` bytes at buf[off]: keyed, so a client cannot pick ports that all collide. */
+  private hashAt(buf: Uint8Array, off: number): number {
+    let h = hashSeed;
+    const rec = this.rec;
+    // Words of the address, then the port; IPv4 is one word.
+    for (let i = 0; i + 4 <= rec - 2; i += 4) {
+      const w = (buf[off + i] << 24) | (buf[off + i + 1] << 16) | (buf[off + i + 2] << 8) | buf[off + i + 3];
+      h = Math.imul(h ^ w, 0x9e3779b1);
+      h ^= h >>> 16;
+    }
+    h = Math.imul(h ^ ((buf[off + rec - 2] << 8) | buf[off + rec - 1]), 0x85ebca77);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    return (h ^ (h >>> 16)) >>> 0;
+  }
+
+  private sameAt(pos: number, key: Uint8Array, off: number): boolean {
+    const a = this.addrs;
+    const base = pos * this.rec;
+    for (let i = 0; i < this.rec; i++) if (a[base + i] !== key[off + i]) return false;
+    return true;
+  }
+
+  /** Position of the peer with these compact bytes, or -1. */
+  find(key: Uint8Array, off: number): number {
+    const index = this.index;
+    const mask = this.indexMask;
+    let slot = this.hashAt(key, off) & mask;
+    for (;;) {
+      const v = index[slot];
+      if (v === 0) return -1;
+      if (this.sameAt(v - 1, key, off)) return v - 1;
+      slot = (slot + 1) & mask;
+    }
+  }
+
+  /** The index slot that points at `pos`. */
+  private slotOfPos(pos: number): number {
+    const index = this.index;
+    const mask = this.indexMask;
+    let slot = this.hashAt(this.addrs, pos * this.rec) & mask;
+    while (index[slot] !== pos + 1) slot = (slot + 1) & mask;
+    return slot;
+  }
+
+  private indexInsert(pos: number): void {
+    const index = this.index;
+    const mask = this.indexMask;
+    let slot = this.hashAt(this.addrs, pos * this.rec) & mask;
+    while (index[slot] !== 0) slot = (slot + 1) & mask;
+    index[slot] = pos + 1;
+  }
+
+  private indexDelete(slot: number): void {
+    const index = this.index;
+    const mask = this.indexMask;
+    const rec = this.rec;
+    index[slot] = 0;
+    // Backward-shift deletion: see InfoHashTable.delete.
+    let hole = slot;
+    let next = (slot + 1) & mask;
+    for (;;) {
+      const v = index[next];
+      if (v === 0) return;
+      const home = this.hashAt(this.addrs, (v - 1) * rec) & mask;
+      if (((hole - home) & mask) < ((next - home) & mask)) {
+        index[hole] = v;
+        index[next] = 0;
+        hole = next;
+      }
+      next = (next + 1) & mask;
+    }
+  }
+
+  private rebuildIndex(slots: number): void {
+    this.index = slots <= 65536 ? new Uint16Array(slots) : new Uint32Array(slots);
+    this.indexMask = slots - 1;
+    for (let p = 0; p < this.count; p++) this.indexInsert(p);
+  }
+
+  /** Resizes storage to hold `capacity` peers (used to grow, and by the sweeper to shrink). */
+  resize(capacity: number): void {
+    const rec = this.rec;
+    const addrs = Buffer.allocUnsafeSlow(capacity * rec);
+    this.addrs.copy(addrs, 0, 0, this.count * rec);
+    this.addrs = addrs;
+    const meta = new Uint16Array(capacity);
+    meta.set(this.meta.subarray(0, this.count));
+    this.meta = meta;
+    // Index load stays at or under 3/4 (linear probing degrades past that), and at or over 3/16.
+    let slots = 16;
+    while (slots * 3 < capacity * 4) slots *= 2;
+    if (slots !== this.indexMask + 1) this.rebuildIndex(slots);
+  }
+
+  /** Moves the record at `from` to `to` (which is free), keeping the index right. */
+  private move(from: number, to: number): void {
+    if (from === to) return;
+    const slot = this.slotOfPos(from);
+    const rec = this.rec;
+    this.addrs.copyWithin(to * rec, from * rec, from * rec + rec);
+    this.meta[to] = this.meta[from];
+    this.index[slot] = to + 1;
+  }
+
+  /** Swaps two records and their index entries. */
+  private swap(a: number, b: number): void {
+    if (a === b) return;
+    const slotA = this.slotOfPos(a);
+    const slotB = this.slotOfPos(b);
+    const rec = this.rec;
+    const addrs = this.addrs;
+    for (let i = 0; i < rec; i++) {
+      const t = addrs[a * rec + i];
+      addrs[a * rec + i] = addrs[b * rec + i];
+      addrs[b * rec + i] = t;
+    }
+    const m = this.meta[a];
+    this.meta[a] = this.meta[b];
+    this.meta[b] = m;
+    this.index[slotA] = b + 1;
+    this.index[slotB] = a + 1;
+  }
+
+  /** Adds a peer that find() did not know; returns its position. */
+  insert(key: Uint8Array, off: number, seed: boolean, meta: number): number {
+    if (this.count === this.meta.length) this.resize(this.count * 2);
+    let pos = this.count;
+    if (seed) {
+      // Open a slot at the seeders' end by moving the first leecher to the back.
+      if (this.count > this.seeds) this.move(this.seeds, pos);
+      pos = this.seeds++;
+    }
+    this.count++;
+    const rec = this.rec;
+    for (let i = 0; i < rec; i++) this.addrs[pos * rec + i] = key[off + i];
+    this.meta[pos] = meta;
+    this.indexInsert(pos);
+    return pos;
+  }
+
+  /** Moves the peer at `pos` to the seeders (or leechers); returns its new position. */
+  setSeed(pos: number, seed: boolean): number {
+    if (seed) {
+      if (pos < this.seeds) return pos;
+      const to = this.seeds++;
+      this.swap(pos, to);
+      return to;
+    }
+    if (pos >= this.seeds) return pos;
+    const to = --this.seeds;
+    this.swap(pos, to);
+    return to;
+  }
+
+  /** Removes the peer at `pos`, filling the hole from the end of its part. */
+  remove(pos: number): void {
+    this.indexDelete(this.slotOfPos(pos));
+    let hole = pos;
+    if (pos < this.seeds) {
+      const lastSeed = --this.seeds;
+      this.move(lastSeed, hole);
+      hole = lastSeed;
+    }
+    const last = --this.count;
+    this.move(last, hole);
+  }
+
+  /**
+   * Copies up to `max` peers from positions [lo, hi) into out[off], starting at a random position
+   * and wrapping, never copying position `skip`. Returns how many peers were copied.
+   */
+  copyRing(lo: number, hi: number, max: number, skip: number, out: Buffer, off: number): number {
+    const len = hi - lo;
+    if (len <= 0 || max <= 0) return 0;
+    const start = lo + ((Math.random() * len) | 0);
+    let n = this.copyRun(start, hi, max, skip, out, off);
+    if (n < max) n += this.copyRun(lo, start, max - n, skip, out, off + n * this.rec);
+    return n;
+  }
+
+  private copyRun(a: number, b: number, max: number, skip: number, out: Buffer, off: number): number {
+    if (skip >= a && skip < b) {
+      const n = this.copyPlain(a, skip, max, out, off);
+      return n + this.copyPlain(skip + 1, b, max - n, out, off + n * this.rec);
+    }
+    return this.copyPlain(a, b, max, out, off);
+  }
+
+  private copyPlain(a: number, b: number, max: number, out: Buffer, off: number): number {
+    const n = Math.min(b - a, max);
+    if (n <= 0) return 0;
+    const rec = this.rec;
+    this.addrs.copy(out, off, a * rec, (a + n) * rec);
+    return n;
+  }
+
+  /** Removes peers last seen more than `maxAgeTicks` ago; returns [seeds removed, leeches removed]. */
+  expire(nowTick: number, maxAgeTicks: number): [number, number] {
+    let seeds = 0;
+    let leeches = 0;
+    // Walk down: remove() fills a hole from higher positions, which were already checked.
+    for (let p = this.count - 1; p >= 0; p--) {
+      if (((nowTick - (this.meta[p] & TICK_MASK)) & TICK_MASK) > maxAgeTicks) {
+        if (p < this.seeds) seeds++;
+        else leeches++;
+        this.remove(p);
+      }
+    }
+    const cap = this.meta.length;
+    if (cap > 8 && this.count * 4 < cap) this.resize(Math.max(4, this.count * 2));
+    return [seeds, leeches];
+  }
+
+  /** Bytes of memory this list holds (for stats). */
+  bytes(): number {
+    return this.addrs.length + this.meta.byteLength + this.index.byteLength;
+  }
+}

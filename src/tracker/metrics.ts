@@ -1,0 +1,122 @@
+/**
+ * Prometheus exposition (/metrics) with prom-client. The hot path only bumps the plain counters in
+ * counters.ts; the metrics below read them when Prometheus scrapes, so nothing is counted twice.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { SwarmStore } from '../swarm/store.js';
+import { ACTIONS, ERROR_KINDS, LATENCY_BUCKETS, PROTOCOLS, RESULTS, type Counters } from './counters.js';
+
+export function createMetrics(
+  store: SwarmStore,
+  c: Counters,
+  wsPeers: () => { seeders: number; leechers: number },
+): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'fjord_process_' });
+
+  new Counter({
+    name: 'fjord_requests_total',
+    help: 'Tracker requests by protocol, action and result.',
+    labelNames: ['protocol', 'action', 'result'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      PROTOCOLS.forEach((p, pi) =>
+        ACTIONS.forEach((a, ai) =>
+          RESULTS.forEach((r, ri) => {
+            const v = c.requestCount(pi, ai, ri);
+            if (v > 0) this.inc({ protocol: p, action: a, result: r }, v);
+          }),
+        ),
+      );
+    },
+  });
+  new Counter({
+    name: 'fjord_request_errors_total',
+    help: 'Refused or dropped tracker requests by protocol and kind.',
+    labelNames: ['protocol', 'kind'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      PROTOCOLS.forEach((p, pi) =>
+        ERROR_KINDS.forEach((k, ki) => {
+          const v = c.errorCount(pi, ki);
+          if (v > 0) this.inc({ protocol: p, kind: k }, v);
+        }),
+      );
+    },
+  });
+  new Counter({
+    name: 'fjord_announces_total',
+    help: 'Successful announces by protocol and address family.',
+    labelNames: ['protocol', 'family'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      PROTOCOLS.forEach((p, pi) =>
+        ['ipv4', 'ipv6'].forEach((f, fi) => {
+          const v = c.announces[pi * 2 + fi];
+          if (v > 0) this.inc({ protocol: p, family: f }, v);
+        }),
+      );
+    },
+  });
+  new Gauge({
+    name: 'fjord_swarms',
+    help: 'Torrents the tracker holds state for.',
+    registers: [registry],
+    collect() {
+      this.set(store.torrents.size);
+    },
+  });
+  new Gauge({
+    name: 'fjord_peers',
+    help: 'Peers by role and protocol (ws peers are browsers, kept apart from UDP/HTTP peers).',
+    labelNames: ['role', 'protocol'],
+    registers: [registry],
+    collect() {
+      const ws = wsPeers();
+      this.set({ role: 'seeder', protocol: 'bittorrent' }, store.seeders);
+      this.set({ role: 'leecher', protocol: 'bittorrent' }, store.leechers);
+      this.set({ role: 'seeder', protocol: 'ws' }, ws.seeders);
+      this.set({ role: 'leecher', protocol: 'ws' }, ws.leechers);
+    },
+  });
+  new Counter({
+    name: 'fjord_completions_total',
+    help: 'Completed downloads announced since the process started.',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(store.completedSinceStart);
+    },
+  });
+  const latency = new Histogram({
+    name: 'fjord_request_duration_seconds',
+    help: `Time to handle a tracker request, from a 1-in-16 sample.`,
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  // The histogram's own observe() would cost a label lookup per request; instead its internal
+  // state is set from the counters' buckets at scrape time through get().
+  const origGet = latency.get.bind(latency);
+  latency.get = async () => {
+    const m = await origGet();
+    let cum = 0;
+    const values = [];
+    for (let i = 0; i < LATENCY_BUCKETS.length; i++) {
+      cum += c.latency[i];
+      values.push({
+        labels: { le: LATENCY_BUCKETS[i] },
+        value: cum,
+        metricName: 'fjord_request_duration_seconds_bucket',
+      });
+    }
+    cum += c.latency[LATENCY_BUCKETS.length];
+    values.push({ labels: { le: '+Inf' }, value: cum, metricName: 'fjord_request_duration_seconds_bucket' });
+    values.push({ labels: {}, value: c.latencySum, metricName: 'fjord_request_duration_seconds_sum' });
+    values.push({ labels: {}, value: c.latencyCount, metricName: 'fjord_request_duration_seconds_count' });
+    return { ...m, values } as typeof m;
+  };
+  return registry;
+}

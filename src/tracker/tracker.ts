@@ -1,0 +1,147 @@
+/**
+ * The tracker: one swarm store, one access list and one set of counters, shared by every
+ * listener (UDP, HTTP, and later WebSocket), plus the timers that keep them tidy.
+ */
+import { mkdirSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Registry } from 'prom-client';
+import { formatEndpoint, type Config, type Endpoint } from '../config.js';
+import { clock, startClock } from '../swarm/clock.js';
+import { SwarmStore, tickOf } from '../swarm/store.js';
+import { AccessList } from './access-list.js';
+import { ConnectionIds } from './connection-id.js';
+import { Counters } from './counters.js';
+import { UdpTrackerServer } from './udp-server.js';
+import { HttpTrackerServer, type HttpFallback } from './http-server.js';
+import { statsPage, type StatsResponse } from './stats-page.js';
+import { createMetrics } from './metrics.js';
+import { loadDownloaded, saveDownloaded } from './persistence.js';
+
+export interface Listening {
+  protocol: 'udp' | 'http';
+  endpoint: Endpoint;
+}
+
+export class Tracker {
+  readonly store = new SwarmStore();
+  readonly counters = new Counters();
+  readonly connectionIds = new ConnectionIds();
+  readonly access: AccessList;
+  readonly udp: UdpTrackerServer[] = [];
+  readonly http: HttpTrackerServer[] = [];
+  /** Set by the web server to serve its pages from the tracker's HTTP port too. */
+  fallback: HttpFallback | null = null;
+  /** Browser (WebSocket) peer counts, provided by the WebSocket tracker when it runs. */
+  wsPeers: () => { seeders: number; leechers: number } = () => ({ seeders: 0, leechers: 0 });
+  private metrics: Registry | null = null;
+  private timers: NodeJS.Timeout[] = [];
+  private readonly downloadedPath: string;
+  private dirty = 0;
+
+  constructor(
+    readonly config: Config,
+    readonly log: (msg: string) => void = (m) => process.stderr.write(`${m}\n`),
+  ) {
+    mkdirSync(config.dataDir, { recursive: true });
+    this.downloadedPath = join(config.dataDir, 'downloaded.bin');
+    this.access = new AccessList(
+      config.mode,
+      config.listFile,
+      join(config.dataDir, 'access-admin.json'),
+      log,
+    );
+  }
+
+  /** The current time in the store's ticks (from the cached clock). */
+  tick(): number {
+    return tickOf(clock.seconds);
+  }
+
+  /** The number of peers to return for a request's numwant (-1 or absent = default). */
+  numwant(requested: number): number {
+    if (requested < 0) return this.config.numwantDefault;
+    return requested > this.config.numwantMax ? this.config.numwantMax : requested;
+  }
+
+  statsPage(query: URLSearchParams): StatsResponse {
+    return statsPage(this.store, this.counters, query);
+  }
+
+  metricsText(): Promise<string> {
+    this.metrics ??= createMetrics(this.store, this.counters, () => this.wsPeers());
+    return this.metrics.metrics();
+  }
+
+  /** Loads state, binds every listener; resolves with the bound addresses. */
+  async start(): Promise<Listening[]> {
+    startClock();
+    const loaded = loadDownloaded(this.store, this.downloadedPath);
+    if (loaded > 0) this.log(`state: loaded completion counts of ${loaded} torrents`);
+    if (this.config.listFile) {
+      const r = this.access.loadFile();
+      this.log(
+        `access: ${this.config.mode} ${this.config.listFile}: ${r.count} hashes${r.problems.length ? `, ${r.problems.length} bad lines skipped` : ''}`,
+      );
+      this.access.watchFile();
+    }
+    const out: Listening[] = [];
+    try {
+      for (const e of this.config.udp) {
+        const s = new UdpTrackerServer(this, e);
+        this.udp.push(s);
+        out.push({ protocol: 'udp', endpoint: await s.listen() });
+      }
+      for (const e of this.config.http) {
+        const s = new HttpTrackerServer(this, e);
+        this.http.push(s);
+        out.push({ protocol: 'http', endpoint: await s.listen() });
+      }
+    } catch (e) {
+      await this.stop();
+      const err = e as NodeJS.ErrnoException;
+      const which = [...this.config.udp, ...this.config.http].map(formatEndpoint).join(', ');
+      if (err.code === 'EADDRINUSE') throw new Error(`address already in use (${which})`);
+      if (err.code === 'EADDRNOTAVAIL') throw new Error(`address not available on this machine (${which})`);
+      if (err.code === 'EACCES') throw new Error(`permission denied to listen (${which})`);
+      throw e;
+    }
+    const sweepEvery = Math.min(60, Math.max(1, Math.floor(this.config.peerTimeout / 4))) * 1000;
+    this.timers.push(
+      setInterval(() => this.store.sweep(clock.seconds, this.config.peerTimeout), sweepEvery),
+      setInterval(() => this.save(), this.config.saveInterval * 1000),
+    );
+    for (const t of this.timers) t.unref();
+    return out;
+  }
+
+  /** Writes the completion counts if they changed since the last save. */
+  save(): void {
+    const mark = this.store.completedSinceStart;
+    if (mark === this.dirty) return;
+    try {
+      saveDownloaded(this.store, this.downloadedPath);
+      this.dirty = mark;
+    } catch (e) {
+      this.log(`state: cannot save ${this.downloadedPath}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    this.access.close();
+    await Promise.all([...this.udp.map((s) => s.close()), ...this.http.map((s) => s.close())]);
+    this.save();
+  }
+}
+
+/** The admin token: from the config, else DATA/admin-token, created on first use (mode 0600). */
+export function adminToken(config: Config): string {
+  if (config.adminToken) return config.adminToken;
+  const path = join(config.dataDir, 'admin-token');
+  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
+  const token = randomBytes(24).toString('base64url');
+  writeFileSync(path, token + '\n', { mode: 0o600 });
+  return token;
+}

@@ -1,0 +1,18 @@
+/**
+ * The catalog's public surface: open one, and the types and rules it speaks in.
+ */
+export { openCatalog, type Catalog, type OpenCatalogOptions } from './catalog.js';
+export { CatalogError, type CatalogErrorCode } from './errors.js';
+export { SQLITE_FILE, type CatalogLocation } from './backend.js';
+export { slugify } from './slug.js';
+export { truncateV2 } from './info-hash.js';
+export {
+  isDistributable,
+  isWithdrawn,
+  nextChange,
+  nextRightsChange,
+  firstVisibleAt,
+  wasWithdrawnOrExpired,
+} from './rights-window.js';
+export type { Migration, MigrationContext } from './migrations/index.js';
+export type * from './types.js';

@@ -1,0 +1,10 @@
+/**
+ * Every catalog migration, in order. To change the schema, add a file `NNN-what.ts` exporting a
+ * `Migration` with the next version number and append it here; never edit one that has shipped.
+ */
+import { initial } from './001-initial.js';
+import type { Migration } from './migration.js';
+
+export type { Migration, MigrationContext } from './migration.js';
+
+export const migrations: readonly Migration[] = [initial];

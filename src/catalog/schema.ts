@@ -1,0 +1,118 @@
+/**
+ * The tables as kysely sees them, after all migrations. Both backends store the same values:
+ * times as UTC epoch milliseconds (BIGINT), booleans as 0/1 integers, JSON as text. That keeps every
+ * query identical on SQLite and PostgreSQL; the API turns them into Dates and booleans.
+ */
+import type { Generated } from 'kysely';
+
+export interface SeriesTable {
+  id: Generated<number>;
+  slug: string;
+  title: string;
+  description: string | null;
+  created_at: number;
+}
+
+export interface SeasonsTable {
+  series_id: number;
+  number: number;
+  title: string | null;
+}
+
+export interface EpisodesTable {
+  id: Generated<number>;
+  series_id: number;
+  season_number: number;
+  episode_number: number;
+  title: string;
+  description: string | null;
+  duration_seconds: number | null;
+  published_at: number | null;
+  created_at: number;
+  updated_at: number;
+  withdrawn_at: number | null;
+}
+
+export interface EpisodeRightsTable {
+  episode_id: number;
+  licence: string;
+  cleared_worldwide: number;
+  available_from: number;
+  available_until: number | null;
+}
+
+export interface RightsHoldersTable {
+  episode_id: number;
+  position: number;
+  name: string;
+}
+
+export interface MediaFilesTable {
+  id: Generated<number>;
+  episode_id: number;
+  role: string;
+  path: string;
+  size_bytes: number;
+  sha256: string | null;
+  mime_type: string;
+}
+
+export interface TorrentsTable {
+  id: Generated<number>;
+  episode_id: number;
+  info_hash_v1: string | null;
+  info_hash_v2: string | null;
+  /** First 40 hex digits of info_hash_v2: what v2 clients announce (BEP 52). Indexed for lookups. */
+  info_hash_v2_truncated: string | null;
+  path: string;
+  size_bytes: number;
+  piece_length: number;
+  mode: string;
+  created_at: number;
+}
+
+export interface SubtitleFilesTable {
+  id: Generated<number>;
+  episode_id: number;
+  language: string;
+  kind: string;
+  format: string;
+  path: string;
+  status: string | null;
+  created_at: number;
+}
+
+export interface EventsTable {
+  id: Generated<number>;
+  at: number;
+  actor: string;
+  action: string;
+  subject: string;
+  details: string;
+}
+
+/** One row (id = 1) whose counter every write transaction bumps: see `catalogVersion`. */
+export interface CatalogStateTable {
+  id: number;
+  version: number;
+}
+
+export interface CatalogMigrationsTable {
+  version: number;
+  name: string;
+  applied_at: number;
+}
+
+export interface CatalogDatabase {
+  series: SeriesTable;
+  seasons: SeasonsTable;
+  episodes: EpisodesTable;
+  episode_rights: EpisodeRightsTable;
+  rights_holders: RightsHoldersTable;
+  media_files: MediaFilesTable;
+  torrents: TorrentsTable;
+  subtitle_files: SubtitleFilesTable;
+  events: EventsTable;
+  catalog_state: CatalogStateTable;
+  catalog_migrations: CatalogMigrationsTable;
+}

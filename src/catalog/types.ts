@@ -1,0 +1,173 @@
+/**
+ * The catalog's public shapes. Times are JS `Date`s everywhere in the API; the database keeps them as
+ * UTC epoch milliseconds (see docs/catalog.md, "Time").
+ */
+
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+export interface Series {
+  id: number;
+  slug: string;
+  title: string;
+  description: string | null;
+  createdAt: Date;
+}
+
+export interface SeriesInput {
+  /** Derived from the title when absent (see slug.ts). */
+  slug?: string;
+  title: string;
+  description?: string;
+}
+
+/** The part of an episode's rights that decides distribution (see rights-window.ts). */
+export interface RightsWindow {
+  /** A torrent cannot be geo-restricted, so anything short of worldwide clearance means "do not distribute". */
+  clearedWorldwide: boolean;
+  availableFrom: Date;
+  /** Null: no end. The window is half-open, [from, until). */
+  availableUntil: Date | null;
+}
+
+export interface Rights extends RightsWindow {
+  /** An SPDX-style id such as "CC-BY-4.0", or "all-rights-reserved". */
+  licence: string;
+  /** In the order given (credits are ordered). */
+  holders: string[];
+}
+
+export type MediaRole = 'video';
+
+export interface MediaFileInput {
+  role?: MediaRole;
+  /** Relative to the data directory's media store, '/'-separated. */
+  path: string;
+  sizeBytes: number;
+  sha256?: string;
+  mimeType: string;
+}
+
+export interface MediaFile {
+  id: number;
+  role: MediaRole;
+  path: string;
+  sizeBytes: number;
+  sha256: string | null;
+  mimeType: string;
+}
+
+export type TorrentMode = 'v1' | 'v2' | 'hybrid';
+
+export interface TorrentInput {
+  /** 40 hex digits; required for 'v1' and 'hybrid'. */
+  infoHashV1?: string;
+  /** 64 hex digits (SHA-256 of the info dictionary); required for 'v2' and 'hybrid'. */
+  infoHashV2?: string;
+  /** Relative to the data directory. */
+  path: string;
+  sizeBytes: number;
+  pieceLength: number;
+  mode: TorrentMode;
+}
+
+export interface Torrent {
+  id: number;
+  infoHashV1: string | null;
+  infoHashV2: string | null;
+  path: string;
+  sizeBytes: number;
+  pieceLength: number;
+  mode: TorrentMode;
+  createdAt: Date;
+}
+
+export type SubtitleKind = 'official' | 'community';
+export type SubtitleFormat = 'srt' | 'vtt';
+/** Community subtitles wait for a moderator; official ones have no status. */
+export type SubtitleStatus = 'pending' | 'approved' | 'rejected';
+
+export interface SubtitleInput {
+  /** BCP 47, e.g. "nb", "nn", "se", "en-GB"; stored in canonical case. */
+  language: string;
+  kind: SubtitleKind;
+  format: SubtitleFormat;
+  path: string;
+}
+
+export interface SubtitleFile {
+  id: number;
+  language: string;
+  kind: SubtitleKind;
+  format: SubtitleFormat;
+  path: string;
+  status: SubtitleStatus | null;
+  createdAt: Date;
+}
+
+export interface PublishEpisodeInput {
+  /** Found by slug (derived from the title when absent): created if new, otherwise used as it is. */
+  series: SeriesInput;
+  season: number;
+  /** Only used when the season is new. */
+  seasonTitle?: string;
+  episode: number;
+  title: string;
+  description?: string;
+  durationSeconds?: number;
+  rights: Rights;
+  media: MediaFileInput[];
+  torrent: TorrentInput;
+  subtitles?: SubtitleInput[];
+  /** Who publishes: recorded in the audit log. */
+  actor: string;
+}
+
+export interface Episode {
+  id: number;
+  seriesId: number;
+  seriesSlug: string;
+  seriesTitle: string;
+  season: number;
+  episode: number;
+  title: string;
+  description: string | null;
+  durationSeconds: number | null;
+  /** The first time the episode became (or, when scheduled, becomes) distributable; null if never. */
+  publishedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+  /** Set by unpublish; the episode stays in the catalog. */
+  withdrawnAt: Date | null;
+  rights: Rights;
+  media: MediaFile[];
+  torrents: Torrent[];
+  subtitles: SubtitleFile[];
+}
+
+export interface CatalogEvent {
+  id: number;
+  at: Date;
+  actor: string;
+  action: string;
+  subject: string;
+  details: Json;
+}
+
+export interface DistributableHashes {
+  /** Lower-case hex, 40 digits each: v1 info hashes and v2 info hashes truncated to 20 bytes. */
+  allowed: string[];
+  /** Same form, for episodes that were distributable once and no longer are (withdrawn or expired). */
+  withdrawn: string[];
+}
+
+export interface RightsCalendarEntry {
+  at: Date;
+  change: 'opens' | 'closes';
+  episodeId: number;
+  seriesSlug: string;
+  season: number;
+  episode: number;
+  title: string;
+  /** An opening window with no worldwide clearance distributes nothing: the calendar shows it so an editor can act. */
+  clearedWorldwide: boolean;
+}

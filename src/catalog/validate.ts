@@ -1,0 +1,248 @@
+/**
+ * Input checks that run before the catalog touches the database, so that bad input gets a precise
+ * one-line error and never a half-written transaction or a raw SQL message.
+ */
+import { CatalogError } from './errors.js';
+import { normalizeV1, normalizeV2 } from './info-hash.js';
+import { checkSlug, slugify } from './slug.js';
+import type {
+  MediaFileInput,
+  PublishEpisodeInput,
+  Rights,
+  SeriesInput,
+  SubtitleInput,
+  TorrentInput,
+} from './types.js';
+
+export function positiveInteger(value: number, what: string): number {
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new CatalogError('invalid-number', `${what} must be a positive whole number, not ${String(value)}`);
+  }
+  return value;
+}
+
+function sizeInteger(value: number, what: string): number {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new CatalogError('invalid-number', `${what} must be a whole number of bytes, not ${String(value)}`);
+  }
+  return value;
+}
+
+export function text(value: string, what: string): string {
+  const t = typeof value === 'string' ? value.trim() : '';
+  if (t === '') throw new CatalogError('invalid-input', `${what} is empty`);
+  if (/[\r\n]/.test(t)) throw new CatalogError('invalid-input', `${what} must be one line`);
+  return t;
+}
+
+function optionalText(value: string | undefined): string | null {
+  if (value === undefined) return null;
+  const t = value.trim();
+  return t === '' ? null : t;
+}
+
+export function validDate(value: Date, what: string): Date {
+  if (!(value instanceof Date) || Number.isNaN(value.getTime())) {
+    throw new CatalogError('invalid-window', `${what} is not a valid time`);
+  }
+  return value;
+}
+
+// SPDX ids ("CC-BY-4.0", "LicenseRef-nrk-1") and fjord's "all-rights-reserved" all fit this.
+const LICENCE = /^[A-Za-z0-9][A-Za-z0-9.+-]*$/;
+
+export function checkRights(rights: Rights): Rights {
+  const licence = text(rights.licence, 'licence');
+  if (!LICENCE.test(licence)) {
+    throw new CatalogError(
+      'invalid-input',
+      `bad licence id "${licence}": use e.g. CC-BY-4.0 or all-rights-reserved`,
+    );
+  }
+  if (typeof rights.clearedWorldwide !== 'boolean') {
+    throw new CatalogError('invalid-input', 'clearedWorldwide must be true or false');
+  }
+  const from = validDate(rights.availableFrom, 'available-from');
+  const until = rights.availableUntil === null ? null : validDate(rights.availableUntil, 'available-until');
+  if (until !== null && until.getTime() <= from.getTime()) {
+    throw new CatalogError(
+      'invalid-window',
+      `rights window ends (${until.toISOString()}) before it starts (${from.toISOString()})`,
+    );
+  }
+  const holders = rights.holders.map((h, i) => text(h, `rights holder ${i + 1}`));
+  return {
+    licence,
+    holders,
+    clearedWorldwide: rights.clearedWorldwide,
+    availableFrom: from,
+    availableUntil: until,
+  };
+}
+
+/**
+ * Paths are stored relative to the data directory and later joined onto it by the web seed, so a
+ * path that could climb out of it ("..", absolute, backslashes on Windows) is refused here already.
+ */
+export function checkRelativePath(path: string, what: string): string {
+  const segments = path.split('/');
+  if (
+    path === '' ||
+    path.includes('\\') ||
+    path.includes('\0') ||
+    segments.some((s) => s === '' || s === '.' || s === '..')
+  ) {
+    throw new CatalogError(
+      'invalid-path',
+      `bad ${what} path "${path}": must be relative, '/'-separated, without "." or ".."`,
+    );
+  }
+  return path;
+}
+
+/**
+ * BCP 47 syntax via the platform's ICU rather than a hand-written grammar: `Intl.getCanonicalLocales`
+ * throws RangeError on a tag that is not a well-formed Unicode BCP 47 locale identifier, and returns
+ * the canonical case ("nb-no" → "nb-NO"). That is BCP 47 minus its legacy corners (grandfathered tags
+ * such as "i-klingon", private-use-only tags such as "x-foo"), which players do not understand anyway.
+ */
+export function checkLanguage(tag: string): string {
+  try {
+    const [canonical] = Intl.getCanonicalLocales(tag);
+    if (canonical !== undefined) return canonical;
+  } catch {
+    // fall through to the catalog's own error
+  }
+  throw new CatalogError(
+    'invalid-language',
+    `bad subtitle language "${tag}": need a BCP 47 tag such as nb or en-GB`,
+  );
+}
+
+const MIME = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/i;
+const SHA256 = /^[0-9a-f]{64}$/;
+
+function checkMedia(m: MediaFileInput): Required<Omit<MediaFileInput, 'sha256'>> & { sha256: string | null } {
+  const role = m.role ?? 'video';
+  if (role !== 'video') throw new CatalogError('invalid-input', `unknown media role "${String(role)}"`);
+  if (!MIME.test(m.mimeType)) throw new CatalogError('invalid-input', `bad MIME type "${m.mimeType}"`);
+  const sha256 = m.sha256 === undefined ? null : m.sha256.toLowerCase();
+  if (sha256 !== null && !SHA256.test(sha256)) {
+    throw new CatalogError('invalid-input', `bad sha256 "${m.sha256}" for ${m.path}: need 64 hex digits`);
+  }
+  return {
+    role,
+    path: checkRelativePath(m.path, 'media'),
+    sizeBytes: sizeInteger(m.sizeBytes, `size of ${m.path}`),
+    mimeType: m.mimeType.toLowerCase(),
+    sha256,
+  };
+}
+
+export interface CheckedTorrent {
+  infoHashV1: string | null;
+  infoHashV2: string | null;
+  path: string;
+  sizeBytes: number;
+  pieceLength: number;
+  mode: TorrentInput['mode'];
+}
+
+export function checkTorrent(t: TorrentInput): CheckedTorrent {
+  const v1 = t.infoHashV1 === undefined ? null : normalizeV1(t.infoHashV1);
+  const v2 = t.infoHashV2 === undefined ? null : normalizeV2(t.infoHashV2);
+  // The mode says which swarms the torrent joins; the hashes present must match it exactly.
+  const expected = { v1: [true, false], v2: [false, true], hybrid: [true, true] }[t.mode];
+  if (expected === undefined)
+    throw new CatalogError('invalid-input', `unknown torrent mode "${String(t.mode)}"`);
+  if ((v1 !== null) !== expected[0] || (v2 !== null) !== expected[1]) {
+    throw new CatalogError(
+      'invalid-info-hash',
+      `a ${t.mode} torrent needs ${t.mode === 'hybrid' ? 'both a v1 and a v2' : `only a ${t.mode}`} info hash`,
+    );
+  }
+  // BEP 52: a power of two, at least 16 KiB; fjord uses the same rule for v1 pieces.
+  const pl = t.pieceLength;
+  if (!Number.isSafeInteger(pl) || pl < 16384 || (pl & (pl - 1)) !== 0) {
+    throw new CatalogError(
+      'invalid-number',
+      `piece length ${String(pl)} must be a power of two of at least 16 KiB`,
+    );
+  }
+  return {
+    infoHashV1: v1,
+    infoHashV2: v2,
+    path: checkRelativePath(t.path, 'torrent'),
+    sizeBytes: sizeInteger(t.sizeBytes, 'torrent size'),
+    pieceLength: pl,
+    mode: t.mode,
+  };
+}
+
+function checkSubtitle(s: SubtitleInput): SubtitleInput {
+  if (s.kind !== 'official' && s.kind !== 'community') {
+    throw new CatalogError('invalid-input', `unknown subtitle kind "${String(s.kind)}"`);
+  }
+  if (s.format !== 'srt' && s.format !== 'vtt') {
+    throw new CatalogError('invalid-input', `unsupported subtitle format "${String(s.format)}": srt or vtt`);
+  }
+  return {
+    language: checkLanguage(s.language),
+    kind: s.kind,
+    format: s.format,
+    path: checkRelativePath(s.path, 'subtitle'),
+  };
+}
+
+export interface CheckedSeries {
+  slug: string;
+  title: string;
+  description: string | null;
+}
+
+export function checkSeries(s: SeriesInput): CheckedSeries {
+  const title = text(s.title, 'series title');
+  const slug = s.slug === undefined ? slugify(title) : checkSlug(s.slug);
+  return { slug, title, description: optionalText(s.description) };
+}
+
+export interface CheckedPublish {
+  series: CheckedSeries;
+  season: number;
+  seasonTitle: string | null;
+  episode: number;
+  title: string;
+  description: string | null;
+  durationSeconds: number | null;
+  rights: Rights;
+  media: ReturnType<typeof checkMedia>[];
+  torrent: CheckedTorrent;
+  subtitles: SubtitleInput[];
+  actor: string;
+}
+
+export function checkPublish(input: PublishEpisodeInput): CheckedPublish {
+  const durationSeconds = input.durationSeconds ?? null;
+  if (durationSeconds !== null && (!Number.isSafeInteger(durationSeconds) || durationSeconds < 0)) {
+    throw new CatalogError(
+      'invalid-number',
+      `duration must be a whole number of seconds, not ${String(durationSeconds)}`,
+    );
+  }
+  if (input.media.length === 0)
+    throw new CatalogError('invalid-input', 'an episode needs at least one media file');
+  return {
+    series: checkSeries(input.series),
+    season: positiveInteger(input.season, 'season'),
+    seasonTitle: optionalText(input.seasonTitle),
+    episode: positiveInteger(input.episode, 'episode'),
+    title: text(input.title, 'episode title'),
+    description: optionalText(input.description),
+    durationSeconds,
+    rights: checkRights(input.rights),
+    media: input.media.map(checkMedia),
+    torrent: checkTorrent(input.torrent),
+    subtitles: (input.subtitles ?? []).map(checkSubtitle),
+    actor: text(input.actor, 'actor'),
+  };
+}

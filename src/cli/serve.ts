@@ -62,15 +62,10 @@ export function configFromOptions(o: ServeOptions): Config {
     c.mode = 'open';
     c.listFile = null;
   }
-  if (o.interval !== undefined) {
-    c.interval = o.interval;
-    if (file.minInterval === undefined && o.minInterval === undefined)
-      c.minInterval = Math.max(1, Math.floor(o.interval / 2));
-    if (file.peerTimeout === undefined && o.peerTimeout === undefined)
-      c.peerTimeout = Math.floor(o.interval * 1.5);
-  }
-  if (o.minInterval !== undefined) c.minInterval = o.minInterval;
-  if (o.peerTimeout !== undefined) c.peerTimeout = o.peerTimeout;
+  if (o.interval !== undefined) c.interval = o.interval;
+  // min interval and peer timeout follow the interval unless set themselves (interval / 2, x 1.5).
+  c.minInterval = o.minInterval ?? file.minInterval ?? Math.max(1, Math.floor(c.interval / 2));
+  c.peerTimeout = o.peerTimeout ?? file.peerTimeout ?? Math.floor(c.interval * 1.5);
   if (o.numwant !== undefined) c.numwantDefault = o.numwant;
   if (o.numwantMax !== undefined) c.numwantMax = o.numwantMax;
   if (o.fullScrape) c.fullScrape = true;

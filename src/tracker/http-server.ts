@@ -59,7 +59,6 @@ export class HttpTrackerServer {
     this.trusted = tracker.config.trustedProxies.map((n) => new Network(n));
     this.statsNets = tracker.config.statsNetworks.map((n) => new Network(n));
     this.server = net.createServer({ noDelay: true }, (socket) => this.onConnection(socket));
-    this.server.on('error', (err) => tracker.log(`http ${endpoint.host}:${endpoint.port}: ${err.message}`));
   }
 
   listen(): Promise<Endpoint> {
@@ -71,6 +70,10 @@ export class HttpTrackerServer {
         { port: this.endpoint.port, host: this.endpoint.host, ipv6Only: v6, backlog: 4096 },
         () => {
           this.server.off('error', onError);
+          // From now on an error (e.g. too many open files on accept) is logged, never fatal.
+          this.server.on('error', (err) =>
+            this.tracker.log(`http ${this.endpoint.host}:${this.endpoint.port}: ${err.message}`),
+          );
           const a = this.server.address() as net.AddressInfo;
           resolve({ host: a.address, port: a.port });
         },

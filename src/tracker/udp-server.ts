@@ -62,8 +62,6 @@ export class UdpTrackerServer {
     const v6 = endpoint.host.includes(':');
     this.socket = dgram.createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: v6, reuseAddr: false });
     this.socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo.address, rinfo.port));
-    // A socket error (e.g. ICMP unreachable reported on Linux) must not end the process.
-    this.socket.on('error', (err) => tracker.log(`udp ${endpoint.host}:${endpoint.port}: ${err.message}`));
   }
 
   listen(): Promise<Endpoint> {
@@ -72,6 +70,10 @@ export class UdpTrackerServer {
       this.socket.once('error', onError);
       this.socket.bind(this.endpoint.port, this.endpoint.host, () => {
         this.socket.off('error', onError);
+        // A socket error after binding (e.g. ICMP unreachable reported on Linux) must not end the process.
+        this.socket.on('error', (err) =>
+          this.tracker.log(`udp ${this.endpoint.host}:${this.endpoint.port}: ${err.message}`),
+        );
         try {
           this.socket.setRecvBufferSize(4 << 20);
           this.socket.setSendBufferSize(4 << 20);

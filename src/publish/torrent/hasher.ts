@@ -1,0 +1,146 @@
+/**
+ * The hashing core, run inside a worker thread (hash-worker.ts) or, for small inputs, inline.
+ *
+ * A unit is a run of whole pieces. Its bytes are read once, in order, from one or more file segments
+ * into one reused buffer, and from that same read it yields:
+ *   - sha1: one 20-byte SHA-1 per piece (v1 and hybrid);
+ *   - v2:   one 32-byte merkle hash per piece over the piece's 16 KiB blocks (v2 and hybrid), either
+ *           the piece-layer hash (the subtree padded to piece length / 16 KiB leaves) or, for a file no
+ *           longer than one piece, the file's pieces root (padded to the next power of two of its own
+ *           block count, as BEP 52's tree over that file is only that wide).
+ * Files are read synchronously: each worker has nothing else to do, and it skips a hop to the libuv
+ * thread pool per read.
+ */
+import { closeSync, openSync, readSync } from 'node:fs';
+import { createHash, hash } from 'node:crypto';
+import { BLOCK_SIZE, nextPowerOfTwo, padHash } from '../../protocol/metainfo.js';
+
+export interface Segment {
+  path: string;
+  /** Byte offset in the file. */
+  offset: number;
+  length: number;
+}
+
+export interface HashUnit {
+  segments: Segment[];
+  pieceLength: number;
+  sha1: boolean;
+  /**
+   * Zero bytes that follow the unit's last (partial) piece in the v1 stream: the BEP 47 padding file
+   * after this file in a hybrid torrent. They count in that piece's SHA-1 but are never read.
+   */
+  sha1TailPad: number;
+  v2: 'none' | 'piece' | 'root';
+}
+
+export interface UnitResult {
+  sha1?: Uint8Array;
+  v2?: Uint8Array;
+}
+
+export interface Job {
+  id: number;
+  units: HashUnit[];
+}
+
+/** Bytes read per read call (a whole number of pieces, at least one piece). */
+export const READ_CHUNK = 4 * 1024 * 1024;
+
+const oneShot = typeof hash === 'function';
+const digest = (alg: 'sha1' | 'sha256', data: Uint8Array): Buffer =>
+  oneShot ? hash(alg, data, 'buffer') : createHash(alg).update(data).digest();
+
+export class Hasher {
+  private buf: Buffer = Buffer.alloc(0);
+  /** Merkle scratch: leaf hashes of one piece, plus room for one pad hash. */
+  private tree: Buffer = Buffer.alloc(0);
+  private zeros: Buffer = Buffer.alloc(0);
+
+  /** Hashes a unit; `progress` gets the number of file bytes consumed after each read. */
+  run(unit: HashUnit, progress: (bytes: number) => void): UnitResult {
+    const pl = unit.pieceLength;
+    const total = unit.segments.reduce((s, g) => s + g.length, 0);
+    const pieces = Math.ceil(total / pl);
+    const chunk = Math.max(pl, Math.floor(READ_CHUNK / pl) * pl);
+    if (this.buf.length < chunk) this.buf = Buffer.allocUnsafeSlow(chunk);
+    const result: UnitResult = {};
+    // Own ArrayBuffers, so that they can be transferred back to the main thread without a copy.
+    const sha1 = unit.sha1 ? new Uint8Array(pieces * 20) : undefined;
+    const v2 = unit.v2 !== 'none' ? new Uint8Array(pieces * 32) : undefined;
+    let piece = 0;
+    let seg = 0;
+    let segDone = 0;
+    let fd = -1;
+    try {
+      for (let done = 0; done < total;) {
+        const want = Math.min(chunk, total - done);
+        let filled = 0;
+        while (filled < want) {
+          const s = unit.segments[seg];
+          if (fd < 0) fd = openSync(s.path, 'r');
+          const n = readSync(
+            fd,
+            this.buf,
+            filled,
+            Math.min(want - filled, s.length - segDone),
+            s.offset + segDone,
+          );
+          if (n === 0) throw new Error(`${s.path} became shorter while it was being hashed`);
+          filled += n;
+          segDone += n;
+          if (segDone === s.length) {
+            closeSync(fd);
+            fd = -1;
+            seg++;
+            segDone = 0;
+          }
+        }
+        for (let o = 0; o < filled; o += pl) {
+          const data = this.buf.subarray(o, Math.min(o + pl, filled));
+          const last = done + o + data.length === total;
+          if (sha1) this.sha1Piece(data, last ? unit.sha1TailPad : 0).copy(sha1, piece * 20);
+          if (v2)
+            this.merklePiece(
+              data,
+              unit.v2 === 'root' ? nextPowerOfTwo(Math.ceil(data.length / BLOCK_SIZE)) : pl / BLOCK_SIZE,
+            ).copy(v2, piece * 32);
+          piece++;
+        }
+        done += filled;
+        progress(filled);
+      }
+    } finally {
+      if (fd >= 0) closeSync(fd);
+    }
+    if (sha1) result.sha1 = sha1;
+    if (v2) result.v2 = v2;
+    return result;
+  }
+
+  private sha1Piece(data: Buffer, pad: number): Buffer {
+    if (pad === 0) return digest('sha1', data);
+    if (this.zeros.length < pad) this.zeros = Buffer.alloc(pad);
+    return createHash('sha1').update(data).update(this.zeros.subarray(0, pad)).digest();
+  }
+
+  /**
+   * Merkle root over `data`'s 16 KiB blocks, widened to `width` leaves with zero leaves. Reduced in
+   * place: at each level, node i = SHA-256(node 2i || node 2i+1) is written over slot i, and an odd
+   * count is first evened out with the pad hash of that level.
+   */
+  private merklePiece(data: Buffer, width: number): Buffer {
+    const need = (width + 1) * 32;
+    if (this.tree.length < need) this.tree = Buffer.alloc(need);
+    const t = this.tree;
+    let count = 0;
+    for (let o = 0; o < data.length; o += BLOCK_SIZE)
+      digest('sha256', data.subarray(o, Math.min(o + BLOCK_SIZE, data.length))).copy(t, 32 * count++);
+    for (let level = 0, w = width; w > 1; level++, w /= 2) {
+      if (count % 2 === 1) padHash(2 ** level).copy(t, 32 * count++);
+      for (let i = 0; i < count / 2; i++) digest('sha256', t.subarray(64 * i, 64 * i + 64)).copy(t, 32 * i);
+      count /= 2;
+    }
+    return t.subarray(0, 32);
+  }
+}

@@ -18,6 +18,11 @@ export interface Config {
   http: Endpoint[];
   /** UDP tracker listeners (BEP 15). */
   udp: Endpoint[];
+  /**
+   * WebSocket tracker listeners for WebTorrent browsers (ws://HOST:PORT/announce). None by default.
+   * An endpoint equal to an `http` one is served on that port: the HTTP tracker hands it upgrades.
+   */
+  ws: Endpoint[];
   /** Admin API listener; loopback by default so the token never crosses a network. */
   admin: Endpoint | null;
   /** Where state lives: downloaded counts, the admin token, later the catalog and media. */
@@ -52,11 +57,42 @@ export interface Config {
   saveInterval: number;
   /** Admin API token; when null one is generated and kept in DATA/admin-token. */
   adminToken: string | null;
+  /**
+   * Seconds between a browser's announces. Shorter than `interval`: a browser's offers go only to
+   * peers present when it announces, so it re-announces to meet newcomers; 120 as bittorrent-tracker.
+   */
+  wsInterval: number;
+  /** Seconds after its last announce that a browser peer leaves its swarm (its socket may stay). */
+  wsPeerTimeout: number;
+  /** Seconds between pings; a socket that has not answered (pong or any message) by the next is closed. */
+  wsPingInterval: number;
+  /** Seconds a WebSocket may send nothing (no message, pongs aside) before it is closed. */
+  wsIdleTimeout: number;
+  /** Largest WebSocket message accepted, bytes (ws maxPayload); larger closes the socket (1009). */
+  wsMaxMessageBytes: number;
+  /** Offers relayed from one announce; more are dropped (WebTorrent sends at most 5). */
+  wsMaxOffers: number;
+  /** Open WebSockets from one address (behind NAT, one per browser tab); more are refused (429). */
+  wsMaxConnectionsPerAddress: number;
+  /** Swarms one WebSocket may be in at once (a page with many torrents shares one socket). */
+  wsMaxPeersPerConnection: number;
+  /**
+   * Bytes queued for a socket (ws bufferedAmount) above which relays to it are dropped; a socket still
+   * above at the next ping, or at 4 times this with its own replies, is closed. Bounds a slow reader.
+   */
+  wsMaxBufferedBytes: number;
+  /** Offers relayed to one socket that it may still answer; the oldest is forgotten beyond. */
+  wsMaxPendingOffers: number;
+  /** Seconds an offer may be answered (WebTorrent gives up on its offers after 50 s). */
+  wsOfferTimeout: number;
+  /** Malformed messages tolerated on one socket: each gets a `failure reason`, this many closes it. */
+  wsMaxMalformed: number;
 }
 
 export const defaults: Config = {
   http: [{ host: '127.0.0.1', port: 6969 }],
   udp: [{ host: '127.0.0.1', port: 6969 }],
+  ws: [],
   admin: { host: '127.0.0.1', port: 6970 },
   dataDir: 'data',
   mode: 'whitelist',
@@ -74,6 +110,18 @@ export const defaults: Config = {
   httpIdleTimeout: 10,
   saveInterval: 60,
   adminToken: null,
+  wsInterval: 120,
+  wsPeerTimeout: 300,
+  wsPingInterval: 30,
+  wsIdleTimeout: 300,
+  wsMaxMessageBytes: 64 * 1024,
+  wsMaxOffers: 10,
+  wsMaxConnectionsPerAddress: 128,
+  wsMaxPeersPerConnection: 100,
+  wsMaxBufferedBytes: 256 * 1024,
+  wsMaxPendingOffers: 32,
+  wsOfferTimeout: 60,
+  wsMaxMalformed: 3,
 };
 
 /** Parses HOST:PORT, [V6]:PORT or PORT (loopback) into an endpoint; throws a one-line reason. */
@@ -106,11 +154,24 @@ export function validateConfig(c: Config): Config {
   posInt('maxHeaderBytes', 512, 1 << 20);
   posInt('httpIdleTimeout', 1, 3600);
   posInt('saveInterval', 1, 86400);
+  posInt('wsInterval', 10, 86400);
+  posInt('wsPeerTimeout', 10, 86400);
+  posInt('wsPingInterval', 1, 3600);
+  posInt('wsIdleTimeout', 10, 86400);
+  posInt('wsMaxMessageBytes', 1024, 16 << 20);
+  posInt('wsMaxOffers', 0, 100);
+  posInt('wsMaxConnectionsPerAddress', 1, 1 << 20);
+  posInt('wsMaxPeersPerConnection', 1, 100000);
+  posInt('wsMaxBufferedBytes', 1024, 1 << 30);
+  posInt('wsMaxPendingOffers', 1, 10000);
+  posInt('wsOfferTimeout', 1, 3600);
+  posInt('wsMaxMalformed', 1, 1000);
   if (c.minInterval > c.interval) throw new Error('minInterval must not exceed interval');
   if (!['whitelist', 'blacklist', 'open'].includes(c.mode))
     throw new Error(`mode must be whitelist, blacklist or open`);
   for (const n of [...c.trustedProxies, ...c.statsNetworks]) new Network(n);
-  if (c.http.length + c.udp.length === 0) throw new Error('no listener: give --http and/or --udp');
+  if (c.http.length + c.udp.length + c.ws.length === 0)
+    throw new Error('no listener: give --http, --udp and/or --ws');
   return c;
 }
 
@@ -127,7 +188,7 @@ export function readConfigFile(path: string): Partial<Config> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(raw)) {
     if (!(k in defaults)) throw new Error(`config ${path}: unknown setting "${k}"`);
-    if (k === 'http' || k === 'udp') {
+    if (k === 'http' || k === 'udp' || k === 'ws') {
       if (!Array.isArray(v)) throw new Error(`config ${path}: ${k} must be a list of "HOST:PORT"`);
       out[k] = v.map((e) => parseEndpoint(String(e)));
     } else if (k === 'admin') out[k] = v === null ? null : parseEndpoint(String(v));

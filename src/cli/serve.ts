@@ -24,6 +24,7 @@ interface ServeOptions {
   config?: string;
   http?: string[];
   udp?: string[];
+  ws?: string[];
   admin?: string;
   data?: string;
   whitelist?: string;
@@ -50,6 +51,7 @@ export function configFromOptions(o: ServeOptions): Config {
     c.http = (o.http ?? []).map(parseEndpoint);
     c.udp = (o.udp ?? []).map(parseEndpoint);
   }
+  if (o.ws) c.ws = o.ws.map(parseEndpoint);
   if (o.admin !== undefined) c.admin = o.admin === 'off' ? null : parseEndpoint(o.admin);
   if (o.data) c.dataDir = o.data;
   if (o.whitelist) {
@@ -88,6 +90,11 @@ export function registerServe(program: Command): void {
       collect,
     )
     .option(
+      '--ws <host:port>',
+      'WebSocket tracker for WebTorrent browsers (ws://HOST:PORT/announce; may equal an --http one); repeat',
+      collect,
+    )
+    .option(
       '--admin <host:port|off>',
       'admin API listener (default 127.0.0.1:6970; token in DATA/admin-token)',
     )
@@ -123,6 +130,7 @@ export function registerServe(program: Command): void {
           ...config,
           http: config.http.map(formatEndpoint),
           udp: config.udp.map(formatEndpoint),
+          ws: config.ws.map(formatEndpoint),
           admin: config.admin ? formatEndpoint(config.admin) : null,
           adminToken: config.adminToken ? '(set)' : null,
         };

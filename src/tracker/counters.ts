@@ -65,6 +65,18 @@ export class Counters {
   httpConnections = 0;
   udpPackets = 0;
   fullScrapes = 0;
+  /** WebSocket tracker: sockets accepted and open now, messages received, relays and their drops. */
+  wsConnections = 0;
+  wsOpen = 0;
+  wsMessages = 0;
+  wsOffersRelayed = 0;
+  wsAnswersRelayed = 0;
+  /** Answers to an offer this tracker never sent to the answerer (or expired): dropped. */
+  wsAnswersDropped = 0;
+  /** Relays not sent because the receiving socket had too much queued (a slow reader). */
+  wsRelaysDropped = 0;
+  /** Sockets closed for reading too slowly. */
+  wsSlowClosed = 0;
   /** Latency histogram of sampled requests: counts per bucket (+Inf last), and the sum. */
   readonly latency = new Float64Array(LATENCY_BUCKETS.length + 1);
   latencySum = 0;

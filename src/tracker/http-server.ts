@@ -51,6 +51,11 @@ export class HttpTrackerServer {
   private readonly statsNets: Network[];
   private readonly lastFullScrape = new Map<string, number>();
   private readonly sockets = new Set<net.Socket>();
+  /**
+   * Set when the WebSocket tracker shares this port: given each GET /announce, it takes over the
+   * connection (and returns true) if the request asks for a WebSocket.
+   */
+  upgrade: ((socket: net.Socket, head: Buffer, end: number) => boolean) | null = null;
 
   constructor(
     private readonly tracker: Tracker,
@@ -158,8 +163,9 @@ export class HttpTrackerServer {
       this.plain(socket, 405, 'only GET is served here\n');
       return;
     }
-    if (path === '/announce') this.announce(socket, buf, qs, sp2, end);
-    else if (path === '/scrape') this.scrape(socket, buf, qs, sp2);
+    if (path === '/announce') {
+      if (this.upgrade === null || !this.upgrade(socket, buf, end)) this.announce(socket, buf, qs, sp2, end);
+    } else if (path === '/scrape') this.scrape(socket, buf, qs, sp2);
     else if (path === '/stats' || path === '/metrics') {
       if (!inNetworks(socket.remoteAddress ?? '', this.statsNets)) {
         t.counters.error(P_HTTP, A_OTHER, E_FORBIDDEN);

@@ -82,6 +82,27 @@ export function createMetrics(
       this.set({ role: 'leecher', protocol: 'ws' }, ws.leechers);
     },
   });
+  new Gauge({
+    name: 'fjord_ws_connections',
+    help: 'Open WebSocket tracker connections (browsers).',
+    registers: [registry],
+    collect() {
+      this.set(c.wsOpen);
+    },
+  });
+  new Counter({
+    name: 'fjord_ws_relays_total',
+    help: 'WebRTC signalling relayed between browsers by the WebSocket tracker, and what was dropped.',
+    labelNames: ['kind'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc({ kind: 'offer' }, c.wsOffersRelayed);
+      this.inc({ kind: 'answer' }, c.wsAnswersRelayed);
+      this.inc({ kind: 'answer_unmatched' }, c.wsAnswersDropped);
+      this.inc({ kind: 'dropped_slow_reader' }, c.wsRelaysDropped);
+    },
+  });
   new Counter({
     name: 'fjord_completions_total',
     help: 'Completed downloads announced since the process started.',

@@ -20,6 +20,7 @@ import {
   ERROR_KINDS,
   P_HTTP,
   P_UDP,
+  P_WS,
   R_OK,
   type Counters,
 } from './counters.js';
@@ -32,11 +33,24 @@ export interface StatsResponse {
 
 const MODES = ['peer', 'torr', 'conn', 'udp4', 'tcp4', 'scrp', 'completed', 'top100', 'everything', 'json'];
 
-export function statsSnapshot(store: SwarmStore, c: Counters) {
+/** Browser (WebSocket) peers, which live apart from the swarm store. */
+export interface WsPeerCounts {
+  seeders: number;
+  leechers: number;
+}
+
+export function statsSnapshot(
+  store: SwarmStore,
+  c: Counters,
+  ws: WsPeerCounts = { seeders: 0, leechers: 0 },
+) {
   const uptime = Math.floor((Date.now() - c.startedAt) / 1000);
   const ok = (p: number, a: number) => c.requestCount(p, a, R_OK);
-  const errors: Record<string, { udp: number; http: number }> = {};
-  ERROR_KINDS.forEach((k, i) => (errors[k] = { udp: c.errorCount(P_UDP, i), http: c.errorCount(P_HTTP, i) }));
+  const errors: Record<string, { udp: number; http: number; ws: number }> = {};
+  ERROR_KINDS.forEach(
+    (k, i) =>
+      (errors[k] = { udp: c.errorCount(P_UDP, i), http: c.errorCount(P_HTTP, i), ws: c.errorCount(P_WS, i) }),
+  );
   return {
     uptime,
     torrents: store.torrents.size,
@@ -60,6 +74,24 @@ export function statsSnapshot(store: SwarmStore, c: Counters) {
       announcesIPv4: c.announces[P_HTTP * 2],
       announcesIPv6: c.announces[P_HTTP * 2 + 1],
     },
+    // Browser peers are not in `peers`/`seeders`/`leechers` above (those are BitTorrent peers).
+    ws: {
+      peers: ws.seeders + ws.leechers,
+      seeders: ws.seeders,
+      leechers: ws.leechers,
+      connections: c.wsConnections,
+      open: c.wsOpen,
+      messages: c.wsMessages,
+      announces: ok(P_WS, A_ANNOUNCE),
+      scrapes: ok(P_WS, A_SCRAPE),
+      announcesIPv4: c.announces[P_WS * 2],
+      announcesIPv6: c.announces[P_WS * 2 + 1],
+      offersRelayed: c.wsOffersRelayed,
+      answersRelayed: c.wsAnswersRelayed,
+      answersDropped: c.wsAnswersDropped,
+      relaysDropped: c.wsRelaysDropped,
+      slowClosed: c.wsSlowClosed,
+    },
     errors,
   };
 }
@@ -76,7 +108,12 @@ function top(store: SwarmStore, n: number, by: 'peers' | 'seeders'): Array<[numb
   return best;
 }
 
-export function statsPage(store: SwarmStore, c: Counters, query: URLSearchParams): StatsResponse {
+export function statsPage(
+  store: SwarmStore,
+  c: Counters,
+  query: URLSearchParams,
+  ws?: WsPeerCounts,
+): StatsResponse {
   const mode = query.get('mode') ?? (query.get('format') === 'json' ? 'json' : 'everything');
   if (!MODES.includes(mode))
     return {
@@ -84,7 +121,7 @@ export function statsPage(store: SwarmStore, c: Counters, query: URLSearchParams
       type: 'text/plain; charset=utf-8',
       body: `unknown mode "${mode}"; modes: ${MODES.join(', ')}\n`,
     };
-  const s = statsSnapshot(store, c);
+  const s = statsSnapshot(store, c, ws);
   const up = `${s.uptime} seconds (${Math.floor(s.uptime / 3600)} hours)`;
   const per = (n: number) => Math.floor(n / Math.max(1, s.uptime));
   const text = (body: string): StatsResponse => ({ status: 200, type: 'text/plain; charset=utf-8', body });

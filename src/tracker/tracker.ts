@@ -14,12 +14,13 @@ import { ConnectionIds } from './connection-id.js';
 import { Counters } from './counters.js';
 import { UdpTrackerServer } from './udp-server.js';
 import { HttpTrackerServer, type HttpFallback } from './http-server.js';
+import { WsTrackerServer } from './ws-server.js';
 import { statsPage, type StatsResponse } from './stats-page.js';
 import { createMetrics } from './metrics.js';
 import { loadDownloaded, saveDownloaded } from './persistence.js';
 
 export interface Listening {
-  protocol: 'udp' | 'http';
+  protocol: 'udp' | 'http' | 'ws';
   endpoint: Endpoint;
 }
 
@@ -30,6 +31,8 @@ export class Tracker {
   readonly access: AccessList;
   readonly udp: UdpTrackerServer[] = [];
   readonly http: HttpTrackerServer[] = [];
+  /** The WebSocket tracker (one for every --ws endpoint), when any is configured. */
+  ws: WsTrackerServer | null = null;
   /** Set by the web server to serve its pages from the tracker's HTTP port too. */
   fallback: HttpFallback | null = null;
   /** Browser (WebSocket) peer counts, provided by the WebSocket tracker when it runs. */
@@ -65,7 +68,7 @@ export class Tracker {
   }
 
   statsPage(query: URLSearchParams): StatsResponse {
-    return statsPage(this.store, this.counters, query);
+    return statsPage(this.store, this.counters, query, this.wsPeers());
   }
 
   metricsText(): Promise<string> {
@@ -97,10 +100,24 @@ export class Tracker {
         this.http.push(s);
         out.push({ protocol: 'http', endpoint: await s.listen() });
       }
+      if (this.config.ws.length > 0) {
+        const ws = (this.ws = new WsTrackerServer(this));
+        this.wsPeers = () => ws.peerCounts();
+        for (const e of this.config.ws) {
+          // The same HOST:PORT as an HTTP listener: that listener hands WebSocket upgrades over.
+          const i = this.config.http.findIndex((h) => e.port !== 0 && h.port === e.port && h.host === e.host);
+          if (i >= 0) {
+            this.http[i].upgrade = (socket, buf, end) => ws.upgrade(socket, buf, end);
+            out.push({ protocol: 'ws', endpoint: e });
+          } else out.push({ protocol: 'ws', endpoint: await ws.listen(e) });
+        }
+      }
     } catch (e) {
       await this.stop();
       const err = e as NodeJS.ErrnoException;
-      const which = [...this.config.udp, ...this.config.http].map(formatEndpoint).join(', ');
+      const which = [...this.config.udp, ...this.config.http, ...this.config.ws]
+        .map(formatEndpoint)
+        .join(', ');
       if (err.code === 'EADDRINUSE') throw new Error(`address already in use (${which})`);
       if (err.code === 'EADDRNOTAVAIL') throw new Error(`address not available on this machine (${which})`);
       if (err.code === 'EACCES') throw new Error(`permission denied to listen (${which})`);
@@ -131,7 +148,11 @@ export class Tracker {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     this.access.close();
-    await Promise.all([...this.udp.map((s) => s.close()), ...this.http.map((s) => s.close())]);
+    await Promise.all([
+      ...this.udp.map((s) => s.close()),
+      ...this.http.map((s) => s.close()),
+      ...(this.ws ? [this.ws.close()] : []),
+    ]);
     this.save();
   }
 }

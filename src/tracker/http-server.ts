@@ -39,6 +39,10 @@ import type { Endpoint } from '../config.js';
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 
+function onSocketError(this: net.Socket): void {
+  this.destroy();
+}
+
 /** Extra routes another part of fjord serves on the tracker port (e.g. the web pages). */
 export type HttpFallback = (socket: net.Socket, head: Buffer, method: string, target: string) => boolean;
 
@@ -50,7 +54,12 @@ export class HttpTrackerServer {
   private readonly trusted: Network[];
   private readonly statsNets: Network[];
   private readonly lastFullScrape = new Map<string, number>();
-  private readonly sockets = new Set<net.Socket>();
+  /** Open connections and when each was accepted (clock seconds). */
+  private readonly sockets = new Map<net.Socket, number>();
+  private readonly partial = new Map<net.Socket, Buffer>();
+  private sweepTimer: NodeJS.Timeout | null = null;
+  private readonly onDataListener: (this: net.Socket, chunk: Buffer) => void;
+  private readonly onCloseListener: (this: net.Socket) => void;
   /**
    * Set when the WebSocket tracker shares this port: given each GET /announce, it takes over the
    * connection (and returns true) if the request asks for a WebSocket.
@@ -63,7 +72,16 @@ export class HttpTrackerServer {
   ) {
     this.trusted = tracker.config.trustedProxies.map((n) => new Network(n));
     this.statsNets = tracker.config.statsNetworks.map((n) => new Network(n));
-    this.server = net.createServer({ noDelay: true }, (socket) => this.onConnection(socket));
+    // Listeners shared by every connection (`this` is the socket), so accepting allocates no closures.
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const self = this;
+    this.onDataListener = function (this: net.Socket, chunk: Buffer) {
+      self.onData(this, chunk);
+    };
+    this.onCloseListener = function (this: net.Socket) {
+      self.onClose(this);
+    };
+    this.server = net.createServer((socket) => this.onConnection(socket));
   }
 
   listen(): Promise<Endpoint> {
@@ -79,6 +97,8 @@ export class HttpTrackerServer {
           this.server.on('error', (err) =>
             this.tracker.log(`http ${this.endpoint.host}:${this.endpoint.port}: ${err.message}`),
           );
+          this.sweepTimer = setInterval(() => this.sweepIdle(), 1000);
+          this.sweepTimer.unref();
           const a = this.server.address() as net.AddressInfo;
           resolve({ host: a.address, port: a.port });
         },
@@ -89,50 +109,78 @@ export class HttpTrackerServer {
   close(): Promise<void> {
     return new Promise((resolve) => {
       this.server.close(() => resolve());
-      for (const s of this.sockets) s.destroy();
+      if (this.sweepTimer) clearInterval(this.sweepTimer);
+      for (const sock of this.sockets.keys()) sock.destroy();
     });
   }
 
+  /**
+   * Per connection the hot path does only this: count it, remember when it came (for the idle
+   * sweep, which replaces a timer per socket), and add three listeners that are shared functions,
+   * not closures. A request that arrives in pieces keeps its partial head in `partial`.
+   */
   private onConnection(socket: net.Socket): void {
+    this.tracker.counters.httpConnections++;
+    this.sockets.set(socket, clock.seconds);
+    socket.on('data', this.onDataListener);
+    socket.on('error', onSocketError);
+    socket.on('close', this.onCloseListener);
+  }
+
+  private onClose(socket: net.Socket): void {
+    this.sockets.delete(socket);
+    this.partial.delete(socket);
+  }
+
+  private onData(socket: net.Socket, chunk: Buffer): void {
     const t = this.tracker;
-    t.counters.httpConnections++;
-    this.sockets.add(socket);
-    socket.on('close', () => this.sockets.delete(socket));
-    let head: Buffer | null = null;
-    socket.setTimeout(t.config.httpIdleTimeout * 1000);
-    socket.on('timeout', () => {
-      t.counters.error(P_HTTP, A_OTHER, E_TIMEOUT);
-      socket.destroy();
-    });
-    socket.on('error', () => socket.destroy());
-    socket.on('data', (chunk: Buffer) => {
-      let buf: Buffer = chunk;
-      if (head !== null) buf = head = Buffer.concat([head, chunk]);
-      const end = buf.indexOf(CRLFCRLF);
-      if (end < 0) {
-        if (buf.length > t.config.maxHeaderBytes) {
-          t.counters.error(P_HTTP, A_OTHER, E_TOO_LARGE);
-          this.plain(socket, 431, 'request head too large\n');
-          return;
-        }
-        if (head === null) head = Buffer.from(chunk);
-        return;
-      }
-      if (end > t.config.maxHeaderBytes) {
+    let buf: Buffer = chunk;
+    const head = this.partial.get(socket);
+    if (head !== undefined) {
+      buf = Buffer.concat([head, chunk]);
+      this.partial.set(socket, buf);
+    }
+    const end = buf.indexOf(CRLFCRLF);
+    if (end < 0) {
+      if (buf.length > t.config.maxHeaderBytes) {
         t.counters.error(P_HTTP, A_OTHER, E_TOO_LARGE);
         this.plain(socket, 431, 'request head too large\n');
         return;
       }
-      socket.removeAllListeners('data');
-      try {
-        this.onRequest(socket, buf, end);
-      } catch (e) {
-        // A bug must not end the process or leave the client hanging: answer 500 and count it.
-        t.counters.error(P_HTTP, A_OTHER, E_INTERNAL);
-        t.log(`http: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-        if (!socket.destroyed) this.plain(socket, 500, 'internal error\n');
-      }
-    });
+      if (head === undefined) this.partial.set(socket, Buffer.from(chunk));
+      return;
+    }
+    if (head !== undefined) this.partial.delete(socket);
+    if (end > t.config.maxHeaderBytes) {
+      t.counters.error(P_HTTP, A_OTHER, E_TOO_LARGE);
+      this.plain(socket, 431, 'request head too large\n');
+      return;
+    }
+    socket.removeListener('data', this.onDataListener);
+    try {
+      this.onRequest(socket, buf, end);
+    } catch (e) {
+      // A bug must not end the process or leave the client hanging: answer 500 and count it.
+      t.counters.error(P_HTTP, A_OTHER, E_INTERNAL);
+      t.log(`http: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      if (!socket.destroyed) this.plain(socket, 500, 'internal error\n');
+    }
+  }
+
+  /** Closes connections idle or unfinished for longer than httpIdleTimeout (runs every second). */
+  private sweepIdle(): void {
+    const limit = clock.seconds - this.tracker.config.httpIdleTimeout;
+    for (const [socket, since] of this.sockets) {
+      if (since > limit) continue;
+      this.tracker.counters.error(P_HTTP, A_OTHER, E_TIMEOUT);
+      this.sockets.delete(socket);
+      socket.destroy();
+    }
+  }
+
+  /** Another part (WebSocket tracker, web pages) has taken the connection: stop timing it out. */
+  private release(socket: net.Socket): void {
+    this.sockets.delete(socket);
   }
 
   /** Handles one request whose head is buf[0, end); always answers and closes. */
@@ -157,14 +205,17 @@ export class HttpTrackerServer {
       if (
         t.fallback &&
         t.fallback(socket, buf.subarray(0, end + 4), method, buf.toString('latin1', sp1 + 1, sp2))
-      )
+      ) {
+        this.release(socket);
         return;
+      }
       t.counters.error(P_HTTP, A_OTHER, E_MALFORMED);
       this.plain(socket, 405, 'only GET is served here\n');
       return;
     }
     if (path === '/announce') {
-      if (this.upgrade === null || !this.upgrade(socket, buf, end)) this.announce(socket, buf, qs, sp2, end);
+      if (this.upgrade !== null && this.upgrade(socket, buf, end)) this.release(socket);
+      else this.announce(socket, buf, qs, sp2, end);
     } else if (path === '/scrape') this.scrape(socket, buf, qs, sp2);
     else if (path === '/stats' || path === '/metrics') {
       if (!inNetworks(socket.remoteAddress ?? '', this.statsNets)) {
@@ -186,8 +237,10 @@ export class HttpTrackerServer {
       if (
         t.fallback &&
         t.fallback(socket, buf.subarray(0, end + 4), 'GET', buf.toString('latin1', sp1 + 1, sp2))
-      )
+      ) {
+        this.release(socket);
         return;
+      }
       t.counters.error(P_HTTP, A_OTHER, E_NOT_FOUND);
       this.plain(socket, 404, 'not found: this is a BitTorrent tracker (/announce, /scrape)\n');
     }

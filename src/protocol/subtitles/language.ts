@@ -1,0 +1,18 @@
+/**
+ * Subtitle languages are BCP 47 tags. The catalog already has the check (via Intl.getCanonicalLocales),
+ * so this reuses it rather than keeping a second copy that could drift.
+ */
+import { CatalogError } from '../../catalog/errors.js';
+import { checkLanguage } from '../../catalog/validate.js';
+
+/** The canonical form of a BCP 47 tag ("nb-no" → "nb-NO"), or null if it is not one. */
+export function isValidLanguageTag(tag: string): string | null {
+  try {
+    return checkLanguage(tag);
+  } catch (e) {
+    if (e instanceof CatalogError) return null;
+    throw e;
+  }
+}
+
+export { checkLanguage };

@@ -2,7 +2,7 @@
  * Prometheus exposition (/metrics) with prom-client. The hot path only bumps the plain counters in
  * counters.ts; the metrics below read them when Prometheus scrapes, so nothing is counted twice.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { SwarmStore } from '../swarm/store.js';
 import { ACTIONS, ERROR_KINDS, LATENCY_BUCKETS, PROTOCOLS, RESULTS, type Counters } from './counters.js';
 
@@ -112,32 +112,31 @@ export function createMetrics(
       this.inc(store.completedSinceStart);
     },
   });
-  const latency = new Histogram({
-    name: 'fjord_request_duration_seconds',
-    help: `Time to handle a tracker request, from a 1-in-16 sample.`,
-    buckets: LATENCY_BUCKETS,
-    registers: [registry],
-  });
-  // The histogram's own observe() would cost a label lookup per request; instead its internal
-  // state is set from the counters' buckets at scrape time through get().
-  const origGet = latency.get.bind(latency);
-  latency.get = async () => {
-    const m = await origGet();
-    let cum = 0;
-    const values = [];
-    for (let i = 0; i < LATENCY_BUCKETS.length; i++) {
-      cum += c.latency[i];
-      values.push({
-        labels: { le: LATENCY_BUCKETS[i] },
-        value: cum,
-        metricName: 'fjord_request_duration_seconds_bucket',
-      });
-    }
-    cum += c.latency[LATENCY_BUCKETS.length];
-    values.push({ labels: { le: '+Inf' }, value: cum, metricName: 'fjord_request_duration_seconds_bucket' });
-    values.push({ labels: {}, value: c.latencySum, metricName: 'fjord_request_duration_seconds_sum' });
-    values.push({ labels: {}, value: c.latencyCount, metricName: 'fjord_request_duration_seconds_count' });
-    return { ...m, values } as typeof m;
+  // The latency histogram is kept by the hot path as plain bucket counts (counters.ts); a
+  // prom-client Histogram would cost a label lookup per observation. This metric object hands
+  // those counts to the registry in the histogram exposition shape when Prometheus scrapes.
+  const name = 'fjord_request_duration_seconds';
+  const histogram = {
+    name,
+    help: 'Time to handle a tracker request, from a 1-in-16 sample.',
+    type: 'histogram',
+    aggregator: 'sum',
+    reset() {},
+    async get() {
+      let cumulative = 0;
+      const values: Array<{ labels: Record<string, string | number>; value: number; metricName: string }> =
+        [];
+      for (let i = 0; i < LATENCY_BUCKETS.length; i++) {
+        cumulative += c.latency[i];
+        values.push({ labels: { le: LATENCY_BUCKETS[i] }, value: cumulative, metricName: `${name}_bucket` });
+      }
+      cumulative += c.latency[LATENCY_BUCKETS.length];
+      values.push({ labels: { le: '+Inf' }, value: cumulative, metricName: `${name}_bucket` });
+      values.push({ labels: {}, value: c.latencySum, metricName: `${name}_sum` });
+      values.push({ labels: {}, value: c.latencyCount, metricName: `${name}_count` });
+      return { name, help: histogram.help, type: 'histogram', aggregator: 'sum', values };
+    },
   };
+  registry.registerMetric(histogram as unknown as Parameters<Registry['registerMetric']>[0]);
   return registry;
 }

@@ -89,6 +89,14 @@ test('/metrics: Prometheus text with requests, errors, peers, completions, laten
   assert.equal(value('fjord_swarms'), 2);
   assert.equal(value('fjord_completions_total'), 1);
   assert.equal(value('fjord_announces_total{protocol="udp",family="ipv4"}'), 1);
-  assert.match(text, /fjord_request_duration_seconds_bucket\{le="\+Inf"\} \d+/);
+  // 1 in 16 requests is timed: send enough that some are, and the histogram must show them.
+  for (let i = 0; i < 40; i++) await httpGet(t.httpPort, announcePath({ hash: hashOf(3), port: 100 + i }));
+  const again = (await httpGet(t.httpPort, '/metrics', from)).body.toString();
+  const count = Number(/^fjord_request_duration_seconds_count (\S+)$/m.exec(again)?.[1]);
+  const inf = Number(/^fjord_request_duration_seconds_bucket\{le="\+Inf"\} (\S+)$/m.exec(again)?.[1]);
+  const sum = Number(/^fjord_request_duration_seconds_sum (\S+)$/m.exec(again)?.[1]);
+  assert.ok(count >= 2, `sampled requests counted (${count})`);
+  assert.equal(inf, count, '+Inf bucket equals the count');
+  assert.ok(sum > 0 && sum < count, `sum of seconds is plausible (${sum})`);
   assert.match(text, /# TYPE fjord_request_duration_seconds histogram/);
 });

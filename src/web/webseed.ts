@@ -1,0 +1,365 @@
+/**
+ * The web seed (BEP 19): published episodes' files over HTTP, so a torrent downloads even when no
+ * viewer seeds it.
+ *
+ * URLs: a published torrent lists `<publicWebUrl>/media/<series>/` in `url-list`; clients append
+ * `<torrent name>/<file path>`, so a file's URL path is exactly its path below the data directory
+ * (`/media/<series>/<name>/<name>.mkv` is DATA/media/<series>/<name>/<name>.mkv) and its catalog path.
+ *
+ * What is served: only the files the catalog lists (media files and official SRT subtitles) of
+ * episodes that are distributable now; setEpisodes() replaces that set (the catalog sync calls it on
+ * every change, so a withdrawn or expired episode stops being served within seconds). Everything else
+ * is 404, and there is no listing. A request path is checked raw and decoded segment by segment:
+ * backslashes, NUL, empty, `.` and `..` segments (encoded or not) and encoded slashes are refused
+ * before any lookup; the lookup is an exact match against the catalog's paths, and the file finally
+ * opened must resolve (symbolic links included) inside DATA/media.
+ *
+ * BEP 47: a hybrid torrent's v1 file list holds padding files `.pad/<N>` that exist nowhere on disk.
+ * Clients that do not know BEP 47 (aria2 1.36) ask the web seed for `<name>/.pad/<N>`; it answers N
+ * zero bytes for published hybrid torrents (N at most the piece length).
+ *
+ * HTTP: GET and HEAD; single and multiple byte ranges (206, multipart/byteranges; 416 with
+ * `Content-Range: bytes *\/size` when none is satisfiable); If-Range; strong ETag and Last-Modified
+ * with 304 for If-None-Match / If-Modified-Since, 412 for If-Match / If-Unmodified-Since; bodies
+ * streamed from disk. CORS is open (`*`): WebTorrent in browsers uses web seeds through fetch.
+ */
+import { randomBytes } from 'node:crypto';
+import { open, realpath } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { posix, resolve, sep } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Episode } from '../catalog/index.js';
+import { sendText, type WebServer } from './server.js';
+
+export interface ByteRange {
+  start: number;
+  /** Inclusive. */
+  end: number;
+}
+
+/** More ranges than this in one request and the Range header is ignored (RFC 9110 lets a server). */
+export const MAX_RANGES = 32;
+
+/**
+ * Parses a Range header against a representation of `size` bytes (RFC 9110 §14.1.2):
+ *   null                  ignore it (absent, another unit, bad syntax, first > last, too many ranges)
+ *   []                    syntactically fine but nothing satisfiable: 416
+ *   [{start, end}, ...]   the satisfiable ranges, in the order asked, ends clipped to the size
+ */
+export function parseRange(header: string | undefined, size: number): ByteRange[] | null {
+  if (header === undefined) return null;
+  const m = /^\s*bytes\s*=\s*(.+)$/i.exec(header);
+  if (!m) return null;
+  const specs = m[1]
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (specs.length === 0 || specs.length > MAX_RANGES) return null;
+  const out: ByteRange[] = [];
+  for (const spec of specs) {
+    const r = /^(\d*)-(\d*)$/.exec(spec);
+    if (!r || (r[1] === '' && r[2] === '')) return null;
+    if (r[1] === '') {
+      const n = Number(r[2]);
+      if (n === 0 || size === 0) continue; // "-0" selects nothing
+      out.push({ start: Math.max(0, size - n), end: size - 1 });
+      continue;
+    }
+    const start = Number(r[1]);
+    const last = r[2] === '' ? Infinity : Number(r[2]);
+    if (last < start) return null; // invalid, so the whole header is ignored
+    if (start >= size) continue;
+    out.push({ start, end: Math.min(last, size - 1) });
+  }
+  return out;
+}
+
+/** Entity tags in an If-None-Match / If-Match list. */
+function tagList(header: string): string[] {
+  return header.match(/(?:W\/)?"[^"]*"|\*/g) ?? [];
+}
+
+const opaque = (tag: string): string => tag.replace(/^W\//, '');
+
+export interface Entity {
+  size: number;
+  /** A strong ETag, quoted. */
+  etag: string;
+  lastModified: Date | null;
+  contentType: string;
+  /** A stream of bytes start..end (inclusive). */
+  body(start: number, end: number): Readable;
+}
+
+const ZEROS = Buffer.alloc(64 * 1024);
+
+/** N zero bytes as a stream, without ever holding N bytes. */
+export function zeroStream(length: number): Readable {
+  let left = length;
+  return new Readable({
+    read() {
+      if (left <= 0) return void this.push(null);
+      const n = Math.min(left, ZEROS.length);
+      left -= n;
+      this.push(ZEROS.subarray(0, n));
+    },
+  });
+}
+
+function commonHeaders(res: ServerResponse, e: Entity): void {
+  res.setHeader('Accept-Ranges', 'bytes');
+  res.setHeader('ETag', e.etag);
+  if (e.lastModified) res.setHeader('Last-Modified', e.lastModified.toUTCString());
+  // Short: a withdrawn episode must vanish from caches in front of fjord within about a minute too.
+  res.setHeader('Cache-Control', 'public, max-age=60');
+  res.setHeader('Access-Control-Allow-Origin', '*');
+  res.setHeader('Access-Control-Expose-Headers', 'Accept-Ranges, Content-Length, Content-Range, ETag');
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+}
+
+/** Streams `stream` into res without ending it; a client that goes away is not an error. */
+async function pump(stream: Readable, res: ServerResponse): Promise<boolean> {
+  try {
+    await pipeline(stream, res, { end: false });
+    return true;
+  } catch {
+    stream.destroy();
+    res.destroy();
+    return false;
+  }
+}
+
+/** Answers a GET or HEAD for an entity: conditionals, ranges, then the bytes. */
+export async function sendEntity(req: IncomingMessage, res: ServerResponse, e: Entity): Promise<void> {
+  const head = req.method === 'HEAD';
+  commonHeaders(res, e);
+  const h = req.headers;
+  const modifiedAfter = (since: string | undefined): boolean | null => {
+    if (since === undefined || e.lastModified === null) return null;
+    const t = Date.parse(since);
+    return Number.isNaN(t) ? null : e.lastModified.getTime() > t;
+  };
+
+  // Preconditions, in RFC 9110 §13.2.2's order.
+  if (h['if-match'] !== undefined) {
+    const tags = tagList(h['if-match']);
+    if (!tags.some((t) => t === '*' || t === e.etag)) return sendStatus(res, 412);
+  } else if (modifiedAfter(h['if-unmodified-since']) === true) return sendStatus(res, 412);
+  if (h['if-none-match'] !== undefined) {
+    const tags = tagList(h['if-none-match']);
+    if (tags.some((t) => t === '*' || opaque(t) === e.etag)) return sendStatus(res, 304);
+  } else if (modifiedAfter(h['if-modified-since']) === false) return sendStatus(res, 304);
+
+  // Range, only for GET, and only if If-Range (when present) still names this representation.
+  let ranges = req.method === 'GET' ? parseRange(h.range, e.size) : null;
+  const ifRange = ([] as string[]).concat(h['if-range'] ?? [])[0];
+  if (ranges !== null && ifRange !== undefined) {
+    const v = ifRange.trim();
+    const still = v.startsWith('"') ? v === e.etag : v.startsWith('W/') ? false : sameDate(v, e.lastModified);
+    if (!still) ranges = null;
+  }
+
+  if (ranges === null) {
+    res.statusCode = 200;
+    res.setHeader('Content-Type', e.contentType);
+    res.setHeader('Content-Length', e.size);
+    if (head || e.size === 0) return void res.end();
+    if (await pump(e.body(0, e.size - 1), res)) res.end();
+    return;
+  }
+  if (ranges.length === 0) {
+    res.statusCode = 416;
+    res.setHeader('Content-Range', `bytes */${e.size}`);
+    res.setHeader('Content-Length', 0);
+    return void res.end();
+  }
+  res.statusCode = 206;
+  if (ranges.length === 1) {
+    const [r] = ranges;
+    res.setHeader('Content-Type', e.contentType);
+    res.setHeader('Content-Range', `bytes ${r.start}-${r.end}/${e.size}`);
+    res.setHeader('Content-Length', r.end - r.start + 1);
+    if (await pump(e.body(r.start, r.end), res)) res.end();
+    return;
+  }
+  const boundary = randomBytes(12).toString('hex');
+  const parts = ranges.map(
+    (r, i) =>
+      `${i === 0 ? '' : '\r\n'}--${boundary}\r\nContent-Type: ${e.contentType}\r\n` +
+      `Content-Range: bytes ${r.start}-${r.end}/${e.size}\r\n\r\n`,
+  );
+  const closing = `\r\n--${boundary}--\r\n`;
+  const length =
+    parts.reduce((s, p) => s + Buffer.byteLength(p), 0) +
+    ranges.reduce((s, r) => s + r.end - r.start + 1, 0) +
+    Buffer.byteLength(closing);
+  res.setHeader('Content-Type', `multipart/byteranges; boundary=${boundary}`);
+  res.setHeader('Content-Length', length);
+  for (let i = 0; i < ranges.length; i++) {
+    res.write(parts[i]);
+    if (!(await pump(e.body(ranges[i].start, ranges[i].end), res))) return;
+  }
+  res.end(closing);
+}
+
+function sameDate(value: string, lastModified: Date | null): boolean {
+  if (lastModified === null) return false;
+  const t = Date.parse(value);
+  return !Number.isNaN(t) && t === lastModified.getTime();
+}
+
+function sendStatus(res: ServerResponse, status: 304 | 412): void {
+  res.statusCode = status;
+  // A 304 carries the validators (ETag, Last-Modified, Cache-Control) and no body.
+  if (status === 412) res.setHeader('Content-Length', 0);
+  res.end();
+}
+
+/** Sends a file from disk (fd opened once, streamed in ranges). 404 if it is not a regular file. */
+export async function sendFile(
+  req: IncomingMessage,
+  res: ServerResponse,
+  abs: string,
+  contentType: string,
+): Promise<boolean> {
+  let fh;
+  try {
+    fh = await open(abs, 'r');
+  } catch {
+    return false;
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) return false;
+    const entity: Entity = {
+      size: st.size,
+      // Published files are never rewritten in place; size, mtime and inode together name this one.
+      etag: `"${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}-${st.ino.toString(16)}"`,
+      lastModified: new Date(Math.floor(st.mtimeMs / 1000) * 1000),
+      contentType,
+      body: (start, end) => fh.createReadStream({ start, end, autoClose: false, highWaterMark: 256 * 1024 }),
+    };
+    await sendEntity(req, res, entity);
+    return true;
+  } finally {
+    await fh.close();
+  }
+}
+
+export const SRT_TYPE = 'application/x-subrip; charset=utf-8';
+export const VTT_TYPE = 'text/vtt; charset=utf-8';
+
+/** Splits and decodes a raw URL path below /media/; null if it is not a clean relative path. */
+export function cleanPath(raw: string): string[] | null {
+  if (raw === '' || raw.includes('\\') || raw.includes('\0')) return null;
+  const out: string[] = [];
+  for (const seg of raw.split('/')) {
+    if (seg === '') return null;
+    let d: string;
+    try {
+      d = decodeURIComponent(seg);
+    } catch {
+      return null;
+    }
+    if (d === '.' || d === '..' || d.includes('/') || d.includes('\\') || d.includes('\0')) return null;
+    out.push(d);
+  }
+  return out;
+}
+
+export class WebSeed {
+  /** Catalog path ("media/...") → content type, for files served now. */
+  private files = new Map<string, string>();
+  /** Torrent folder ("media/<series>/<name>") of a published hybrid torrent → its piece length. */
+  private pads = new Map<string, number>();
+  private readonly mediaRoot: string;
+  private realRoot: string | null = null;
+
+  constructor(
+    readonly dataDir: string,
+    private readonly log: (msg: string) => void = () => {},
+  ) {
+    this.mediaRoot = resolve(dataDir, 'media');
+  }
+
+  /** The episodes distributable now (from the catalog sync). Replaces the served set in one step. */
+  setEpisodes(episodes: Episode[]): void {
+    const files = new Map<string, string>();
+    const pads = new Map<string, number>();
+    for (const e of episodes) {
+      for (const m of e.media) if (m.path.startsWith('media/')) files.set(m.path, m.mimeType);
+      for (const s of e.subtitles)
+        if (s.kind === 'official' && s.path.startsWith('media/'))
+          files.set(s.path, s.format === 'srt' ? SRT_TYPE : VTT_TYPE);
+      for (const t of e.torrents)
+        if (t.mode === 'hybrid')
+          for (const m of e.media)
+            if (m.path.startsWith('media/')) pads.set(posix.dirname(m.path), t.pieceLength);
+    }
+    this.files = files;
+    this.pads = pads;
+  }
+
+  /** How many files are served now (for logs and tests). */
+  get size(): number {
+    return this.files.size;
+  }
+
+  register(web: WebServer): void {
+    web.addRoute('GET', '/media/*', (req, res, m) => this.handle(req, res, m.rest));
+    web.addRoute('OPTIONS', '/media/*', (_req, res) => {
+      res.statusCode = 204;
+      res.setHeader('Access-Control-Allow-Origin', '*');
+      res.setHeader('Access-Control-Allow-Methods', 'GET, HEAD, OPTIONS');
+      res.setHeader('Access-Control-Allow-Headers', 'Range, If-Range, If-None-Match, If-Modified-Since');
+      res.setHeader('Access-Control-Max-Age', '86400');
+      res.end();
+    });
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse, raw: string): Promise<void> {
+    // A folder (or the store itself) is never listed: plain 404. A path that is not clean: 400.
+    if (raw === '' || raw.endsWith('/')) return sendText(res, 404, 'not found\n');
+    const segments = cleanPath(raw);
+    if (segments === null) return sendText(res, 400, 'bad path\n');
+    const key = `media/${segments.join('/')}`;
+    const type = this.files.get(key);
+    if (type === undefined) {
+      if (await this.sendPad(req, res, segments)) return;
+      return sendText(res, 404, 'not found\n');
+    }
+    const abs = resolve(this.dataDir, key);
+    if (!abs.startsWith(this.mediaRoot + sep)) return sendText(res, 404, 'not found\n');
+    // Symbolic links inside the store must not lead out of it.
+    let real: string;
+    try {
+      this.realRoot ??= await realpath(this.mediaRoot);
+      real = await realpath(abs);
+    } catch {
+      this.log(`web seed: published file missing on disk: ${key}`);
+      return sendText(res, 404, 'not found\n');
+    }
+    if (!real.startsWith(this.realRoot + sep)) return sendText(res, 404, 'not found\n');
+    if (!(await sendFile(req, res, real, type))) {
+      this.log(`web seed: published file not readable: ${key}`);
+      if (!res.headersSent) sendText(res, 404, 'not found\n');
+    }
+  }
+
+  /** `<series>/<name>/.pad/<N>` of a published hybrid torrent: N zero bytes. */
+  private async sendPad(req: IncomingMessage, res: ServerResponse, segments: string[]): Promise<boolean> {
+    if (segments.length !== 4 || segments[2] !== '.pad' || !/^[1-9]\d{0,9}$/.test(segments[3])) return false;
+    const pieceLength = this.pads.get(`media/${segments[0]}/${segments[1]}`);
+    const n = Number(segments[3]);
+    if (pieceLength === undefined || n > pieceLength) return false;
+    await sendEntity(req, res, {
+      size: n,
+      etag: `"pad-${n.toString(16)}"`,
+      lastModified: null,
+      contentType: 'application/octet-stream',
+      body: (start, end) => zeroStream(end - start + 1),
+    });
+    return true;
+  }
+}

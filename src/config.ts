@@ -3,7 +3,8 @@
  * `fjord serve --print-config` prints the effective values. A config file (--config FILE, JSON)
  * holds the same keys; command-line flags override the file.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Network } from './protocol/ip.js';
 
 export interface Endpoint {
@@ -25,6 +26,21 @@ export interface Config {
   ws: Endpoint[];
   /** Admin API listener; loopback by default so the token never crosses a network. */
   admin: Endpoint | null;
+  /** Web server listeners (the web seed under /media/, later pages and feeds). None by default. */
+  web: Endpoint[];
+  /** The catalog: null for SQLite in DATA/catalog.sqlite, or a postgres:// URL. */
+  catalogUrl: string | null;
+  /**
+   * Tracker URLs written into published torrents (`announce`, one tier each, in order). They are what
+   * viewers reach, so not necessarily this process's listeners (a proxy or another host may sit between).
+   */
+  publicTrackerUrls: string[];
+  /**
+   * The web server's base URL as viewers reach it; published torrents list `<this>/media/<series>/` as
+   * their web seed. Written into each torrent when it is made: changing it later leaves old torrents as
+   * they are.
+   */
+  publicWebUrl: string;
   /** Where state lives: downloaded counts, the admin token, later the catalog and media. */
   dataDir: string;
   /** whitelist: only listed torrents; blacklist: all but listed; open: any torrent. */
@@ -94,6 +110,10 @@ export const defaults: Config = {
   udp: [{ host: '127.0.0.1', port: 6969 }],
   ws: [],
   admin: { host: '127.0.0.1', port: 6970 },
+  web: [],
+  catalogUrl: null,
+  publicTrackerUrls: ['http://127.0.0.1:6969/announce', 'udp://127.0.0.1:6969/announce'],
+  publicWebUrl: 'http://127.0.0.1:8080',
   dataDir: 'data',
   mode: 'whitelist',
   listFile: null,
@@ -170,6 +190,7 @@ export function validateConfig(c: Config): Config {
   if (!['whitelist', 'blacklist', 'open'].includes(c.mode))
     throw new Error(`mode must be whitelist, blacklist or open`);
   for (const n of [...c.trustedProxies, ...c.statsNetworks]) new Network(n);
+  checkPublicUrls(c);
   if (c.http.length + c.udp.length + c.ws.length === 0)
     throw new Error('no listener: give --http, --udp and/or --ws');
   return c;
@@ -188,11 +209,45 @@ export function readConfigFile(path: string): Partial<Config> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(raw)) {
     if (!(k in defaults)) throw new Error(`config ${path}: unknown setting "${k}"`);
-    if (k === 'http' || k === 'udp' || k === 'ws') {
+    if (k === 'http' || k === 'udp' || k === 'ws' || k === 'web') {
       if (!Array.isArray(v)) throw new Error(`config ${path}: ${k} must be a list of "HOST:PORT"`);
       out[k] = v.map((e) => parseEndpoint(String(e)));
     } else if (k === 'admin') out[k] = v === null ? null : parseEndpoint(String(v));
     else out[k] = v;
   }
   return out as Partial<Config>;
+}
+
+/** The URLs that go into torrents must be absolute and of a scheme clients speak. */
+export function checkPublicUrls(c: Pick<Config, 'publicTrackerUrls' | 'publicWebUrl' | 'catalogUrl'>): void {
+  const url = (u: unknown, what: string, schemes: string[]): void => {
+    let parsed: URL;
+    try {
+      parsed = new URL(String(u));
+    } catch {
+      throw new Error(`${what} "${String(u)}" is not a URL`);
+    }
+    if (!schemes.includes(parsed.protocol))
+      throw new Error(`${what} "${String(u)}" must start with ${schemes.map((s) => s + '//').join(' or ')}`);
+  };
+  if (!Array.isArray(c.publicTrackerUrls)) throw new Error('publicTrackerUrls must be a list of URLs');
+  for (const u of c.publicTrackerUrls) url(u, 'tracker URL', ['http:', 'https:', 'udp:', 'ws:', 'wss:']);
+  url(c.publicWebUrl, 'web URL', ['http:', 'https:']);
+  if (c.catalogUrl !== null) url(c.catalogUrl, 'catalog URL', ['postgres:', 'postgresql:']);
+}
+
+/**
+ * Settings kept in the data directory itself (DATA/fjord.json, same keys as --config), so that every
+ * command run on one data directory (serve, publish, unpublish) agrees on the catalog and the public
+ * URLs without repeating flags. Lowest precedence after the defaults; absent file: no settings.
+ */
+export const DATA_CONFIG_FILE = 'fjord.json';
+
+export function readDataDirConfig(dataDir: string): Partial<Config> {
+  const path = join(dataDir, DATA_CONFIG_FILE);
+  if (!existsSync(path)) return {};
+  const c = readConfigFile(path);
+  if (c.dataDir !== undefined)
+    throw new Error(`config ${path}: dataDir cannot be set inside the data directory`);
+  return c;
 }

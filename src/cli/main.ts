@@ -3,6 +3,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
+import { registerPublish } from './publish.js';
 import { registerServe } from './serve.js';
 import { registerTorrent } from './torrent.js';
 
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)');
   registerServe(program);
   registerTorrent(program);
+  registerPublish(program);
   return program;
 }
 

@@ -1,0 +1,323 @@
+/**
+ * `fjord publish FILE ...` and `fjord unpublish ...`. The work is in src/publish/pipeline.ts; this file
+ * turns flags into a request, prints the outcome, and turns every refusal into one line (main.ts
+ * prints `fjord: <message>` and exits 1).
+ */
+import type { Command } from 'commander';
+import { userInfo } from 'node:os';
+import { resolve } from 'node:path';
+import { openCatalog, slugify, type Catalog } from '../catalog/index.js';
+import { checkPublicUrls, defaults, readConfigFile, readDataDirConfig, type Config } from '../config.js';
+import {
+  distributionStatus,
+  PublishError,
+  Publication,
+  type PublishResult,
+  type SubtitleArg,
+} from '../publish/pipeline.js';
+import { episodeLayout } from '../publish/media-store.js';
+import { progressBar, type ProgressBar } from '../publish/torrent/index.js';
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/** Where the commands write; tests pass their own to run the commands in-process. */
+export interface Io {
+  out: { write(s: string): boolean };
+  err: { write(s: string): boolean; isTTY?: boolean; columns?: number };
+}
+const stdio: Io = { out: process.stdout, err: process.stderr };
+
+interface CommonFlags {
+  data?: string;
+  config?: string;
+  catalog?: string;
+}
+
+interface PublishFlags extends CommonFlags {
+  series: string;
+  newSeries?: boolean;
+  season: string;
+  episode: string;
+  title: string;
+  description?: string;
+  subtitle: string[];
+  licence: string;
+  rightsHolder: string[];
+  cleared?: boolean;
+  availableFrom?: string;
+  availableUntil?: string;
+  v1?: boolean;
+  link?: boolean;
+  tracker: string[];
+  webUrl?: string;
+  quiet?: boolean;
+}
+
+type Settings = Pick<Config, 'dataDir' | 'catalogUrl' | 'publicTrackerUrls' | 'publicWebUrl'>;
+
+/** defaults < DATA/fjord.json < --config FILE < flags, as for `fjord serve`. */
+export function publishSettings(o: CommonFlags & { tracker?: string[]; webUrl?: string }): Settings {
+  const given = o.config ? readConfigFile(o.config) : {};
+  const dataDir = resolve(o.data ?? given.dataDir ?? defaults.dataDir);
+  const file = { ...readDataDirConfig(dataDir), ...given };
+  const s: Settings = {
+    dataDir,
+    catalogUrl: o.catalog ?? file.catalogUrl ?? defaults.catalogUrl,
+    publicTrackerUrls:
+      o.tracker && o.tracker.length > 0 ? o.tracker : (file.publicTrackerUrls ?? defaults.publicTrackerUrls),
+    publicWebUrl: o.webUrl ?? file.publicWebUrl ?? defaults.publicWebUrl,
+  };
+  checkPublicUrls(s);
+  return s;
+}
+
+export function openCatalogFor(s: Pick<Config, 'dataDir' | 'catalogUrl'>): Promise<Catalog> {
+  return openCatalog(s.catalogUrl ? { url: s.catalogUrl } : { dataDir: s.dataDir });
+}
+
+/** Season and episode numbers: 1, 2, 3, ... ("abc", "0", "-1", "1.5" are refused). */
+export function parseNumber(text: string, flag: string): number {
+  const t = text.trim();
+  const n = Number(t);
+  if (!/^\d+$/.test(t) || !Number.isSafeInteger(n) || n < 1)
+    throw new PublishError(`${flag} must be a positive whole number (got "${text}")`);
+  return n;
+}
+
+/**
+ * ISO 8601 with a time zone (`2026-12-01T18:00:00+01:00`, `2026-12-01T17:00Z`), or a date alone
+ * (`2026-12-01`, meaning 00:00 UTC that day). A time without a zone is refused: a rights window
+ * must not depend on the machine's time zone.
+ */
+export function parseTime(text: string, flag: string): Date {
+  const t = text.trim();
+  let d: Date | null = null;
+  const date = /^(\d{4})-(\d{2})-(\d{2})$/.exec(t);
+  if (date) {
+    d = new Date(`${t}T00:00:00Z`);
+    // Refuse dates that do not exist (2026-02-30) rather than let them roll over.
+    if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== t) d = null;
+  } else if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i.test(t)) {
+    d = new Date(t);
+    if (Number.isNaN(d.getTime())) d = null;
+  }
+  if (d === null)
+    throw new PublishError(
+      `${flag} "${text}" is not a time: use ISO 8601 with a zone (2026-12-01T18:00:00+01:00) or a date (2026-12-01, 00:00 UTC)`,
+    );
+  return d;
+}
+
+/** LANG:FILE, e.g. nb:episode.nb.srt (the file may itself contain ':'). */
+export function parseSubtitleArg(text: string): SubtitleArg {
+  const i = text.indexOf(':');
+  if (i <= 0 || i === text.length - 1)
+    throw new PublishError(`--subtitle "${text}" is not LANG:FILE (e.g. nb:episode.nb.srt)`);
+  return { lang: text.slice(0, i), file: text.slice(i + 1) };
+}
+
+function actor(): string {
+  try {
+    return `cli:${userInfo().username}`;
+  } catch {
+    return 'cli';
+  }
+}
+
+function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(1)} ${units[i]}`;
+}
+
+async function publish(file: string, o: PublishFlags, io: Io): Promise<void> {
+  // Everything the flags alone can get wrong is refused before the catalog is opened.
+  const season = parseNumber(o.season, '--season');
+  const episode = parseNumber(o.episode, '--episode');
+  const subtitles = o.subtitle.map(parseSubtitleArg);
+  const from = o.availableFrom === undefined ? undefined : parseTime(o.availableFrom, '--available-from');
+  const until = o.availableUntil === undefined ? null : parseTime(o.availableUntil, '--available-until');
+  const settings = publishSettings(o);
+  const bar = o.quiet ? undefined : progressBar(io.err);
+  const job = new Publication({
+    dataDir: settings.dataDir,
+    // Opened only once the files and flags have passed their checks: a refused publication
+    // never even creates a catalog.
+    openCatalog: () => openCatalogFor(settings),
+    file,
+    series: o.series,
+    newSeries: o.newSeries === true,
+    season,
+    episode,
+    title: o.title,
+    description: o.description,
+    subtitles,
+    licence: o.licence,
+    holders: o.rightsHolder,
+    cleared: o.cleared === true,
+    availableFrom: from,
+    availableUntil: until,
+    mode: o.v1 ? 'v1' : 'hybrid',
+    link: o.link === true,
+    trackers: settings.publicTrackerUrls,
+    webUrl: settings.publicWebUrl,
+    actor: actor(),
+    onProgress: bar ? (d, t) => bar.update(d, t) : undefined,
+  });
+  const result = await runWithSignals(job, io, bar);
+  {
+    const e = result.episode;
+    const t = result.torrent;
+    const out = [
+      `published ${result.layout.name}: ${e.seriesTitle}, season ${e.season}, episode ${e.episode}: "${e.title}"`,
+      `  media:     ${result.layout.video} (${formatBytes(e.media[0]?.sizeBytes ?? 0)}, ${result.stored})`,
+    ];
+    const langs = e.subtitles.filter((s) => s.format === 'srt').map((s) => s.language);
+    if (langs.length > 0)
+      out.push(`  subtitles: ${langs.join(', ')} (SRT in the torrent, WebVTT in ${result.layout.vttDir})`);
+    out.push(`  torrent:   ${result.layout.torrent} (${t.mode}, pieces of ${formatBytes(t.pieceLength)})`);
+    out.push(`  status:    ${distributionStatus(e, new Date())}`);
+    if (t.infoHashV1) out.push(`info hash v1: ${t.infoHashV1}`);
+    if (t.infoHashV2) out.push(`info hash v2: ${t.infoHashV2}`);
+    out.push(`magnet: ${t.magnet}`);
+    io.out.write(out.join('\n') + '\n');
+    for (const n of result.notes) io.err.write(`fjord: note: ${n}\n`);
+  }
+}
+
+/**
+ * Runs a publication with Ctrl-C (SIGINT) and SIGTERM handled: while copying or hashing, the staging
+ * folder is removed and the process exits at once (130 or 143); once files are being moved into
+ * place the run is let finish or roll back (milliseconds), then the process exits.
+ */
+export async function runWithSignals(job: Publication, io: Io, bar?: ProgressBar): Promise<PublishResult> {
+  let deferred: NodeJS.Signals | null = null;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (job.abortNow()) {
+      bar?.finish();
+      io.err.write(`fjord: ${signal}: stopped; nothing was published\n`);
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    }
+    deferred = signal;
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let done = false;
+  try {
+    const result = await job.run();
+    done = true;
+    return result;
+  } finally {
+    bar?.finish();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    if (deferred) {
+      io.err.write(`fjord: ${deferred}: stopped; the publication ${done ? 'had completed' : 'was undone'}\n`);
+      process.exit(deferred === 'SIGINT' ? 130 : 143);
+    }
+  }
+}
+
+interface UnpublishFlags extends CommonFlags {
+  series: string;
+  season: string;
+  episode: string;
+}
+
+async function unpublish(o: UnpublishFlags, io: Io): Promise<void> {
+  const season = parseNumber(o.season, '--season');
+  const episode = parseNumber(o.episode, '--episode');
+  const settings = publishSettings(o);
+  const catalog = await openCatalogFor(settings);
+  try {
+    const name = o.series.trim();
+    let series = /^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(name) ? await catalog.getSeriesBySlug(name) : null;
+    if (!series) {
+      let slug = '';
+      try {
+        slug = slugify(name);
+      } catch {
+        // reported below as unknown
+      }
+      series = slug ? await catalog.getSeriesBySlug(slug) : null;
+    }
+    if (!series) throw new PublishError(`unknown series "${o.series}"`);
+    const before = await catalog.getEpisode(series.slug, season, episode);
+    const label = episodeLayout(series.slug, season, episode, '').name;
+    if (!before)
+      throw new PublishError(`no episode ${label} (${series.title}, season ${season}, episode ${episode})`);
+    if (before.withdrawnAt) {
+      io.out.write(
+        `${label} was already withdrawn at ${before.withdrawnAt.toISOString()}; nothing changed\n`,
+      );
+      return;
+    }
+    const after = await catalog.unpublishEpisode(series.slug, season, episode, actor());
+    io.out.write(
+      `withdrew ${label}: "${after.title}" at ${after.withdrawnAt?.toISOString() ?? '?'}; ` +
+        `a running fjord serve stops distributing it within seconds (nothing was deleted)\n`,
+    );
+  } finally {
+    await catalog.close();
+  }
+}
+
+export function registerPublish(program: Command, io: Io = stdio): void {
+  program
+    .command('publish')
+    .description('put an episode in the catalog: store its media, make its torrent, record its rights')
+    .argument('<file>', 'the video file')
+    .option('--data <dir>', 'data directory (default ./data)')
+    .option('--config <file>', 'settings file (JSON; DATA/fjord.json is read too)')
+    .option('--catalog <url>', 'postgres://... catalog (default: SQLite in the data directory)')
+    .requiredOption('--series <name>', "the series' title or slug")
+    .option('--new-series', 'create the series if the catalog does not have it yet')
+    .requiredOption('--season <n>', 'season number (1, 2, ...)')
+    .requiredOption('--episode <n>', 'episode number within the season (1, 2, ...)')
+    .requiredOption('--title <text>', "the episode's title (can change later without changing the torrent)")
+    .option('--description <text>', "the episode's description")
+    .option(
+      '--subtitle <lang:file>',
+      'official subtitles (SRT or WebVTT, UTF-8), e.g. nb:ep.srt; repeatable',
+      collect,
+      [],
+    )
+    .option('--licence <id>', 'licence, an SPDX id or all-rights-reserved', 'all-rights-reserved')
+    .option('--rights-holder <name>', 'a rights holder; repeat for more, in credit order', collect, [])
+    .option(
+      '--cleared',
+      'rights are cleared for worldwide distribution (without it: stored, not distributed)',
+    )
+    .option('--available-from <time>', 'start of the availability window (ISO 8601; default now)')
+    .option('--available-until <time>', 'end of the availability window (ISO 8601; default none)')
+    .option('--v1', 'a v1-only torrent (default: hybrid v1+v2)')
+    .option('--link', 'hard-link the file into the data directory instead of copying it')
+    .option(
+      '--tracker <url>',
+      'tracker URL written into the torrent; repeatable (default: publicTrackerUrls)',
+      collect,
+      [],
+    )
+    .option('--web-url <url>', "the web server's public base URL (default: publicWebUrl)")
+    .option('-q, --quiet', 'no progress bar')
+    .showHelpAfterError(false)
+    .action((file: string, o: PublishFlags) => publish(file, o, io));
+
+  program
+    .command('unpublish')
+    .description('withdraw an episode from distribution (the tracker and web seed stop; nothing is deleted)')
+    .option('--data <dir>', 'data directory (default ./data)')
+    .option('--config <file>', 'settings file (JSON; DATA/fjord.json is read too)')
+    .option('--catalog <url>', 'postgres://... catalog (default: SQLite in the data directory)')
+    .requiredOption('--series <name>', "the series' title or slug")
+    .requiredOption('--season <n>', 'season number')
+    .requiredOption('--episode <n>', 'episode number')
+    .showHelpAfterError(false)
+    .action((o: UnpublishFlags) => unpublish(o, io));
+}

@@ -8,11 +8,13 @@ import {
   formatEndpoint,
   parseEndpoint,
   readConfigFile,
+  readDataDirConfig,
   validateConfig,
   type Config,
 } from '../config.js';
 import { Tracker, adminToken } from '../tracker/tracker.js';
 import { AdminApi } from '../tracker/admin-api.js';
+import { startDistribution } from '../publish/distribution.js';
 
 const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 const int = (name: string) => (v: string) => {
@@ -24,6 +26,8 @@ interface ServeOptions {
   config?: string;
   http?: string[];
   udp?: string[];
+  web?: string[];
+  catalog?: string;
   ws?: string[];
   admin?: string;
   data?: string;
@@ -43,7 +47,9 @@ interface ServeOptions {
 
 /** Builds the effective config: defaults, then the config file, then flags. */
 export function configFromOptions(o: ServeOptions): Config {
-  const file = o.config ? readConfigFile(o.config) : {};
+  const given = o.config ? readConfigFile(o.config) : {};
+  // DATA/fjord.json (settings shared with publish and unpublish) under the --config file.
+  const file = { ...readDataDirConfig(resolve(o.data ?? given.dataDir ?? defaults.dataDir)), ...given };
   const c: Config = { ...defaults, ...file };
   const lists = [o.whitelist, o.blacklist, o.open].filter((x) => x !== undefined && x !== false).length;
   if (lists > 1) throw new Error('give only one of --whitelist, --blacklist and --open');
@@ -52,6 +58,8 @@ export function configFromOptions(o: ServeOptions): Config {
     c.udp = (o.udp ?? []).map(parseEndpoint);
   }
   if (o.ws) c.ws = o.ws.map(parseEndpoint);
+  if (o.web) c.web = o.web.map(parseEndpoint);
+  if (o.catalog) c.catalogUrl = o.catalog;
   if (o.admin !== undefined) c.admin = o.admin === 'off' ? null : parseEndpoint(o.admin);
   if (o.data) c.dataDir = o.data;
   if (o.whitelist) {
@@ -95,6 +103,12 @@ export function registerServe(program: Command): void {
       collect,
     )
     .option(
+      '--web <host:port>',
+      'web server (web seed under /media/); repeat for more (default none)',
+      collect,
+    )
+    .option('--catalog <url>', 'postgres://... catalog (default: SQLite in the data directory)')
+    .option(
       '--admin <host:port|off>',
       'admin API listener (default 127.0.0.1:6970; token in DATA/admin-token)',
     )
@@ -130,6 +144,7 @@ export function registerServe(program: Command): void {
           ...config,
           http: config.http.map(formatEndpoint),
           udp: config.udp.map(formatEndpoint),
+          web: config.web.map(formatEndpoint),
           ws: config.ws.map(formatEndpoint),
           admin: config.admin ? formatEndpoint(config.admin) : null,
           adminToken: config.adminToken ? '(set)' : null,
@@ -146,16 +161,21 @@ export async function runServe(config: Config): Promise<void> {
   const tracker = new Tracker(config, log);
   if (config.mode === 'whitelist' && !config.listFile)
     log(
-      'no --whitelist file: only torrents added through the admin API are served (use --open to serve any)',
+      "no --whitelist file: only the catalog's published episodes and torrents added through the admin API are served (use --open to serve any)",
     );
-  const listening = await tracker.start();
+  // The catalog feeds the access list before the first announce can arrive, and the web seed.
+  const distribution = await startDistribution(config, tracker, log);
+  const listening = await tracker.start().catch(async (e: unknown) => {
+    await distribution.stop();
+    throw e;
+  });
   let admin: AdminApi | null = null;
   if (config.admin) {
     admin = new AdminApi(tracker, adminToken(config), config.admin);
     try {
       listening.push({ protocol: 'admin' as 'http', endpoint: await admin.listen() });
     } catch (e) {
-      await tracker.stop();
+      await Promise.all([tracker.stop(), distribution.stop()]);
       const err = e as NodeJS.ErrnoException;
       throw new Error(
         err.code === 'EADDRINUSE'
@@ -165,6 +185,8 @@ export async function runServe(config: Config): Promise<void> {
     }
   }
   for (const l of listening) process.stdout.write(`listening ${l.protocol} ${formatEndpoint(l.endpoint)}\n`);
+  for (const e of distribution.listening) process.stdout.write(`listening web ${formatEndpoint(e)}\n`);
+  log(distribution.summary());
 
   process.on('SIGHUP', () => {
     if (!config.listFile) return;
@@ -180,7 +202,7 @@ export async function runServe(config: Config): Promise<void> {
     if (stopping) return;
     stopping = true;
     log(`${signal}: shutting down`);
-    await Promise.all([tracker.stop(), admin?.close()]);
+    await Promise.all([tracker.stop(), admin?.close(), distribution.stop()]);
     log('state saved; bye');
     process.exit(0);
   };

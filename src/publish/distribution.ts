@@ -1,0 +1,74 @@
+/**
+ * What `fjord serve` runs for published programmes: the data directory's catalog, followed by a
+ * CatalogSync that feeds the tracker's access list and the web seed, and the web server (`--web`)
+ * that the web seed (and later pages, feeds and the admin area) answer on.
+ */
+import { openCatalog, type Catalog } from '../catalog/index.js';
+import { formatEndpoint, type Config, type Endpoint } from '../config.js';
+import type { Tracker } from '../tracker/tracker.js';
+import { WebServer } from '../web/server.js';
+import { WebSeed } from '../web/webseed.js';
+import { CatalogSync } from './catalog-sync.js';
+
+export interface Distribution {
+  catalog: Catalog;
+  sync: CatalogSync;
+  webSeed: WebSeed;
+  /** The router: add routes before or after listening. */
+  web: WebServer;
+  /** Bound web listeners. */
+  listening: Endpoint[];
+  /** One line on what the catalog distributes now, for the log. */
+  summary(): string;
+  stop(): Promise<void>;
+}
+
+export async function startDistribution(
+  config: Config,
+  tracker: Tracker,
+  log: (msg: string) => void,
+  options: { pollMs?: number } = {},
+): Promise<Distribution> {
+  const catalog = await openCatalog(
+    config.catalogUrl ? { url: config.catalogUrl } : { dataDir: config.dataDir },
+  );
+  const sync = new CatalogSync(catalog, { log, pollMs: options.pollMs });
+  const webSeed = new WebSeed(config.dataDir, log);
+  const web = new WebServer(log);
+  webSeed.register(web);
+  sync.onChange((s) => {
+    tracker.access.setCatalog(s.allowed, s.withdrawn);
+    webSeed.setEpisodes(s.episodes);
+  });
+  const stop = async (): Promise<void> => {
+    sync.stop();
+    await sync.settled();
+    await web.close();
+    await catalog.close();
+  };
+  const listening: Endpoint[] = [];
+  try {
+    await sync.start();
+    for (const e of config.web) {
+      try {
+        listening.push(await web.listen(e));
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EADDRINUSE') throw new Error(`web address already in use (${formatEndpoint(e)})`);
+        if (code === 'EADDRNOTAVAIL')
+          throw new Error(`web address not available on this machine (${formatEndpoint(e)})`);
+        throw err;
+      }
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const summary = (): string => {
+    const s = sync.current;
+    return s === null
+      ? 'catalog: not read yet'
+      : `catalog: ${s.episodes.length} episodes distributed (${s.allowed.length} info hashes allowed, ${s.withdrawn.length} no longer available)`;
+  };
+  return { catalog, sync, webSeed, web, listening, summary, stop };
+}

@@ -15,6 +15,7 @@ import {
   type PublishResult,
   type SubtitleArg,
 } from '../publish/pipeline.js';
+import { catalogLocation } from '../publish/distribution.js';
 import { episodeLayout } from '../publish/media-store.js';
 import { progressBar, type ProgressBar } from '../publish/torrent/index.js';
 
@@ -72,7 +73,7 @@ export function publishSettings(o: CommonFlags & { tracker?: string[]; webUrl?: 
 }
 
 export function openCatalogFor(s: Pick<Config, 'dataDir' | 'catalogUrl'>): Promise<Catalog> {
-  return openCatalog(s.catalogUrl ? { url: s.catalogUrl } : { dataDir: s.dataDir });
+  return openCatalog(catalogLocation(s));
 }
 
 /** Season and episode numbers: 1, 2, 3, ... ("abc", "0", "-1", "1.5" are refused). */

@@ -3,12 +3,26 @@
  * CatalogSync that feeds the tracker's access list and the web seed, and the web server (`--web`)
  * that the web seed (and later pages, feeds and the admin area) answer on.
  */
-import { openCatalog, type Catalog } from '../catalog/index.js';
+import { openCatalog, type Catalog, type CatalogLocation } from '../catalog/index.js';
 import { formatEndpoint, type Config, type Endpoint } from '../config.js';
 import type { Tracker } from '../tracker/tracker.js';
 import { WebServer } from '../web/server.js';
 import { WebSeed } from '../web/webseed.js';
 import { CatalogSync } from './catalog-sync.js';
+
+/**
+ * Where the catalog is: SQLite in the data directory, or `catalogUrl`. A `schema` query parameter
+ * (`postgres://db.example/fjord?schema=fjord`) keeps the catalog in that PostgreSQL schema (created
+ * if missing) rather than the connection's default search path; it is fjord's, not the driver's.
+ */
+export function catalogLocation(c: Pick<Config, 'dataDir' | 'catalogUrl'>): CatalogLocation {
+  if (!c.catalogUrl) return { dataDir: c.dataDir };
+  const url = new URL(c.catalogUrl);
+  const schema = url.searchParams.get('schema');
+  if (schema === null) return { url: c.catalogUrl };
+  url.searchParams.delete('schema');
+  return { url: url.toString(), schema };
+}
 
 export interface Distribution {
   catalog: Catalog;
@@ -29,9 +43,7 @@ export async function startDistribution(
   log: (msg: string) => void,
   options: { pollMs?: number } = {},
 ): Promise<Distribution> {
-  const catalog = await openCatalog(
-    config.catalogUrl ? { url: config.catalogUrl } : { dataDir: config.dataDir },
-  );
+  const catalog = await openCatalog(catalogLocation(config));
   const sync = new CatalogSync(catalog, { log, pollMs: options.pollMs });
   const webSeed = new WebSeed(config.dataDir, log);
   const web = new WebServer(log);

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { openCatalog, truncateV2 } from '../../src/catalog/index.js';
 import { parseTorrent } from '../../src/protocol/metainfo.js';
 import { parseNumber, parseTime } from '../../src/cli/publish.js';
+import { catalogLocation } from '../../src/publish/distribution.js';
 import { runFjord, NODE_ARGS } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tracker.js';
 import { hasProgram } from '../helpers/programs.js';
@@ -349,6 +350,20 @@ test('without a readable duration the past-the-end check is skipped, with a note
   assert.match(
     r.stderr,
     /fjord: note: .*(ffprobe).*: the check for subtitle cues past the end of the video was skipped/,
+  );
+});
+
+test('the catalog location: SQLite in the data directory, or a URL with an optional schema parameter', () => {
+  assert.deepEqual(catalogLocation({ dataDir: '/d', catalogUrl: null }), { dataDir: '/d' });
+  assert.deepEqual(catalogLocation({ dataDir: '/d', catalogUrl: 'postgres://u@h:5432/db' }), {
+    url: 'postgres://u@h:5432/db',
+  });
+  assert.deepEqual(
+    catalogLocation({ dataDir: '/d', catalogUrl: 'postgres://u@h/db?schema=fjord&sslmode=require' }),
+    {
+      url: 'postgres://u@h/db?sslmode=require',
+      schema: 'fjord',
+    },
   );
 });
 

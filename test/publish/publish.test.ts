@@ -353,6 +353,39 @@ test('without a readable duration the past-the-end check is skipped, with a note
   );
 });
 
+test('--help lists every publish and unpublish flag', async () => {
+  const r = await fjord(['publish', '--help']);
+  assert.equal(r.status, 0);
+  for (const flag of [
+    '--data',
+    '--series',
+    '--new-series',
+    '--season',
+    '--episode',
+    '--title',
+    '--description',
+    '--subtitle',
+    '--licence',
+    '--rights-holder',
+    '--cleared',
+    '--available-from',
+    '--available-until',
+    '--v1',
+    '--link',
+    '--tracker',
+    '--web-url',
+    '--catalog',
+    '--config',
+  ])
+    assert.ok(r.stdout.includes(flag), flag);
+  const u = await fjord(['unpublish', '--help']);
+  for (const flag of ['--data', '--series', '--season', '--episode'])
+    assert.ok(u.stdout.includes(flag), flag);
+  const missing = await fjord(['publish', VIDEO, '--series', 'x']);
+  assert.notEqual(missing.status, 0);
+  assert.match(missing.stderr, /required option '--season <n>' not specified/);
+});
+
 test('the catalog location: SQLite in the data directory, or a URL with an optional schema parameter', () => {
   assert.deepEqual(catalogLocation({ dataDir: '/d', catalogUrl: null }), { dataDir: '/d' });
   assert.deepEqual(catalogLocation({ dataDir: '/d', catalogUrl: 'postgres://u@h:5432/db' }), {

@@ -25,6 +25,7 @@ import {
   link,
   lstat,
   mkdir,
+  open,
   readFile,
   readdir,
   rename,
@@ -159,6 +160,8 @@ export class Staging {
           }
         }
       }
+      // The new names must survive a power cut before the catalog commit names them.
+      for (const dir of new Set(items.map((it) => dirname(join(this.dataDir, it.to))))) await syncDir(dir);
     } catch (err) {
       await undoMoves(this.dataDir, journal);
       throw err;
@@ -186,6 +189,15 @@ export class Staging {
     } catch {
       // another publication may be using .staging
     }
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
   }
 }
 

@@ -17,6 +17,9 @@ export class HttpQuery {
   readonly hashes = Buffer.alloc(20 * MAX_SCRAPE_HASHES);
   hashCount = 0;
   hasPeerId = false;
+  /** Where the raw (percent-encoded) peer_id value is in the parsed buffer, when hasPeerId. */
+  peerIdStart = 0;
+  peerIdEnd = 0;
   port = -1;
   /** Whether `left` was given, and whether it was zero (a seeder). */
   hasLeft = false;
@@ -123,6 +126,8 @@ export function parseQuery(buf: Uint8Array, start: number, end: number, q: HttpQ
       const n = decodeInto(buf, vs, amp, q.hashes, 0, 0);
       if (n !== 20) return fail(q, 'peer_id must be 20 bytes');
       q.hasPeerId = true;
+      q.peerIdStart = vs;
+      q.peerIdEnd = amp;
     } else if (c0 === 112 && keyIs(buf, p, eq, 'port')) {
       q.port = decimal(buf, vs, amp);
       if (q.port < 1 || q.port > 65535) return fail(q, 'port must be a number from 1 to 65535');

@@ -7,6 +7,7 @@
  */
 import { InfoHashTable } from './info-hash-table.js';
 import { COMPLETED_BIT, PeerList, TICK_MASK, TICK_SECONDS } from './peer-list.js';
+import { SWARM_STATS_SLOTS, statsPending } from '../stats/counters.js';
 
 /** Announce events, numbered as BEP 15 numbers them on the wire. */
 export const EVENT_NONE = 0;
@@ -19,6 +20,8 @@ export class Swarm {
   v6: PeerList | null = null;
   /** Completed downloads ever counted for this torrent (persisted across restarts). */
   downloaded = 0;
+  /** Statistics counters bumped per announce, read once a minute (src/stats/counters.ts). */
+  readonly stats = new Float64Array(SWARM_STATS_SLOTS);
 
   get seeders(): number {
     return (this.v4 ? this.v4.seeds : 0) + (this.v6 ? this.v6.seeds : 0);
@@ -176,7 +179,7 @@ export class SwarmStore {
       }
       if (swarm.v4 !== null && swarm.v4.count === 0) swarm.v4 = null;
       if (swarm.v6 !== null && swarm.v6.count === 0) swarm.v6 = null;
-      if (swarm.v4 === null && swarm.v6 === null && swarm.downloaded === 0)
+      if (swarm.v4 === null && swarm.v6 === null && swarm.downloaded === 0 && !statsPending(swarm.stats))
         empty.push(key.slice(off, off + 20));
     });
     for (const k of empty) this.torrents.delete(k, 0);

@@ -312,6 +312,7 @@ export class HttpTrackerServer {
     const seed = q.leftZero;
     const store = t.store;
     const swarm = store.announce(q.hashes, 0, peer, 0, v6, seed, q.event, t.tick());
+    t.announceStats.http(swarm, v6, q.event, seed, q.downloaded, buf, q.peerIdStart, q.peerIdEnd);
 
     // Peers: the requester's own family first, then the other, numwant in all (BEP 7: peers6).
     const out = this.scratch;

@@ -18,6 +18,7 @@ import { WsTrackerServer } from './ws-server.js';
 import { statsPage, type StatsResponse } from './stats-page.js';
 import { createMetrics } from './metrics.js';
 import { loadDownloaded, saveDownloaded } from './persistence.js';
+import { AnnounceStats } from '../stats/counters.js';
 
 export interface Listening {
   protocol: 'udp' | 'http' | 'ws';
@@ -27,6 +28,8 @@ export interface Listening {
 export class Tracker {
   readonly store = new SwarmStore();
   readonly counters = new Counters();
+  /** Per-torrent statistics counters and the client sampler (src/stats). */
+  readonly announceStats = new AnnounceStats();
   readonly connectionIds = new ConnectionIds();
   readonly access: AccessList;
   readonly udp: UdpTrackerServer[] = [];

@@ -216,6 +216,7 @@ export class UdpTrackerServer {
     const seed = isZero64(msg, OFF_LEFT);
     const store = t.store;
     const swarm = store.announce(msg, OFF_INFO_HASH, peer, 0, v6, seed, event, t.tick());
+    t.announceStats.udp(swarm, v6, event, seed, msg);
     const r = this.reply;
     writeHeader(r, ACTION_ANNOUNCE, msg);
     writeU32(r, 8, t.config.interval);

@@ -493,6 +493,7 @@ export class WsTrackerServer {
       if (peer !== null && swarm !== undefined && m.offers.length > 0 && m.event !== WS_EVENT_STOPPED)
         this.relayOffers(swarm, peer, m, now);
       counters.announces[P_WS * 2 + (c.v6 ? 1 : 0)]++;
+      t.announceStats.wsAnnounce(m.infoHash, c.v6, m.event, m.left, m.downloaded, m.peerId);
     }
     if (m.answer !== null) this.relayAnswer(c, m, now);
     counters.request(P_WS, A_ANNOUNCE, R_OK);

@@ -45,7 +45,7 @@ test(
     // the tracker forgets it at once.
     await leecher.stop('SIGINT', 10_000);
     assert.equal(leecher.exitSignal, null, `aria2 exited on a signal:\n${leecher.tail()}`);
-    await swarm.waitForSwarm({ seeders: 1, leechers: 0, completed: 1 }, 10_000);
+    await swarm.waitForSwarm({ seeders: 1, leechers: 0, completed: 1 }, 20_000);
     await seeder.quit();
     await swarm.waitForSwarm({ seeders: 0, leechers: 0, completed: 1 }, 10_000);
   },
@@ -85,7 +85,7 @@ test(
     await swarm.checkCounts({ seeders: 2, leechers: 0, completed: 1, minAnnounces: 3 });
 
     await leecher.quit();
-    await swarm.waitForSwarm({ seeders: 1, leechers: 0, completed: 1 }, 10_000);
+    await swarm.waitForSwarm({ seeders: 1, leechers: 0, completed: 1 }, 20_000);
     await seeder.stop('SIGINT', 10_000);
     await swarm.waitForSwarm({ seeders: 0, leechers: 0, completed: 1 }, 10_000);
   },

@@ -54,7 +54,7 @@ test(
     await swarm.checkCounts({ seeders: 2, leechers: 0, completed: 1, minAnnounces: 3 });
 
     await seeder.quit();
-    await swarm.waitForSwarm({ seeders: 1, leechers: 0, completed: 1 }, 10_000);
+    await swarm.waitForSwarm({ seeders: 1, leechers: 0, completed: 1 }, 20_000);
     // transmission-cli 3.00 exits on SIGINT without announcing stopped, so fjord keeps it until the
     // peer timeout; nothing to check on the tracker side there.
     await leecher.stop('SIGINT', 10_000);
@@ -93,7 +93,7 @@ test(
     await swarm.checkCounts({ seeders: 2, leechers: 0, completed: 1, minAnnounces: 3 });
 
     await leecher.quit();
-    await swarm.waitForSwarm({ seeders: 1, leechers: 0, completed: 1 }, 10_000);
+    await swarm.waitForSwarm({ seeders: 1, leechers: 0, completed: 1 }, 20_000);
     await seeder.stop('SIGINT', 10_000);
   },
 );

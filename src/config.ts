@@ -41,6 +41,17 @@ export interface Config {
    * they are.
    */
   publicWebUrl: string;
+  /**
+   * WebSocket tracker URLs for browsers (the web player, and magnet links on the pages). Empty: derived
+   * from the --ws listeners (ws://HOST:PORT/announce, loopback for a wildcard host), else
+   * ws://127.0.0.1:6969/announce. Set it when viewers reach the tracker through a proxy (wss://...).
+   */
+  publicWsTrackerUrls: string[];
+  /**
+   * STUN/TURN servers browsers use for WebRTC (stun:..., turn:...). None by default: a third party's
+   * STUN server would learn every viewer's address. Run your own (e.g. coturn) for viewers behind NAT.
+   */
+  webrtcIceServers: string[];
   /** Where state lives: downloaded counts, the admin token, later the catalog and media. */
   dataDir: string;
   /** whitelist: only listed torrents; blacklist: all but listed; open: any torrent. */
@@ -114,6 +125,8 @@ export const defaults: Config = {
   catalogUrl: null,
   publicTrackerUrls: ['http://127.0.0.1:6969/announce', 'udp://127.0.0.1:6969/announce'],
   publicWebUrl: 'http://127.0.0.1:8080',
+  publicWsTrackerUrls: [],
+  webrtcIceServers: [],
   dataDir: 'data',
   mode: 'whitelist',
   listFile: null,
@@ -219,7 +232,10 @@ export function readConfigFile(path: string): Partial<Config> {
 }
 
 /** The URLs that go into torrents must be absolute and of a scheme clients speak. */
-export function checkPublicUrls(c: Pick<Config, 'publicTrackerUrls' | 'publicWebUrl' | 'catalogUrl'>): void {
+export function checkPublicUrls(
+  c: Pick<Config, 'publicTrackerUrls' | 'publicWebUrl' | 'catalogUrl'> &
+    Partial<Pick<Config, 'publicWsTrackerUrls' | 'webrtcIceServers'>>,
+): void {
   const url = (u: unknown, what: string, schemes: string[]): void => {
     let parsed: URL;
     try {
@@ -233,6 +249,16 @@ export function checkPublicUrls(c: Pick<Config, 'publicTrackerUrls' | 'publicWeb
   if (!Array.isArray(c.publicTrackerUrls)) throw new Error('publicTrackerUrls must be a list of URLs');
   for (const u of c.publicTrackerUrls) url(u, 'tracker URL', ['http:', 'https:', 'udp:', 'ws:', 'wss:']);
   url(c.publicWebUrl, 'web URL', ['http:', 'https:']);
+  for (const [key, schemes] of [
+    ['publicWsTrackerUrls', ['ws:', 'wss:']],
+    ['webrtcIceServers', ['stun:', 'stuns:', 'turn:', 'turns:']],
+  ] as const) {
+    const v = c[key];
+    if (v === undefined) continue;
+    if (!Array.isArray(v)) throw new Error(`${key} must be a list of URLs`);
+    const what = key === 'publicWsTrackerUrls' ? 'WebSocket tracker URL' : 'ICE server';
+    for (const u of v) url(u, what, [...schemes]);
+  }
   if (c.catalogUrl !== null) url(c.catalogUrl, 'catalog URL', ['postgres:', 'postgresql:']);
 }
 
@@ -250,4 +276,24 @@ export function readDataDirConfig(dataDir: string): Partial<Config> {
   if (c.dataDir !== undefined)
     throw new Error(`config ${path}: dataDir cannot be set inside the data directory`);
   return c;
+}
+
+/**
+ * The WebSocket tracker URLs browsers use (publicWsTrackerUrls, or derived; see Config). `bound`: the
+ * --ws listeners' actual addresses once listening (a port 0 listener's port is known only then).
+ */
+export function wsTrackerUrls(
+  c: Pick<Config, 'publicWsTrackerUrls' | 'publicTrackerUrls' | 'ws'>,
+  bound: Endpoint[] = [],
+): string[] {
+  if (c.publicWsTrackerUrls.length > 0) return c.publicWsTrackerUrls;
+  const listed = c.publicTrackerUrls.filter((u) => /^wss?:/i.test(u));
+  if (listed.length > 0) return listed;
+  const endpoints = bound.length > 0 ? bound : c.ws;
+  if (endpoints.length > 0)
+    return endpoints.map((e) => {
+      const host = e.host === '0.0.0.0' || e.host === '' ? '127.0.0.1' : e.host === '::' ? '::1' : e.host;
+      return `ws://${formatEndpoint({ host, port: e.port })}/announce`;
+    });
+  return ['ws://127.0.0.1:6969/announce'];
 }

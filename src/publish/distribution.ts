@@ -1,13 +1,16 @@
 /**
  * What `fjord serve` runs for published programmes: the data directory's catalog, followed by a
- * CatalogSync that feeds the tracker's access list and the web seed, and the web server (`--web`)
- * that the web seed (and later pages, feeds and the admin area) answer on.
+ * CatalogSync that feeds the tracker's access list, the web seed and the audience site, and the web
+ * server (`--web`) that the web seed, the pages and feeds (and later the admin area) answer on.
  */
 import { openCatalog, type Catalog, type CatalogLocation } from '../catalog/index.js';
-import { formatEndpoint, type Config, type Endpoint } from '../config.js';
+import { formatEndpoint, wsTrackerUrls, type Config, type Endpoint } from '../config.js';
 import type { Tracker } from '../tracker/tracker.js';
 import { WebServer } from '../web/server.js';
 import { WebSeed } from '../web/webseed.js';
+import { Audience } from '../web/audience.js';
+import { SiteDataSource } from '../web/site-data.js';
+import { SwarmStats } from '../web/swarm-stats.js';
 import { CatalogSync } from './catalog-sync.js';
 
 /**
@@ -28,6 +31,10 @@ export interface Distribution {
   catalog: Catalog;
   sync: CatalogSync;
   webSeed: WebSeed;
+  /** Pages, feeds, downloads and the player (src/web/audience.ts). */
+  audience: Audience;
+  /** The tracker's bound listeners, once it listens (WebSocket URLs for browsers derive from them). */
+  trackerListening(listening: Array<{ protocol: string; endpoint: Endpoint }>): void;
   /** The router: add routes before or after listening. */
   web: WebServer;
   /** Bound web listeners. */
@@ -48,10 +55,30 @@ export async function startDistribution(
   const webSeed = new WebSeed(config.dataDir, log);
   const web = new WebServer(log);
   webSeed.register(web);
+  const site = new SiteDataSource(catalog, config.dataDir, log);
+  let boundWs: Endpoint[] = [];
+  const audience = new Audience(
+    {
+      dataDir: config.dataDir,
+      publicWebUrl: config.publicWebUrl,
+      publicTrackerUrls: config.publicTrackerUrls,
+      wsTrackerUrls: () => wsTrackerUrls(config, boundWs),
+      iceServers: config.webrtcIceServers,
+      peerTimeout: config.peerTimeout,
+      wsPeerTimeout: config.wsPeerTimeout,
+    },
+    site,
+    new SwarmStats(tracker),
+  );
+  audience.register(web);
   sync.onChange((s) => {
     tracker.access.setCatalog(s.allowed, s.withdrawn);
     webSeed.setEpisodes(s.episodes);
+    site.update(s);
   });
+  const trackerListening = (l: Array<{ protocol: string; endpoint: Endpoint }>): void => {
+    boundWs = l.filter((x) => x.protocol === 'ws').map((x) => x.endpoint);
+  };
   const stop = async (): Promise<void> => {
     sync.stop();
     await sync.settled();
@@ -82,5 +109,5 @@ export async function startDistribution(
       ? 'catalog: not read yet'
       : `catalog: ${s.episodes.length} episodes distributed (${s.allowed.length} info hashes allowed, ${s.withdrawn.length} no longer available)`;
   };
-  return { catalog, sync, webSeed, web, listening, summary, stop };
+  return { catalog, sync, webSeed, audience, trackerListening, web, listening, summary, stop };
 }

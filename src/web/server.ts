@@ -44,6 +44,7 @@ interface Route {
 export class WebServer {
   private readonly routes: Route[] = [];
   private readonly servers: http.Server[] = [];
+  private notFoundHandler: ((req: IncomingMessage, res: ServerResponse) => void) | null = null;
 
   constructor(private readonly log: (msg: string) => void = () => {}) {}
 
@@ -96,7 +97,20 @@ export class WebServer {
       res.setHeader('Allow', [...allowed].sort().join(', '));
       return sendText(res, 405, 'method not allowed\n');
     }
-    sendText(res, 404, 'not found\n');
+    this.notFound(req, res);
+  }
+
+  /**
+   * Replaces the plain-text 404 for paths no route matches (the audience pages answer with an HTML
+   * page in the viewer's language). Handlers may call notFound() for their own misses too.
+   */
+  setNotFound(handler: (req: IncomingMessage, res: ServerResponse) => void): void {
+    this.notFoundHandler = handler;
+  }
+
+  notFound(req: IncomingMessage, res: ServerResponse): void {
+    if (this.notFoundHandler) this.notFoundHandler(req, res);
+    else sendText(res, 404, 'not found\n');
   }
 
   /** Starts a listener; resolves with the bound address (port 0 picks a free one). */

@@ -1,0 +1,294 @@
+/**
+ * What viewers reach on `fjord serve --web`: pages, feeds, .torrent and subtitle downloads, the
+ * player's files. Routes (added to the shared WebServer after the web seed's /media/*):
+ *
+ *   /                               home: series, latest episodes, the feed of everything
+ *   /series/<slug>                  a series: seasons, episodes, subscribe buttons
+ *   /series/<slug>/s01e02           an episode: player, downloads, subtitles, rights, live swarm
+ *   /series/<slug>/s01e02/stats.json  its live swarm figures (the page refreshes them)
+ *   /about                          about, privacy notice, how to subscribe
+ *   /feeds/all.rss, /feeds/<slug>.rss   RSS 2.0 (BEP 36, torrent and Media RSS namespaces)
+ *   /torrents/<name>.torrent        the .torrent (catalog path torrents/<name>.torrent)
+ *   /subtitles/<series>/<name>/...  WebVTT (and other subtitle files the catalog lists there)
+ *   /assets/..., /webtorrent-sw.js  stylesheet, icon, player, WebTorrent (see assets.ts)
+ * and the HTML 404 page for every path no route matches. Official SRT files are the web seed's
+ * (/media/...), linked from the episode page.
+ *
+ * Only episodes distributable now are shown or served: the site is rebuilt from each catalog
+ * snapshot and every request re-checks the window against the clock (site-data.ts).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { magnetLink } from '../protocol/magnet.js';
+import { Assets } from './assets.js';
+import { feedEntity, renderFeed } from './feeds.js';
+import { formatNumber } from './i18n.js';
+import { Layout, setSecurityHeaders, type RequestContext } from './layout.js';
+import { aboutPage, episodePage, homePage, seriesPage, type PageLinks } from './pages.js';
+import type { RouteMatch, WebServer } from './server.js';
+import { parseEpisodeCode, type EpisodeEntry, type SiteData, type SiteDataSource } from './site-data.js';
+import type { SwarmFigures, SwarmStats } from './swarm-stats.js';
+import { SRT_TYPE, VTT_TYPE, cleanPath, sendEntity, sendFile } from './webseed.js';
+
+export interface AudienceOptions {
+  dataDir: string;
+  /** The web server's public base URL (feeds and magnet links need absolute URLs). */
+  publicWebUrl: string;
+  /** Tracker URLs for magnet links (with each torrent's own). */
+  publicTrackerUrls: string[];
+  /** WebSocket tracker URLs for the browser player (also in magnet links); asked per request. */
+  wsTrackerUrls: () => string[];
+  /** STUN/TURN URLs for WebRTC; empty: none (no third party learns viewers' addresses). */
+  iceServers: string[];
+  /** Seconds after which the tracker forgets a peer / a browser peer (for the privacy notice). */
+  peerTimeout: number;
+  wsPeerTimeout: number;
+  siteName?: string;
+  /** Feed <ttl>, minutes. */
+  feedTtlMinutes?: number;
+  /** Most items in a feed (newest first). */
+  feedMaxItems?: number;
+  now?: () => Date;
+}
+
+const TORRENT_TYPE = 'application/x-bittorrent';
+
+export class Audience {
+  readonly layout: Layout;
+  readonly assets: Assets;
+  private readonly siteName: string;
+  private readonly base: string;
+  private readonly now: () => Date;
+  private readonly links: PageLinks;
+  private feedCache = new Map<string, { body: string; lastModified: Date | null }>();
+  private feedCacheVersion = '';
+
+  constructor(
+    private readonly options: AudienceOptions,
+    private readonly site: SiteDataSource,
+    private readonly stats: SwarmStats | null,
+  ) {
+    this.assets = new Assets();
+    this.siteName = options.siteName ?? 'fjord';
+    this.base = options.publicWebUrl.replace(/\/+$/, '');
+    this.now = options.now ?? (() => new Date());
+    this.layout = new Layout({
+      siteName: this.siteName,
+      stylesheet: this.assets.url('site.css'),
+      icon: this.assets.url('icon.svg'),
+    });
+    this.links = {
+      abs: (path) => this.base + path,
+      magnet: (e) => this.magnet(e),
+      allFeed: '/feeds/all.rss',
+      player: {
+        script: this.assets.url('player.js'),
+        webtorrent: this.assets.url('webtorrent.js'),
+        serviceWorker: this.assets.url('sw.js'),
+        get wsTrackers() {
+          return options.wsTrackerUrls();
+        },
+        iceServers: options.iceServers,
+      },
+    };
+  }
+
+  /** v1 and v2 xt, dn, every tracker (the torrent's, the public ones, WebSocket), web seeds, xs. */
+  magnet(e: EpisodeEntry): string {
+    const t = e.torrent;
+    return magnetLink({
+      ...(t.infoHashV1 ? { v1: t.infoHashV1 } : {}),
+      ...(t.infoHashV2 ? { v2: t.infoHashV2 } : {}),
+      name: e.facts.name,
+      trackers: [
+        ...new Set([...e.facts.trackers, ...this.options.publicTrackerUrls, ...this.options.wsTrackerUrls()]),
+      ],
+      webSeeds: e.facts.webSeeds,
+      xs: this.base + e.torrentPath,
+    });
+  }
+
+  figures(e: EpisodeEntry): SwarmFigures {
+    return this.stats?.figures(e.torrent) ?? { seeders: 0, leechers: 0, completed: 0 };
+  }
+
+  register(web: WebServer): void {
+    this.assets.register(web);
+    const page =
+      (
+        fn: (
+          req: IncomingMessage,
+          res: ServerResponse,
+          ctx: RequestContext,
+          m: RouteMatch,
+          data: SiteData,
+        ) => void,
+      ) =>
+      async (req: IncomingMessage, res: ServerResponse, m: RouteMatch): Promise<void> => {
+        const ctx = this.layout.context(req, res, m);
+        if (ctx === null) return;
+        fn(req, res, ctx, m, await this.site.current());
+      };
+
+    web.addRoute(
+      'GET',
+      '/',
+      page((_req, res, ctx, _m, data) => {
+        const now = this.now();
+        const series = data.series(now).map((entry) => ({ entry, visible: data.episodes(entry, now) }));
+        this.layout.send(
+          res,
+          ctx,
+          200,
+          homePage(ctx.lang, this.siteName, series, data.latest(now), this.links),
+        );
+      }),
+    );
+    web.addRoute(
+      'GET',
+      '/about',
+      page((_req, res, ctx) => {
+        const o = this.options;
+        const facts = {
+          siteName: this.siteName,
+          peerTimeoutMinutes: Math.ceil(o.peerTimeout / 60),
+          browserTimeoutMinutes: Math.ceil(o.wsPeerTimeout / 60),
+          iceServers: o.iceServers,
+        };
+        this.layout.send(res, ctx, 200, aboutPage(ctx.lang, facts, this.links));
+      }),
+    );
+    web.addRoute(
+      'GET',
+      '/series/:slug',
+      page((_req, res, ctx, m, data) => {
+        const s = data.findSeries(m.params.slug);
+        const visible = s ? data.episodes(s, this.now()) : [];
+        if (!s || visible.length === 0) return this.layout.notFound(res, ctx);
+        this.layout.send(res, ctx, 200, seriesPage(ctx.lang, s, visible, this.links));
+      }),
+    );
+    web.addRoute(
+      'GET',
+      '/series/:slug/:code',
+      page((_req, res, ctx, m, data) => {
+        const e = this.findEpisode(data, m);
+        const s = e && data.findSeries(e.episode.seriesSlug);
+        if (!e || !s) return this.layout.notFound(res, ctx);
+        this.layout.send(res, ctx, 200, episodePage(ctx.lang, e, s, this.figures(e), this.links));
+      }),
+    );
+    web.addRoute(
+      'GET',
+      '/series/:slug/:code/stats.json',
+      page((_req, res, ctx, m, data) => {
+        const e = this.findEpisode(data, m);
+        if (!e) return this.layout.notFound(res, ctx);
+        const f = this.figures(e);
+        const formatted = {
+          seeders: formatNumber(ctx.lang, f.seeders),
+          leechers: formatNumber(ctx.lang, f.leechers),
+          completed: formatNumber(ctx.lang, f.completed),
+        };
+        sendJson(res, { ...f, formatted });
+      }),
+    );
+    web.addRoute('GET', '/feeds/:file', (req, res, m) => this.feed(req, res, m));
+    web.addRoute('GET', '/torrents/:file', async (req, res, m) => {
+      const ctx = this.layout.context(req, res, m);
+      if (ctx === null) return;
+      const file = m.params.file;
+      const e = /^[a-z0-9][a-z0-9-]*\.torrent$/.test(file)
+        ? (await this.site.current()).byTorrent(`torrents/${file}`, this.now())
+        : undefined;
+      if (!e) return this.layout.notFound(res, ctx);
+      setSecurityHeaders(res);
+      res.setHeader('Content-Disposition', `attachment; filename="${file}"`);
+      if (!(await sendFile(req, res, join(this.options.dataDir, e.torrent.path), TORRENT_TYPE)))
+        this.layout.notFound(res, ctx);
+    });
+    web.addRoute('GET', '/subtitles/*', async (req, res, m) => {
+      const ctx = this.layout.context(req, res, m);
+      if (ctx === null) return;
+      const segments = cleanPath(m.rest);
+      const path = segments === null ? null : `subtitles/${segments.join('/')}`;
+      const e = path === null ? undefined : (await this.site.current()).bySubtitle(path, this.now());
+      if (!e || path === null) return this.layout.notFound(res, ctx);
+      setSecurityHeaders(res);
+      const type = path.endsWith('.srt') ? SRT_TYPE : VTT_TYPE;
+      if (!(await sendFile(req, res, join(this.options.dataDir, path), type))) this.layout.notFound(res, ctx);
+    });
+    web.setNotFound((req, res) => this.layout.notFound(res, this.layout.bareContext(req)));
+  }
+
+  private findEpisode(data: SiteData, m: RouteMatch): EpisodeEntry | undefined {
+    const code = parseEpisodeCode(m.params.code);
+    return code === null ? undefined : data.findEpisode(m.params.slug, code[0], code[1], this.now());
+  }
+
+  private async feed(req: IncomingMessage, res: ServerResponse, m: RouteMatch): Promise<void> {
+    const ctx = this.layout.context(req, res, m);
+    if (ctx === null) return;
+    const data = await this.site.current();
+    const now = this.now();
+    const file = m.params.file;
+    const slug = file.endsWith('.rss') ? file.slice(0, -4) : null;
+    const series = slug === null || slug === 'all' ? null : data.findSeries(slug);
+    if (slug === null || (slug !== 'all' && !series)) return this.layout.notFound(res, ctx);
+    const max = this.options.feedMaxItems ?? 200;
+    const items = (series ? data.episodes(series, now) : data.latest(now))
+      .sort(
+        (a, b) =>
+          (b.episode.publishedAt?.getTime() ?? 0) - (a.episode.publishedAt?.getTime() ?? 0) ||
+          b.episode.season - a.episode.season ||
+          b.episode.episode - a.episode.episode,
+      )
+      .slice(0, max);
+    // Rendered once per catalog snapshot and item set (items leave by the clock between snapshots).
+    if (this.feedCacheVersion !== data.version) {
+      this.feedCache = new Map();
+      this.feedCacheVersion = data.version;
+    }
+    const key = `${file}\0${items.map((e) => e.episode.id).join(',')}`;
+    let cached = this.feedCache.get(key);
+    if (cached === undefined) {
+      const lastModified = data.lastChangeAt(series ?? null, now);
+      const self = `${this.base}${m.path}`;
+      const body = series
+        ? renderFeed({
+            title: series.series.title,
+            link: this.base + series.path,
+            self,
+            description: series.series.description ?? series.series.title,
+            lastBuildDate: lastModified,
+            ttlMinutes: this.options.feedTtlMinutes ?? 30,
+            items,
+            urls: this.links,
+          })
+        : renderFeed({
+            title: this.siteName,
+            link: `${this.base}/`,
+            self,
+            description: this.siteName,
+            lastBuildDate: lastModified,
+            ttlMinutes: this.options.feedTtlMinutes ?? 30,
+            items,
+            urls: this.links,
+          });
+      cached = { body, lastModified };
+      this.feedCache.set(key, cached);
+    }
+    setSecurityHeaders(res);
+    await sendEntity(req, res, feedEntity(cached.body, cached.lastModified));
+  }
+}
+
+function sendJson(res: ServerResponse, value: unknown): void {
+  const body = Buffer.from(JSON.stringify(value));
+  setSecurityHeaders(res);
+  res.statusCode = 200;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', body.length);
+  res.setHeader('Cache-Control', 'no-store');
+  res.end(res.req?.method === 'HEAD' ? undefined : body);
+}

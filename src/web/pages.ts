@@ -1,0 +1,604 @@
+/**
+ * The audience pages' content: home (series), a series (seasons, episodes, subscribe), an episode
+ * (player, downloads, subtitles, rights, live swarm) and about (with the privacy notice). Each
+ * function returns the <main> content and title for Layout.send(); data comes from SiteData, words
+ * from the dictionary below (Norwegian Bokmål and English).
+ */
+import { html, type Markup } from './html.js';
+import {
+  defineMessages,
+  formatBytes,
+  formatDateTime,
+  formatDuration,
+  formatNumber,
+  languageName,
+  type Lang,
+} from './i18n.js';
+import type { PageInput } from './layout.js';
+import type { EpisodeEntry, SeriesEntry, SubtitleEntry } from './site-data.js';
+import type { SwarmFigures } from './swarm-stats.js';
+
+export interface Text {
+  seriesHeading: string;
+  intro: string;
+  nothingYet: string;
+  episodeCount: (n: number) => string;
+  latest: string;
+  feedsHeading: string;
+  feedsIntro: string;
+  subscribeAll: string;
+  subscribeSeries: string;
+  feedAddress: string;
+  allFeedAddress: string;
+  subscribeHow: string;
+  season: (n: number) => string;
+  published: string;
+  duration: string;
+  size: string;
+  breadcrumb: string;
+  home: string;
+  watch: string;
+  play: string;
+  playNote: string;
+  privacyLink: string;
+  noScript: string;
+  description: string;
+  download: string;
+  downloadTorrent: string;
+  magnet: string;
+  magnetLabel: string;
+  infoHashV1: string;
+  infoHashV2: string;
+  subtitles: string;
+  language: string;
+  community: string;
+  noSubtitles: string;
+  rights: string;
+  licence: string;
+  holders: string;
+  availableUntil: string;
+  allRightsReserved: string;
+  swarm: string;
+  swarmIntro: string;
+  seeders: string;
+  leechers: string;
+  completed: string;
+  aboutTitle: string;
+  player: Record<string, string>;
+}
+
+export const text = defineMessages<Text>({
+  nb: {
+    seriesHeading: 'Serier',
+    intro:
+      'Se episodene i nettleseren, eller last dem ned med et BitTorrent-program. Seerne deler episodene med hverandre, så alle får full kvalitet.',
+    nothingYet: 'Ingen episoder er tilgjengelige akkurat nå.',
+    episodeCount: (n) => (n === 1 ? '1 episode' : `${n} episoder`),
+    latest: 'Nyeste episoder',
+    feedsHeading: 'Abonner',
+    feedsIntro:
+      'Legg en strøm inn i qBittorrent, Deluge eller FlexGet (for Transmission), så lastes nye episoder ned av seg selv.',
+    subscribeAll: 'Abonner på alt (RSS)',
+    subscribeSeries: 'Abonner på serien (RSS)',
+    feedAddress: 'Adressen til strømmen for serien',
+    allFeedAddress: 'Adressen til strømmen med alt',
+    subscribeHow: 'Slik abonnerer du',
+    season: (n) => `Sesong ${n}`,
+    published: 'Publisert',
+    duration: 'Lengde',
+    size: 'Størrelse',
+    breadcrumb: 'Brødsmulesti',
+    home: 'Forside',
+    watch: 'Se her',
+    play: 'Spill av og del',
+    playNote:
+      'Når du spiller av her, deler nettleseren episoden med andre seere, og adressen din (IP-adressen) blir synlig for dem.',
+    privacyLink: 'Om personvern',
+    noScript:
+      'Avspilleren trenger JavaScript. Du kan laste ned episoden med .torrent-filen eller magnetlenken nedenfor.',
+    description: 'Om episoden',
+    download: 'Last ned',
+    downloadTorrent: 'Last ned .torrent',
+    magnet: 'Magnetlenke',
+    magnetLabel: 'Magnetlenken (kan kopieres)',
+    infoHashV1: 'Infohash v1',
+    infoHashV2: 'Infohash v2',
+    subtitles: 'Undertekster',
+    language: 'Språk',
+    community: 'fra seerne',
+    noSubtitles: 'Episoden har ingen undertekster.',
+    rights: 'Rettigheter',
+    licence: 'Lisens',
+    holders: 'Rettighetshavere',
+    availableUntil: 'Tilgjengelig til',
+    allRightsReserved: 'Alle rettigheter forbeholdt',
+    swarm: 'Deling akkurat nå',
+    swarmIntro: 'Tall fra sporeren (trackeren), med nettlesere som deler.',
+    seeders: 'Deler hele episoden',
+    leechers: 'Laster ned',
+    completed: 'Fullførte nedlastinger',
+    aboutTitle: 'Om tjenesten',
+    player: {
+      starting: 'Starter …',
+      playing: 'Spiller av.',
+      direct:
+        'Spiller av direkte fra serveren uten å dele (nettleseren tillater ikke deling på en side uten HTTPS).',
+      failed: 'Avspillingen kunne ikke starte. Prøv .torrent-filen eller magnetlenken.',
+      peersOne: 'Deler med {n} annen seer.',
+      peersMany: 'Deler med {n} andre seere.',
+      progress: '{n} % lastet ned.',
+    },
+  },
+  en: {
+    seriesHeading: 'Series',
+    intro:
+      'Watch the episodes in your browser, or download them with a BitTorrent program. Viewers share the episodes with each other, so everyone gets full quality.',
+    nothingYet: 'No episodes are available right now.',
+    episodeCount: (n) => (n === 1 ? '1 episode' : `${n} episodes`),
+    latest: 'Latest episodes',
+    feedsHeading: 'Subscribe',
+    feedsIntro:
+      'Add a feed to qBittorrent, Deluge or FlexGet (for Transmission) and new episodes download by themselves.',
+    subscribeAll: 'Subscribe to everything (RSS)',
+    subscribeSeries: 'Subscribe to this series (RSS)',
+    feedAddress: "The series feed's address",
+    allFeedAddress: 'The address of the feed with everything',
+    subscribeHow: 'How to subscribe',
+    season: (n) => `Season ${n}`,
+    published: 'Published',
+    duration: 'Duration',
+    size: 'Size',
+    breadcrumb: 'Breadcrumb',
+    home: 'Home',
+    watch: 'Watch here',
+    play: 'Play and share',
+    playNote:
+      'When you play the episode here, your browser shares it with other viewers, and your (IP) address becomes visible to them.',
+    privacyLink: 'About privacy',
+    noScript:
+      'The player needs JavaScript. You can download the episode with the .torrent file or the magnet link below.',
+    description: 'About the episode',
+    download: 'Download',
+    downloadTorrent: 'Download .torrent',
+    magnet: 'Magnet link',
+    magnetLabel: 'The magnet link (to copy)',
+    infoHashV1: 'Info hash v1',
+    infoHashV2: 'Info hash v2',
+    subtitles: 'Subtitles',
+    language: 'Language',
+    community: 'by viewers',
+    noSubtitles: 'This episode has no subtitles.',
+    rights: 'Rights',
+    licence: 'Licence',
+    holders: 'Rights holders',
+    availableUntil: 'Available until',
+    allRightsReserved: 'All rights reserved',
+    swarm: 'Sharing right now',
+    swarmIntro: 'Figures from the tracker, browsers that share included.',
+    seeders: 'Sharing the whole episode',
+    leechers: 'Downloading',
+    completed: 'Completed downloads',
+    aboutTitle: 'About this service',
+    player: {
+      starting: 'Starting …',
+      playing: 'Playing.',
+      direct: 'Playing straight from the server without sharing (browsers only share on HTTPS pages).',
+      failed: 'Playback could not start. Try the .torrent file or the magnet link.',
+      peersOne: 'Sharing with {n} other viewer.',
+      peersMany: 'Sharing with {n} other viewers.',
+      progress: '{n} % downloaded.',
+    },
+  },
+});
+
+/** What the pages link to and how the player connects. */
+export interface PageLinks {
+  /** Absolute URL of a path on this site (feeds and the magnet's xs need absolute URLs). */
+  abs(path: string): string;
+  magnet(e: EpisodeEntry): string;
+  allFeed: string;
+  player: {
+    script: string;
+    webtorrent: string;
+    serviceWorker: string;
+    wsTrackers: string[];
+    iceServers: string[];
+  };
+}
+
+const time = (lang: Lang, d: Date): Markup =>
+  html`<time datetime="${d.toISOString()}">${formatDateTime(lang, d)}</time>`;
+
+const feedLinks = (feeds: Array<{ title: string; href: string }>): Markup =>
+  html`${feeds.map((f) => html`<link rel="alternate" type="application/rss+xml" title="${f.title}" href="${f.href}" /> `)}`;
+
+function episodeLine(lang: Lang, e: EpisodeEntry, withSeries: boolean): Markup {
+  const ep = e.episode;
+  return html`<li>
+    <span class="code">${e.code}</span>
+    <a href="${e.path}">${withSeries ? `${ep.seriesTitle}: ${ep.title}` : ep.title}</a>
+    ${ep.publishedAt && html`<span class="muted"> · ${time(lang, ep.publishedAt)}</span>`}
+    ${ep.durationSeconds !== null && html`<span class="muted"> · ${formatDuration(ep.durationSeconds)}</span>`}
+  </li>`;
+}
+
+export function homePage(
+  lang: Lang,
+  siteName: string,
+  series: Array<{ entry: SeriesEntry; visible: EpisodeEntry[] }>,
+  latest: EpisodeEntry[],
+  links: PageLinks,
+): PageInput {
+  const t = text[lang];
+  const main = html`<h1>${siteName}</h1>
+    <p>${t.intro}</p>
+    <h2 id="series">${t.seriesHeading}</h2>
+    ${
+      series.length === 0
+        ? html`<p>${t.nothingYet}</p>`
+        : html`<ul class="cards" aria-labelledby="series">
+            ${series.map(
+              ({ entry, visible }) =>
+                html`<li>
+                  <h3><a href="${entry.path}">${entry.series.title}</a></h3>
+                  ${entry.series.description && html`<p>${entry.series.description}</p>`}
+                  <p class="muted">${t.episodeCount(visible.length)}</p>
+                  <p><a href="${entry.feedPath}" type="application/rss+xml">${t.subscribeSeries}</a></p>
+                </li>`,
+            )}
+          </ul>`
+    }
+    ${
+      latest.length > 0 &&
+      html`<h2 id="latest">${t.latest}</h2>
+        <ul class="episodes" aria-labelledby="latest">
+          ${latest.slice(0, 10).map((e) => episodeLine(lang, e, true))}
+        </ul>`
+    }
+    <h2 id="subscribe">${t.feedsHeading}</h2>
+    <p>${t.feedsIntro} <a href="/about#subscribe">${t.subscribeHow}</a></p>
+    <p class="actions">
+      <a class="button" href="${links.allFeed}" type="application/rss+xml">${t.subscribeAll}</a>
+    </p>
+    <label for="all-feed">${t.allFeedAddress}</label>
+    <input id="all-feed" type="url" readonly value="${links.abs(links.allFeed)}" />`;
+  return {
+    title: t.seriesHeading,
+    main,
+    head: feedLinks([{ title: t.subscribeAll, href: links.allFeed }]),
+  };
+}
+
+export function seriesPage(lang: Lang, s: SeriesEntry, visible: EpisodeEntry[], links: PageLinks): PageInput {
+  const t = text[lang];
+  const seasons = new Map<number, EpisodeEntry[]>();
+  for (const e of visible) {
+    const list = seasons.get(e.episode.season) ?? [];
+    list.push(e);
+    seasons.set(e.episode.season, list);
+  }
+  const main = html`<nav aria-label="${t.breadcrumb}" class="muted">
+      <a href="/">${t.home}</a> › <span aria-current="page">${s.series.title}</span>
+    </nav>
+    <h1>${s.series.title}</h1>
+    ${s.series.description && html`<p>${s.series.description}</p>`}
+    <section aria-labelledby="subscribe">
+      <h2 id="subscribe">${t.feedsHeading}</h2>
+      <p>${t.feedsIntro} <a href="/about#subscribe">${t.subscribeHow}</a></p>
+      <p class="actions">
+        <a class="button" href="${s.feedPath}" type="application/rss+xml">${t.subscribeSeries}</a>
+        <a class="button secondary" href="${links.allFeed}" type="application/rss+xml">${t.subscribeAll}</a>
+      </p>
+      <label for="series-feed">${t.feedAddress}</label>
+      <input id="series-feed" type="url" readonly value="${links.abs(s.feedPath)}" />
+    </section>
+    ${
+      visible.length === 0
+        ? html`<p>${t.nothingYet}</p>`
+        : [...seasons].map(
+            ([n, eps]) =>
+              html`<section aria-labelledby="season-${n}">
+                <h2 id="season-${n}">${t.season(n)}</h2>
+                <ol class="episodes">
+                  ${eps.map((e) => episodeLine(lang, e, false))}
+                </ol>
+              </section>`,
+          )
+    }`;
+  return {
+    title: s.series.title,
+    main,
+    head: feedLinks([
+      { title: `${s.series.title} (RSS)`, href: s.feedPath },
+      { title: t.subscribeAll, href: links.allFeed },
+    ]),
+  };
+}
+
+function subtitleLabel(lang: Lang, s: SubtitleEntry): string {
+  const name = languageName(lang, s.language);
+  return s.kind === 'community' ? `${name} (${text[lang].community})` : name;
+}
+
+function licenceName(lang: Lang, licence: string): string {
+  return licence === 'all-rights-reserved' ? text[lang].allRightsReserved : licence;
+}
+
+export function statsList(lang: Lang, f: SwarmFigures): Markup {
+  const t = text[lang];
+  const item = (key: keyof SwarmFigures, label: string): Markup =>
+    html`<li>${label}<data id="swarm-${key}" value="${f[key]}">${formatNumber(lang, f[key])}</data></li>`;
+  return html`<ul class="stats">
+    ${item('seeders', t.seeders)} ${item('leechers', t.leechers)} ${item('completed', t.completed)}
+  </ul>`;
+}
+
+export function episodePage(
+  lang: Lang,
+  e: EpisodeEntry,
+  series: SeriesEntry,
+  figures: SwarmFigures,
+  links: PageLinks,
+): PageInput {
+  const t = text[lang];
+  const ep = e.episode;
+  const r = ep.rights;
+  const magnet = links.magnet(e);
+  const tracks = e.subtitles.filter((s) => s.vtt !== null);
+  const p = links.player;
+  const player = html`<section
+    class="player"
+    id="player"
+    aria-labelledby="watch"
+    data-torrent="${e.torrentPath}"
+    data-file="${e.video.inTorrent}"
+    data-direct="/${e.video.path}"
+    data-webtorrent="${p.webtorrent}"
+    data-sw="${p.serviceWorker}"
+    data-trackers="${p.wsTrackers.join(' ')}"
+    data-ice="${p.iceServers.join(' ')}"
+    data-stats="${e.path}/stats.json"
+    data-messages="${JSON.stringify(t.player)}"
+  >
+    <h2 id="watch">${t.watch}</h2>
+    <video id="player-video" controls preload="none" playsinline>
+      ${tracks.map(
+        (s) => html`
+          <track
+            kind="subtitles"
+            srclang="${s.language}"
+            label="${subtitleLabel(lang, s)}"
+            src="/${s.vtt as string}"
+          />
+        `,
+      )}
+    </video>
+    <p class="actions"><button type="button" class="button" id="player-start" hidden>${t.play}</button></p>
+    <p class="status" id="player-status" role="status"></p>
+    <p id="player-peers"></p>
+    <noscript><p>${t.noScript}</p></noscript>
+    <p class="notice">${t.playNote} <a href="/about#privacy">${t.privacyLink}</a></p>
+  </section>`;
+
+  const subtitles =
+    e.subtitles.length === 0
+      ? html`<p>${t.noSubtitles}</p>`
+      : html`<table>
+          <thead>
+            <tr>
+              <th scope="col">${t.language}</th>
+              <th scope="col">SRT</th>
+              <th scope="col">WebVTT</th>
+            </tr>
+          </thead>
+          <tbody>
+            ${e.subtitles.map(
+              (s) =>
+                html`<tr>
+                  <th scope="row" lang="${s.language}">${subtitleLabel(lang, s)}</th>
+                  <td>
+                    ${s.srt ? html`<a href="/${s.srt}" download type="application/x-subrip" hreflang="${s.language}">.srt</a>` : '–'}
+                  </td>
+                  <td>
+                    ${s.vtt ? html`<a href="/${s.vtt}" download type="text/vtt" hreflang="${s.language}">.vtt</a>` : '–'}
+                  </td>
+                </tr>`,
+            )}
+          </tbody>
+        </table>`;
+
+  const main = html`<nav aria-label="${t.breadcrumb}" class="muted">
+      <a href="/">${t.home}</a> › <a href="${series.path}">${ep.seriesTitle}</a> ›
+      <span aria-current="page">${e.code}</span>
+    </nav>
+    <h1>${ep.title}</h1>
+    <p class="muted">
+      <span class="code">${e.code}</span
+      >${ep.seriesTitle}${ep.publishedAt && html` · ${t.published} ${time(lang, ep.publishedAt)}`}${
+        ep.durationSeconds !== null && html` · ${t.duration} ${formatDuration(ep.durationSeconds)}`
+      }
+    </p>
+    ${player}
+    ${
+      ep.description &&
+      html`<h2>${t.description}</h2>
+        <p>${ep.description}</p>`
+    }
+    <h2 id="download">${t.download}</h2>
+    <p class="actions">
+      <a class="button" href="${e.torrentPath}" download type="application/x-bittorrent"
+        >${t.downloadTorrent}</a
+      >
+      <a class="button secondary" href="${magnet}">${t.magnet}</a>
+    </p>
+    <label for="magnet">${t.magnetLabel}</label>
+    <input id="magnet" type="text" readonly value="${magnet}" />
+    <dl class="facts">
+      <dt>${t.size}</dt>
+      <dd>${formatBytes(lang, e.facts.contentLength)}</dd>
+      ${
+        e.torrent.infoHashV1 &&
+        html`<dt>${t.infoHashV1}</dt>
+          <dd class="hash">${e.torrent.infoHashV1}</dd>`
+      }
+      ${
+        e.torrent.infoHashV2 &&
+        html`<dt>${t.infoHashV2}</dt>
+          <dd class="hash">${e.torrent.infoHashV2}</dd>`
+      }
+    </dl>
+    <h2 id="subtitles">${t.subtitles}</h2>
+    ${subtitles}
+    <h2 id="rights">${t.rights}</h2>
+    <dl class="facts">
+      <dt>${t.licence}</dt>
+      <dd>${licenceName(lang, r.licence)}</dd>
+      ${
+        r.holders.length > 0 &&
+        html`<dt>${t.holders}</dt>
+          <dd>
+            <ul>
+              ${r.holders.map((h) => html`<li>${h}</li>`)}
+            </ul>
+          </dd>`
+      }
+      ${
+        r.availableUntil &&
+        html`<dt>${t.availableUntil}</dt>
+          <dd>${time(lang, r.availableUntil)}</dd>`
+      }
+    </dl>
+    <h2 id="swarm">${t.swarm}</h2>
+    <p class="muted">${t.swarmIntro}</p>
+    ${statsList(lang, figures)}
+    <h2 id="subscribe">${t.feedsHeading}</h2>
+    <p>
+      <a href="${series.feedPath}" type="application/rss+xml">${t.subscribeSeries}</a> ·
+      <a href="/about#subscribe">${t.subscribeHow}</a>
+    </p>`;
+
+  // The player connects to the WebSocket tracker(s) and to the torrent's web seeds.
+  const webSeeds = e.facts.webSeeds;
+  return {
+    title: `${ep.seriesTitle} ${e.code}: ${ep.title}`,
+    main,
+    head: feedLinks([{ title: `${ep.seriesTitle} (RSS)`, href: series.feedPath }]),
+    scripts: [p.script],
+    csp: { connect: [...p.wsTrackers, ...webSeeds], media: webSeeds },
+  };
+}
+
+export interface AboutFacts {
+  siteName: string;
+  /** Minutes after a client's last announce that the tracker forgets its address. */
+  peerTimeoutMinutes: number;
+  browserTimeoutMinutes: number;
+  iceServers: string[];
+}
+
+export function aboutPage(lang: Lang, f: AboutFacts, links: PageLinks): PageInput {
+  const all = links.abs(links.allFeed);
+  const flexget = `tasks:\n  ${f.siteName.toLowerCase().replace(/[^a-z0-9]+/g, '-') || 'tv'}:\n    rss: ${all}\n    accept_all: yes\n    transmission:\n      host: localhost\n      port: 9091`;
+  const nb = html`<h1>Om tjenesten</h1>
+    <p>
+      ${f.siteName} gir deg episodene i full kvalitet med BitTorrent. Du kan se dem i nettleseren, laste dem
+      ned med et BitTorrent-program, eller abonnere på en strøm (RSS) så nye episoder kommer av seg selv.
+      Episodene er her så lenge rettighetene tillater det.
+    </p>
+    <h2 id="privacy">Personvern</h2>
+    <ul>
+      <li>
+        <strong>Adressen din er synlig for andre seere.</strong> Når du trykker «Spill av og del», eller
+        laster ned med et BitTorrent-program, kobler maskinen din seg direkte til andre seere. De, og sporeren
+        (trackeren) til tjenesten, ser da IP-adressen din. Slik virker BitTorrent.
+      </li>
+      <li>
+        Sporeren husker adressen bare mens du deler: den glemmes ${f.peerTimeoutMinutes} minutter etter at
+        programmet ditt sist meldte seg (nettlesere: ${f.browserTimeoutMinutes} minutter).
+      </li>
+      <li>Før du trykker «Spill av og del» kobler siden seg ikke til andre seere.</li>
+      <li>
+        Ingen statistikk om deg, ingen reklame, ingen skrifter, skript eller bilder fra andre nettsteder.
+      </li>
+      <li>
+        Den eneste informasjonskapselen (cookie) er <code>fjord_lang</code>, som husker språket du velger med
+        språkvalget.
+      </li>
+      ${
+        f.iceServers.length > 0
+          ? html`<li>
+              For å nå seere bak rutere kontakter nettleseren ${f.iceServers.join(', ')}, som drives for denne
+              tjenesten.
+            </li>`
+          : html`<li>Nettleseren kontakter ingen andre enn denne tjenesten og seerne den deler med.</li>`
+      }
+      <li>
+        Vil du ikke at adressen din skal være synlig, må du verken spille av her eller bruke et
+        BitTorrent-program.
+      </li>
+    </ul>
+    <h2 id="subscribe">Slik abonnerer du</h2>
+    <p>
+      Hver serie har sin egen strøm, og <a href="${links.allFeed}">én strøm har alt</a> (<code>${all}</code>).
+    </p>
+    <ul>
+      <li>
+        <strong>qBittorrent</strong>: Vis → RSS-leser, «Nytt abonnement», lim inn adressen. Legg deretter til
+        en regel i «RSS-nedlaster» (for eksempel «Må inneholde: S01E») så lastes nye episoder ned av seg selv.
+      </li>
+      <li><strong>Deluge</strong>: med tillegget YaRSS2, legg til strømmen og et abonnement.</li>
+      <li><strong>FlexGet</strong> (for eksempel for Transmission): en oppgave som leser strømmen:</li>
+    </ul>
+    <pre><code>${flexget}</code></pre>`;
+  const en = html`<h1>About this service</h1>
+    <p>
+      ${f.siteName} gives you the episodes in full quality with BitTorrent. Watch them in your browser,
+      download them with a BitTorrent program, or subscribe to a feed (RSS) so new episodes arrive by
+      themselves. Episodes are here for as long as their rights allow.
+    </p>
+    <h2 id="privacy">Privacy</h2>
+    <ul>
+      <li>
+        <strong>Your address is visible to other viewers.</strong> When you press “Play and share”, or
+        download with a BitTorrent program, your computer connects directly to other viewers. They, and this
+        service's tracker, then see your IP address. That is how BitTorrent works.
+      </li>
+      <li>
+        The tracker keeps your address only while you share: it is forgotten ${f.peerTimeoutMinutes} minutes
+        after your program last checked in (browsers: ${f.browserTimeoutMinutes} minutes).
+      </li>
+      <li>Until you press “Play and share”, the page connects to no other viewer.</li>
+      <li>No statistics about you, no advertising, no fonts, scripts or images from other sites.</li>
+      <li>
+        The only cookie is <code>fjord_lang</code>, which remembers the language you pick with the language
+        switch.
+      </li>
+      ${
+        f.iceServers.length > 0
+          ? html`<li>
+              To reach viewers behind routers, your browser contacts ${f.iceServers.join(', ')}, run for this
+              service.
+            </li>`
+          : html`<li>Your browser contacts nothing but this service and the viewers it shares with.</li>`
+      }
+      <li>
+        If you do not want your address to be visible, do not play here and do not use a BitTorrent program.
+      </li>
+    </ul>
+    <h2 id="subscribe">How to subscribe</h2>
+    <p>
+      Each series has its own feed, and
+      <a href="${links.allFeed}">one feed has everything</a> (<code>${all}</code>).
+    </p>
+    <ul>
+      <li>
+        <strong>qBittorrent</strong>: View → RSS Reader, “New subscription”, paste the address. Then add a
+        rule in the “RSS Downloader” (for instance “Must contain: S01E”) and new episodes download by
+        themselves.
+      </li>
+      <li><strong>Deluge</strong>: with the YaRSS2 plugin, add the feed and a subscription.</li>
+      <li><strong>FlexGet</strong> (for Transmission, say): a task that reads the feed:</li>
+    </ul>
+    <pre><code>${flexget}</code></pre>`;
+  return { title: text[lang].aboutTitle, main: lang === 'nb' ? nb : en };
+}

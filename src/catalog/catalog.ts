@@ -40,6 +40,11 @@ export type OpenCatalogOptions = CatalogLocation & {
 
 export interface Catalog {
   readonly dialect: 'sqlite' | 'postgres';
+  /**
+   * The database itself, for fjord's modules that keep their own tables in it (statistics, accounts:
+   * migration 002). They write through `backend.write`, never through a second connection.
+   */
+  readonly backend: Backend;
 
   upsertSeries(input: SeriesInput, actor?: string): Promise<Series>;
   getSeriesBySlug(slug: string): Promise<Series | null>;
@@ -106,6 +111,10 @@ class SqlCatalog implements Catalog {
     this.#db = backend.db;
     this.#clock = clock;
     this.dialect = backend.dialect;
+  }
+
+  get backend(): Backend {
+    return this.#backend;
   }
 
   close(): Promise<void> {

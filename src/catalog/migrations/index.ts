@@ -3,8 +3,9 @@
  * `Migration` with the next version number and append it here; never edit one that has shipped.
  */
 import { initial } from './001-initial.js';
+import { statisticsAccounts } from './002-statistics-accounts.js';
 import type { Migration } from './migration.js';
 
 export type { Migration, MigrationContext } from './migration.js';
 
-export const migrations: readonly Migration[] = [initial];
+export const migrations: readonly Migration[] = [initial, statisticsAccounts];

@@ -1,0 +1,254 @@
+/**
+ * Once a minute, off the request path: read and zero the announce counters (counters.ts), read the
+ * swarms' sizes and completion counts, classify the sampled peer_ids, take the web seed's byte counts,
+ * and write one minute of rows, then roll up the hour in progress and (hourly) prune old rows.
+ *
+ * What a minute row holds (per catalog torrent, a hybrid torrent's v1 and v2 swarms together, and
+ * torrent_id 0 for everything the tracker saw):
+ *   seeders, leechers   at the moment of the sample, BitTorrent and browser peers together
+ *   completions         since the previous sample: BitTorrent (the store's count, as scrape reports
+ *                       it) plus browsers announcing `completed` with nothing left
+ *   announces_*         successful announces by protocol and address family since the previous sample
+ *   partial_bytes       `downloaded` announced by peers stopping with bytes left
+ */
+import type { Tracker } from '../tracker/tracker.js';
+import { clientFamily } from './clients.js';
+import { SLOT_COMPLETIONS, SLOT_DOWNLOADED_SEEN, SLOT_PARTIAL_BYTES, recording } from './counters.js';
+import { MINUTE, TOTAL, type ClientRow, type SwarmRow, type WebSeedRow } from './schema.js';
+import type { MinuteSample, StatsStore, TorrentKey } from './store.js';
+
+/** Bytes the web seed sent, per catalog path, since the last reading. */
+export class WebSeedMeter {
+  private bytes = new Map<string, number>();
+
+  add(path: string, n: number): void {
+    this.bytes.set(path, (this.bytes.get(path) ?? 0) + n);
+  }
+
+  drain(): Array<[string, number]> {
+    const out = [...this.bytes.entries()];
+    this.bytes = new Map();
+    return out;
+  }
+}
+
+function emptyRow(bucket: number, torrentId: number): SwarmRow {
+  return {
+    bucket,
+    torrent_id: torrentId,
+    samples: 1,
+    seeders_sum: 0,
+    leechers_sum: 0,
+    peers_max: 0,
+    peers_max_at: bucket,
+    completions: 0,
+    announces_udp4: 0,
+    announces_udp6: 0,
+    announces_http4: 0,
+    announces_http6: 0,
+    announces_ws4: 0,
+    announces_ws6: 0,
+    partial_bytes: 0,
+  };
+}
+
+/** Adds one swarm's counters (a Float64Array laid out as counters.ts says) and peers into a row. */
+function add(
+  row: SwarmRow,
+  stats: Float64Array,
+  seeders: number,
+  leechers: number,
+  completions: number,
+): void {
+  row.seeders_sum += seeders;
+  row.leechers_sum += leechers;
+  row.peers_max += seeders + leechers;
+  row.completions += completions;
+  row.announces_udp4 += stats[0];
+  row.announces_udp6 += stats[1];
+  row.announces_http4 += stats[2];
+  row.announces_http6 += stats[3];
+  row.announces_ws4 += stats[4];
+  row.announces_ws6 += stats[5];
+  row.partial_bytes += stats[SLOT_PARTIAL_BYTES];
+}
+
+const NO_STATS = new Float64Array(9);
+
+export interface RecorderOptions {
+  webSeed?: WebSeedMeter;
+  log?: (msg: string) => void;
+}
+
+export class StatsRecorder {
+  private timer: NodeJS.Timeout | null = null;
+  private lastBucket = -1;
+  private lastPrune = 0;
+  private running: Promise<void> = Promise.resolve();
+  private byHash = new Map<string, TorrentKey>();
+
+  constructor(
+    private readonly tracker: Tracker,
+    private readonly store: StatsStore,
+    private readonly options: RecorderOptions = {},
+  ) {}
+
+  /**
+   * Takes the completion counts loaded from disk as already counted (only completions from now on
+   * are new), and starts honouring the counters (the sweep keeps swarms with unread ones).
+   */
+  baseline(): void {
+    recording.on = true;
+    this.tracker.store.torrents.forEach((swarm) => {
+      swarm.stats[SLOT_DOWNLOADED_SEEN] = swarm.downloaded;
+    });
+  }
+
+  /** Reads the catalog's torrents (info hash → torrent) for matching swarms. */
+  async refreshTorrents(): Promise<void> {
+    const map = new Map<string, TorrentKey>();
+    for (const t of await this.store.torrents()) {
+      if (t.v1) map.set(t.v1, t);
+      if (t.v2) map.set(t.v2, t);
+    }
+    this.byHash = map;
+  }
+
+  /**
+   * Reads and zeroes every counter into one minute's rows for minute `bucket` (ms, a multiple of 60 000).
+   * Synchronous: nothing can announce in between.
+   */
+  harvest(bucket: number): MinuteSample {
+    const total = emptyRow(bucket, TOTAL);
+    const rows = new Map<number, SwarmRow>();
+    const rowFor = (hex: string): SwarmRow | null => {
+      const t = this.byHash.get(hex);
+      if (t === undefined) return null;
+      let r = rows.get(t.id);
+      if (r === undefined) rows.set(t.id, (r = emptyRow(bucket, t.id)));
+      return r;
+    };
+
+    // BitTorrent swarms (UDP and HTTP).
+    this.tracker.store.torrents.forEach((swarm, key, off) => {
+      const s = swarm.stats;
+      const completions = Math.max(0, swarm.downloaded - s[SLOT_DOWNLOADED_SEEN]);
+      const seeders = swarm.seeders;
+      const leechers = swarm.leechers;
+      add(total, s, seeders, leechers, completions);
+      const r = rowFor(Buffer.from(key.buffer, key.byteOffset + off, 20).toString('hex'));
+      if (r !== null) add(r, s, seeders, leechers, completions);
+      s.fill(0, 0, SLOT_DOWNLOADED_SEEN);
+      s[SLOT_DOWNLOADED_SEEN] = swarm.downloaded;
+    });
+
+    // Browsers: their counters (kept by hash) and their swarms (which vanish when empty).
+    const ws = this.tracker.ws;
+    const hashes = new Set<string>(this.tracker.announceStats.ws.keys());
+    if (ws !== null) for (const h of ws.store.swarms.keys()) hashes.add(h);
+    for (const h of hashes) {
+      const s = this.tracker.announceStats.ws.get(h) ?? NO_STATS;
+      const swarm = ws === null ? undefined : ws.store.get(h);
+      const seeders = swarm === undefined ? 0 : swarm.seeders.length;
+      const leechers = swarm === undefined ? 0 : swarm.leechers.length;
+      const completions = s[SLOT_COMPLETIONS];
+      add(total, s, seeders, leechers, completions);
+      const r = rowFor(Buffer.from(h, 'latin1').toString('hex'));
+      if (r !== null) add(r, s, seeders, leechers, completions);
+    }
+    this.tracker.announceStats.ws.clear();
+
+    // Client software from the sampled peer_ids.
+    const counts = new Map<string, number>();
+    const stride = this.tracker.announceStats.sampler.drain((id) => {
+      const c = clientFamily(id);
+      counts.set(c, (counts.get(c) ?? 0) + 1);
+    });
+    const clients: ClientRow[] = [...counts.entries()].map(([client, n]) => ({
+      bucket,
+      client,
+      announces: n * stride,
+      samples: n,
+    }));
+
+    const webSeed: WebSeedRow[] = (this.options.webSeed?.drain() ?? [])
+      .filter(([, bytes]) => bytes > 0)
+      .map(([path, bytes]) => ({ bucket, path, bytes }));
+
+    const swarms = [total, ...[...rows.values()].sort((a, b) => a.torrent_id - b.torrent_id)];
+    // A torrent with nothing at all this minute gets no row (the total always has one).
+    const quiet = (r: SwarmRow) =>
+      r.torrent_id !== TOTAL &&
+      r.peers_max === 0 &&
+      r.completions === 0 &&
+      r.partial_bytes === 0 &&
+      r.announces_udp4 +
+        r.announces_udp6 +
+        r.announces_http4 +
+        r.announces_http6 +
+        r.announces_ws4 +
+        r.announces_ws6 ===
+        0;
+    return { bucket, swarms: swarms.filter((r) => !quiet(r)), clients, webSeed };
+  }
+
+  /** One minute's work: harvest, write, roll up the hour in progress, prune once an hour. */
+  record(now: number): Promise<void> {
+    const run = this.running.then(async () => {
+      const bucket = now - (now % MINUTE);
+      // Fired twice within one minute (timer drift): leave the counters for the next minute.
+      if (bucket <= this.lastBucket) return;
+      this.lastBucket = bucket;
+      try {
+        await this.refreshTorrents();
+      } catch (e) {
+        this.log(`statistics: cannot read the catalog's torrents (${msg(e)}); using the previous list`);
+      }
+      const sample = this.harvest(bucket);
+      await this.store.writeMinute(sample);
+      await this.store.rollUp(bucket, bucket + MINUTE);
+      if (now - this.lastPrune >= 3_600_000) {
+        this.lastPrune = now;
+        await this.store.prune(now);
+      }
+    });
+    this.running = run.catch((e: unknown) => this.log(`statistics: ${msg(e)}`));
+    return run;
+  }
+
+  /** Starts the minute timer (aligned to the next minute) after a catch-up roll-up. */
+  async start(now = Date.now()): Promise<void> {
+    this.baseline();
+    await this.refreshTorrents().catch(() => undefined);
+    await this.store.catchUp(now).catch((e: unknown) => this.log(`statistics: roll-up: ${msg(e)}`));
+    const arm = () => {
+      const t = Date.now();
+      this.timer = setTimeout(
+        () => {
+          void this.record(Date.now()).catch(() => undefined);
+          arm();
+        },
+        MINUTE - (t % MINUTE) + 50,
+      );
+      this.timer.unref();
+    };
+    arm();
+  }
+
+  /** Stops the timer and records what was counted since the last minute. */
+  async stop(now = Date.now()): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.running;
+    // The partial minute still counts: written under its own minute, merged if it was written already.
+    this.lastBucket = -1;
+    await this.record(now).catch(() => undefined);
+    recording.on = false;
+  }
+
+  private log(m: string): void {
+    (this.options.log ?? (() => undefined))(m);
+  }
+}
+
+const msg = (e: unknown): string => (e instanceof Error ? e.message : String(e));

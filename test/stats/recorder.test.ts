@@ -1,0 +1,174 @@
+/**
+ * Recording end to end: announces through a real in-process tracker (UDP and HTTP), the recorder
+ * advanced by hand, rows checked in the catalog database (SQLite). Also the client sampler's stride.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { rm } from 'node:fs/promises';
+import { openCatalog } from '../../src/catalog/index.js';
+import { StatsRecorder, WebSeedMeter } from '../../src/stats/recorder.js';
+import { StatsStore } from '../../src/stats/store.js';
+import { HOUR, MINUTE, TOTAL } from '../../src/stats/schema.js';
+import { PeerIdSampler, RING_SIZE, recording } from '../../src/stats/counters.js';
+import { EVENT_COMPLETED, EVENT_STOPPED } from '../../src/swarm/store.js';
+import { UdpClient, announcePath, httpGet, startTracker, tempDir, udpAnnounce } from '../helpers/tracker.js';
+import { sampleEpisode } from '../catalog/fixtures.js';
+
+const T = Date.UTC(2026, 5, 1, 18, 0, 0);
+
+test('a minute of announces becomes rows: per torrent and total, by protocol and family, completions, partial bytes, clients', async () => {
+  const dataDir = tempDir('fjord-rec-');
+  const catalog = await openCatalog({ dataDir });
+  const running = await startTracker({ dataDir });
+  const udp = new UdpClient(running.udpPort);
+  try {
+    const episode = await catalog.publishEpisode(sampleEpisode());
+    const torrent = episode.torrents[0];
+    const hash = Buffer.from(torrent.infoHashV1 as string, 'hex');
+    const other = Buffer.alloc(20, 0x42); // not in the catalog: only in the total
+    const store = new StatsStore(catalog.backend);
+    const meter = new WebSeedMeter();
+    const recorder = new StatsRecorder(running.tracker, store, { webSeed: meter });
+    recorder.baseline();
+    await recorder.refreshTorrents();
+
+    // UDP: a qBittorrent leecher that completes, a Transmission leecher that stops half-way.
+    const cid = await udp.connect();
+    const ann = (port: number, peerId: string, event: number, left: bigint, downloaded = 0n) =>
+      udp.request(
+        udpAnnounce({
+          connectionId: cid,
+          infoHash: hash,
+          peerId: Buffer.from(peerId),
+          port,
+          event,
+          left,
+          downloaded,
+        }),
+      );
+    await ann(7001, '-qB4630-aaaaaaaaaaaa', 2, 1000n);
+    await ann(7002, '-TR3000-bbbbbbbbbbbb', 2, 1000n);
+    await ann(7001, '-qB4630-aaaaaaaaaaaa', EVENT_COMPLETED, 0n, 1000n);
+    await ann(7002, '-TR3000-bbbbbbbbbbbb', EVENT_STOPPED, 600n, 400n);
+    // HTTP: a seeder (Deluge) on the catalog torrent, and a leecher on the other torrent.
+    const h1 = await httpGet(
+      running.httpPort,
+      announcePath({ hash, port: 7003, left: 0, peerId: '-DE13F0-cccccccccccc' }),
+    );
+    assert.equal(h1.status, 200);
+    const h2 = await httpGet(
+      running.httpPort,
+      announcePath({ hash: other, port: 7004, peerId: '-qB4630-dddddddddddd' }),
+    );
+    assert.equal(h2.status, 200);
+    meter.add('media/x/x.mkv', 300);
+    meter.add('media/x/x.mkv', 200);
+
+    const bucket = T - (T % MINUTE);
+    const sample = recorder.harvest(bucket);
+    const total = sample.swarms.find((r) => r.torrent_id === TOTAL);
+    const mine = sample.swarms.find((r) => r.torrent_id === torrent.id);
+    assert.ok(total && mine);
+    assert.equal(sample.swarms.length, 2);
+    // The catalog torrent: qBittorrent (now a seeder) and Deluge seed; Transmission left.
+    assert.deepEqual([mine.seeders_sum, mine.leechers_sum, mine.peers_max, mine.completions], [2, 0, 2, 1]);
+    assert.deepEqual([mine.announces_udp4, mine.announces_http4, mine.announces_udp6], [4, 1, 0]);
+    assert.equal(mine.partial_bytes, 400);
+    assert.deepEqual(
+      [total.seeders_sum, total.leechers_sum, total.announces_http4, total.completions],
+      [2, 1, 2, 1],
+    );
+    assert.deepEqual(sample.clients.map((c) => [c.client, c.announces]).sort(), [
+      ['Deluge', 1],
+      ['Transmission', 2],
+      ['qBittorrent', 3],
+    ]);
+    assert.deepEqual(sample.webSeed, [{ bucket, path: 'media/x/x.mkv', bytes: 500 }]);
+
+    // Read means zeroed: the next minute has no announces and no new completion, the peers remain.
+    const next = recorder.harvest(bucket + MINUTE);
+    const again = next.swarms.find((r) => r.torrent_id === torrent.id);
+    assert.ok(again);
+    assert.deepEqual(
+      [again.completions, again.announces_udp4, again.partial_bytes, again.seeders_sum],
+      [0, 0, 0, 2],
+    );
+    assert.deepEqual(next.clients, []);
+
+    // record(): rows in the database, the hour rolled up.
+    await ann(7001, '-qB4630-aaaaaaaaaaaa', 0, 0n, 1000n);
+    await recorder.record(T + 2 * MINUTE);
+    const minutes = await store.swarm('minute', [torrent.id], T, T + HOUR);
+    assert.equal(minutes.length, 1);
+    assert.equal(minutes[0].announces_udp4, 1);
+    const hours = await store.swarm('hour', [torrent.id], T - HOUR, T + HOUR);
+    assert.equal(hours.length, 1);
+    assert.equal(hours[0].bucket, T);
+    // Recording the same minute again is refused (the counters wait for the next minute).
+    await recorder.record(T + 2 * MINUTE + 30_000);
+    assert.equal((await store.swarm('minute', [torrent.id], T, T + HOUR)).length, 1);
+    recording.on = false;
+  } finally {
+    udp.close();
+    await running.stop();
+    await catalog.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('completion counts loaded from disk are not counted again after a restart', async () => {
+  const dataDir = tempDir('fjord-rec-');
+  const catalog = await openCatalog({ dataDir });
+  const first = await startTracker({ dataDir });
+  const hash = Buffer.alloc(20, 0x17);
+  const udp = new UdpClient(first.udpPort);
+  const cid = await udp.connect();
+  await udp.request(
+    udpAnnounce({ connectionId: cid, infoHash: hash, port: 7001, event: EVENT_COMPLETED, left: 0n }),
+  );
+  udp.close();
+  await first.stop(); // saves downloaded.bin
+  const second = await startTracker({ dataDir });
+  try {
+    const recorder = new StatsRecorder(second.tracker, new StatsStore(catalog.backend));
+    recorder.baseline();
+    const s = recorder.harvest(T);
+    assert.equal(s.swarms.find((r) => r.torrent_id === TOTAL)?.completions, 0);
+    recording.on = false;
+  } finally {
+    await second.stop();
+    await catalog.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('client sampler: every announce while quiet, a power-of-two stride when busy, the ring never overflows', () => {
+  const s = new PeerIdSampler();
+  const id = Buffer.from('-qB4630-aaaaaaaaaaaa');
+  for (let i = 0; i < 10; i++) if (s.due()) s.takeBytes(id, 0);
+  let n = 0;
+  assert.equal(
+    s.drain(() => n++),
+    1,
+  );
+  assert.equal(n, 10);
+  // A busy minute: 10 x the ring. Sampled every announce until the ring is full, never beyond it.
+  for (let i = 0; i < 10 * RING_SIZE; i++) if (s.due()) s.takeBytes(id, 0);
+  assert.equal(s.count, RING_SIZE);
+  assert.equal(
+    s.drain(() => undefined),
+    1,
+  );
+  // The next minute's stride spreads the ring over the whole minute.
+  assert.equal(s.stride, 16);
+  for (let i = 0; i < 10 * RING_SIZE; i++) if (s.due()) s.takeBytes(id, 0);
+  assert.equal(s.count, (10 * RING_SIZE) / 16);
+  // The percent-encoded form (HTTP) decodes to the same bytes.
+  const q = Buffer.from('-qB4630-%61aaaaaaaaaaa');
+  const t = new PeerIdSampler();
+  assert.ok(t.due());
+  t.takeEncoded(q, 0, q.length);
+  const got: string[] = [];
+  t.drain((b) => got.push(b.toString('latin1')));
+  assert.deepEqual(got, ['-qB4630-aaaaaaaaaaaa']);
+});

@@ -18,7 +18,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { raw, xml, type Markup } from './html.js';
+import { escapeText, raw, xml, type Markup } from './html.js';
 import type { Entity } from './webseed.js';
 import type { EpisodeEntry } from './site-data.js';
 
@@ -53,6 +53,16 @@ export interface FeedInput {
   urls: FeedItemUrls;
 }
 
+/**
+ * RSS readers take <description> as HTML (feedparser, podcast apps, Thunderbird): plain text from the
+ * catalog is escaped as HTML first, and the template escapes that again for XML, so a reader shows
+ * "<på>" as text and never gets markup out of a publisher's description. Titles are text to readers
+ * and are escaped once.
+ */
+function asHtml(text: string): string {
+  return escapeText(text);
+}
+
 export function itemTitle(e: EpisodeEntry): string {
   return `${e.episode.seriesTitle} ${e.code}: ${e.episode.title}`;
 }
@@ -65,7 +75,7 @@ function item(e: EpisodeEntry, urls: FeedItemUrls): Markup {
     <item>
       <title>${itemTitle(e)}</title>
       <link>${urls.abs(e.path)}</link>
-      <description>${ep.description ?? ''}</description>
+      <description>${asHtml(ep.description ?? '')}</description>
       <category>${ep.seriesTitle}</category>
       <guid isPermaLink="false">${e.infoHash}</guid>
       ${ep.publishedAt && xml`<pubDate>${rfc822(ep.publishedAt)}</pubDate>`}
@@ -93,7 +103,7 @@ export function renderFeed(f: FeedInput): string {
   <channel>
     <title>${f.title}</title>
     <link>${f.link}</link>
-    <description>${f.description}</description>
+    <description>${asHtml(f.description)}</description>
     <atom:link href="${f.self}" rel="self" type="application/rss+xml"/>
     <generator>fjord</generator>
     ${f.lastBuildDate && xml`<lastBuildDate>${rfc822(f.lastBuildDate)}</lastBuildDate>`}

@@ -298,6 +298,11 @@ print(json.dumps({
       got.title,
       'Show <script>alert("x")</script> & ]]> \uFFFD \uFFFD S01E02: Title <script>alert("x")</script> & ]]> \uFFFD \uFFFD',
     );
+    // A description is HTML to feed readers: the text arrives HTML-escaped, so it shows as text.
+    assert.equal(
+      got.description,
+      'Desc &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; ]]&gt; \uFFFD \uFFFD',
+    );
     assert.equal(got.guid, 'a'.repeat(40));
     assert.equal(got.guidPermaLink, 'false');
     assert.deepEqual(got.enclosure, {

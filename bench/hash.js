@@ -15,7 +15,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
 import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -78,6 +78,7 @@ export async function runHashBench({ quick = false, file, log = () => {} } = {})
     }
     warm(path);
     const bytes = (await import('node:fs')).statSync(path).size;
+    const loadBefore = loadavg()[0];
 
     const fjord = async (mode) => {
       const t0 = performance.now();
@@ -142,6 +143,8 @@ export async function runHashBench({ quick = false, file, log = () => {} } = {})
       ratios: { v1VsMktorrent: v1 / mk, hybridVsV1: hybrid / v1 },
       targets: { v1VsMktorrent: 1.0, hybridVsV1: 2.4 },
       runs: times,
+      // The machine may be shared: a load average well above zero means the figures are noisy.
+      loadAverage: { before: loadBefore, after: loadavg()[0] },
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -162,6 +165,10 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     const mb = (x) => `${x.toFixed(0)} MB/s`;
     console.log(
       `hashing ${(r.bytes / 2 ** 20).toFixed(0)} MiB in the page cache, piece length ${r.pieceLength / 2 ** 20} MiB, ${r.threads} threads, median of ${r.rounds}`,
+    );
+    const load = r.loadAverage;
+    console.log(
+      `  load average ${load.before.toFixed(2)} before, ${load.after.toFixed(2)} after (0 = idle machine)`,
     );
     console.log(
       `  fjord v1       ${f(r.seconds.fjordV1)}  ${mb(r.mbPerSecond.fjordV1)}   (first call ${f(r.seconds.fjordV1Cold)})`,

@@ -10,7 +10,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createCipheriv, createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,11 +23,10 @@ import { pythonModule, skipUnless } from '../helpers/programs.js';
 const skip = skipUnless(pythonModule('libtorrent'));
 const PL = 32 * 1024;
 
+/** `length` bytes determined by `seed`: AES-128-CTR keystream under a key derived from the seed. */
 function bytes(length: number, seed: string): Buffer {
-  const out = Buffer.alloc(length);
-  for (let i = 0, o = 0; o < length; i++, o += 32)
-    createHash('sha256').update(`${seed}:${i}`).digest().copy(out, o);
-  return out;
+  const key = createHash('sha256').update(seed).digest().subarray(0, 16);
+  return createCipheriv('aes-128-ctr', key, Buffer.alloc(16)).update(Buffer.alloc(length));
 }
 
 const TREE: Record<string, number> = {

@@ -5,7 +5,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createCipheriv, createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,11 +20,10 @@ const tsx = fileURLToPath(import.meta.resolve('tsx'));
 const root = mkdtempSync(join(tmpdir(), 'fjord-cli-'));
 const show = join(root, 'show');
 
+/** `length` bytes determined by `seed`: AES-128-CTR keystream under a key derived from the seed. */
 function bytes(length: number, seed: string): Buffer {
-  const out = Buffer.alloc(length);
-  for (let i = 0, o = 0; o < length; i++, o += 32)
-    createHash('sha256').update(`${seed}:${i}`).digest().copy(out, o);
-  return out;
+  const key = createHash('sha256').update(seed).digest().subarray(0, 16);
+  return createCipheriv('aes-128-ctr', key, Buffer.alloc(16)).update(Buffer.alloc(length));
 }
 
 function fjord(...args: string[]): { status: number | null; stdout: string; stderr: string } {

@@ -1,16 +1,31 @@
 /**
  * Worker thread entry: takes jobs from the main thread, hashes them with one reused Hasher, and posts
- *   { type: 'progress', bytes }                 after every read (file bytes consumed)
- *   { type: 'done', id, results: UnitResult[] } with the result buffers transferred, not copied
- *   { type: 'error', id, message }              when a file cannot be read
+ *   { type: 'progress', bytes }                        file bytes read since the last report
+ *   { type: 'done', id, results: UnitResult[], bytes } results transferred, not copied, and the bytes
+ *                                                      read since the last report
+ *   { type: 'error', id, message }                     when a file cannot be read
+ * Progress goes out at most every PROGRESS_MS: each message wakes the main thread, which on a machine
+ * whose cores are all hashing takes time from a worker.
  */
+import { performance } from 'node:perf_hooks';
 import { parentPort } from 'node:worker_threads';
 import { Hasher, type Job, type UnitResult } from './hasher.js';
 
+const PROGRESS_MS = 100;
 const port = parentPort;
 if (!port) throw new Error('hash-worker must run in a worker thread');
 const hasher = new Hasher();
-const progress = (bytes: number): void => port.postMessage({ type: 'progress', bytes });
+let pending = 0;
+let lastReport = performance.now();
+const progress = (bytes: number): void => {
+  pending += bytes;
+  const now = performance.now();
+  if (now - lastReport >= PROGRESS_MS) {
+    port.postMessage({ type: 'progress', bytes: pending });
+    pending = 0;
+    lastReport = now;
+  }
+};
 
 port.on('message', (job: Job) => {
   try {
@@ -20,8 +35,10 @@ port.on('message', (job: Job) => {
       if (r.sha1) transfer.push(r.sha1.buffer as ArrayBuffer);
       if (r.v2) transfer.push(r.v2.buffer as ArrayBuffer);
     }
-    port.postMessage({ type: 'done', id: job.id, results }, transfer);
+    port.postMessage({ type: 'done', id: job.id, results, bytes: pending }, transfer);
+    pending = 0;
   } catch (err) {
+    pending = 0;
     port.postMessage({
       type: 'error',
       id: job.id,

@@ -20,7 +20,7 @@ import { Hasher, type Job, type UnitResult } from './hasher.js';
 
 type WorkerMessage =
   | { type: 'progress'; bytes: number }
-  | { type: 'done'; id: number; results: UnitResult[] }
+  | { type: 'done'; id: number; results: UnitResult[]; bytes: number }
   | { type: 'error'; id: number; message: string };
 
 const IDLE_MS = 10_000;
@@ -105,6 +105,7 @@ export function runOnWorkers(
         if (m.type === 'progress') onBytes(m.bytes);
         else if (m.type === 'error') fail(new Error(m.message));
         else {
+          if (m.bytes > 0) onBytes(m.bytes);
           results[m.id] = m.results;
           finished++;
           if (finished === jobs.length) {

@@ -205,7 +205,7 @@ async function waitReady(child, name, port, timeoutMs = 15000) {
 // ---------------------------------------------------------------------------------------------
 // The servers. Each start() gives { name, port, child, stop() } with a fresh state.
 
-export const SERVERS = ['fjord', 'opentracker', 'bittorrent-tracker'];
+export const SERVERS = ['fjord', 'opentracker', 'bittorrent-tracker', 'node-floor'];
 
 /**
  * fjord from the snapshot of dist/ (ctx.dist), closed to the whitelist like the other two, with a fresh data directory (so no
@@ -330,9 +330,24 @@ export async function startBt(ctx) {
   return { name: 'bittorrent-tracker', port, child, stop: () => stopChild(child) };
 }
 
+/** Node's I/O floor (bench/floor-server.js): replies of the right size and no tracker logic. */
+export async function startFloor(ctx) {
+  const port = await freePort();
+  const args = ['-c', SERVER_CPU, process.execPath, join(ctx.root, 'bench/floor-server.js'), String(port)];
+  const child = startChild('taskset', args, { cwd: ctx.root });
+  try {
+    await waitReady(child, 'node-floor', port);
+  } catch (err) {
+    await stopChild(child, 1000);
+    throw err;
+  }
+  return { name: 'node-floor', port, child, stop: () => stopChild(child) };
+}
+
 export function startServer(ctx, name, opts) {
   if (name === 'fjord') return startFjord(ctx, opts);
   if (name === 'opentracker') return startOpentracker(ctx, opts);
+  if (name === 'node-floor') return startFloor(ctx, opts);
   return startBt(ctx, opts);
 }
 

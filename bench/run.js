@@ -20,6 +20,7 @@ import {
   readFileSync,
   readdirSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import os from 'node:os';
@@ -28,6 +29,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   BT_INSTALL,
   SERVER_CPU,
+  SERVERS,
   btInstalled,
   freePort,
   httpLoad,
@@ -59,7 +61,8 @@ const HELP = `usage: npm run bench -- [options]      (or: node bench/run.js [opt
                       samples, no profile, no server memory fill (the output says so)
   --only LIST         parts to run, comma-separated: ${PARTS.join(',')}
                       (default: all; with --quick all but profile)
-  --servers LIST      servers to compare (default fjord,opentracker,bittorrent-tracker)
+  --servers LIST      servers to compare (default fjord,opentracker,bittorrent-tracker,node-floor;
+                      node-floor is bench/floor-server.js, Node's I/O with no tracker logic)
   --rounds N          rounds per load (default 5, quick 2)
   --seconds S         seconds per measured load run (default 10, quick 3)
   --install-peers     install bittorrent-tracker@11 into bench/.build/bt if missing
@@ -106,7 +109,7 @@ function parseArgs(argv) {
   for (const p of o.only ?? [])
     if (!PARTS.includes(p)) throw new Error(`unknown part "${p}"; parts: ${PARTS.join(', ')}`);
   for (const s of o.servers ?? [])
-    if (!['fjord', 'opentracker', 'bittorrent-tracker'].includes(s)) throw new Error(`unknown server "${s}"`);
+    if (!SERVERS.includes(s)) throw new Error(`unknown server "${s}"; servers: ${SERVERS.join(', ')}`);
   if (o.rounds !== null && !(o.rounds >= 1)) throw new Error('--rounds takes a whole number >= 1');
   if (o.seconds !== null && !(o.seconds >= 1)) throw new Error('--seconds takes a whole number >= 1');
   return o;
@@ -231,7 +234,8 @@ function gitDescribe() {
 /**
  * Copies dist/ (and package.json, which dist/cli/main.js reads and which makes the files ES
  * modules) to bench/.build/snapshot, and benchmarks that copy: others rebuild dist/ while a run
- * goes on, and every round must measure the same code. Bare imports still resolve to the repo's
+ * goes on, and every round must measure the same code (what fjord reads from src/ at run time,
+ * the web assets, is linked, not copied). Bare imports still resolve to the repo's
  * node_modules, by walking up from bench/.build/snapshot.
  */
 function snapshotDist(ctx) {
@@ -240,6 +244,8 @@ function snapshotDist(ctx) {
   mkdirSync(snap, { recursive: true });
   cpSync(join(ROOT, 'dist'), join(snap, 'dist'), { recursive: true });
   cpSync(join(ROOT, 'package.json'), join(snap, 'package.json'));
+  // Files fjord reads at run time from src/ (the web assets, not compiled) are found by a link.
+  symlinkSync(join(ROOT, 'src'), join(snap, 'src'));
   ctx.dist = join(snap, 'dist');
 }
 
@@ -412,6 +418,24 @@ function throughputMarkdown(kind, t, ctx) {
       '',
       paired.map(([peer, rs]) => `fjord / ${peer} round by round: ${rs.map(f2).join(', ')}`).join('; '),
     );
+  const floor = t.med['node-floor'];
+  if (floor?.rps && t.med.fjord?.rps) {
+    // The floor splits fjord's cost per reply into Node's I/O and what fjord's own work adds.
+    const fj = t.med.fjord;
+    const parts = [
+      `fjord ${f2(fj.rps / floor.rps)} x its replies/s (best rounds ${f2(fj.best / floor.best)} x)`,
+    ];
+    if (fj.cpuUsPerReply && floor.cpuUsPerReply)
+      parts.push(
+        `CPU per reply ${f1(floor.cpuUsPerReply)} µs for the floor, ${f1(fj.cpuUsPerReply)} µs for fjord: fjord's own work adds ${f1(fj.cpuUsPerReply - floor.cpuUsPerReply)} µs`,
+      );
+    if (t.med.opentracker?.rps)
+      parts.push(`opentracker ${f2(t.med.opentracker.rps / floor.rps)} x the floor`);
+    out.push(
+      '',
+      `Against Node's I/O floor (node-floor: replies of the right size, no tracker logic): ${parts.join('; ')}.`,
+    );
+  }
   const errs = ctx.servers.flatMap((n) => t.med[n].errors.map((e) => `- ${n} ${e}`));
   if (errs.length) out.push('', '**Failures:**', ...errs);
   return out.join('\n');
@@ -849,7 +873,7 @@ async function main() {
     quick,
     tmp: mkdtempSync(join(os.tmpdir(), 'fjord-bench-')),
     cc: which('cc') ?? which('gcc') ?? which('clang'),
-    servers: opts.servers ?? ['fjord', 'opentracker', 'bittorrent-tracker'],
+    servers: opts.servers ?? SERVERS,
     rounds: opts.rounds ?? (quick ? 2 : 5),
     seconds: opts.seconds ?? (quick ? 3 : 10),
     warmSeconds: 1,

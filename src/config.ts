@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Network } from './protocol/ip.js';
+import { checkStatisticsSettings } from './stats/settings.js';
 
 export interface Endpoint {
   host: string;
@@ -114,6 +115,18 @@ export interface Config {
   wsOfferTimeout: number;
   /** Malformed messages tolerated on one socket: each gets a `failure reason`, this many closes it. */
   wsMaxMalformed: number;
+  /** The broadcaster's time zone (IANA name): statistics' days and the admin API's times. */
+  timeZone: string;
+  /** What serving a GB (10^9 bytes) over plain HTTP costs, for "delivery cost saved" (src/stats/derived.ts). */
+  httpPricePerGb: number;
+  /** The currency of httpPricePerGb (ISO 4217 code). */
+  currency: string;
+  /**
+   * fjord's web server is reached only through a TLS-terminating proxy: session cookies are always
+   * `Secure`. Without it they are `Secure` when the connection is TLS or a trusted proxy
+   * (trustedProxies) says `X-Forwarded-Proto: https`.
+   */
+  trustProxyTls: boolean;
 }
 
 export const defaults: Config = {
@@ -155,6 +168,10 @@ export const defaults: Config = {
   wsMaxPendingOffers: 32,
   wsOfferTimeout: 60,
   wsMaxMalformed: 3,
+  timeZone: 'Europe/Oslo',
+  httpPricePerGb: 0.05,
+  currency: 'EUR',
+  trustProxyTls: false,
 };
 
 /** Parses HOST:PORT, [V6]:PORT or PORT (loopback) into an endpoint; throws a one-line reason. */
@@ -200,6 +217,7 @@ export function validateConfig(c: Config): Config {
   posInt('wsOfferTimeout', 1, 3600);
   posInt('wsMaxMalformed', 1, 1000);
   if (c.minInterval > c.interval) throw new Error('minInterval must not exceed interval');
+  checkStatisticsSettings(c);
   if (!['whitelist', 'blacklist', 'open'].includes(c.mode))
     throw new Error(`mode must be whitelist, blacklist or open`);
   for (const n of [...c.trustedProxies, ...c.statsNetworks]) new Network(n);

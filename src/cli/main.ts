@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { registerPublish } from './publish.js';
 import { registerServe } from './serve.js';
 import { registerTorrent } from './torrent.js';
+import { registerUser } from './user.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerServe(program);
   registerTorrent(program);
   registerPublish(program);
+  registerUser(program);
   return program;
 }
 

@@ -15,6 +15,7 @@ import {
 import { Tracker, adminToken } from '../tracker/tracker.js';
 import { AdminApi } from '../tracker/admin-api.js';
 import { startDistribution } from '../publish/distribution.js';
+import { startNewsroom } from '../web/admin/api-service.js';
 
 const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 const int = (name: string) => (v: string) => {
@@ -185,6 +186,8 @@ export async function runServe(config: Config): Promise<void> {
       );
     }
   }
+  // Statistics (a minute timer), accounts, /admin/login and /admin/api on the web server.
+  const newsroom = await startNewsroom(config, tracker, distribution, log);
   for (const l of listening) process.stdout.write(`listening ${l.protocol} ${formatEndpoint(l.endpoint)}\n`);
   for (const e of distribution.listening) process.stdout.write(`listening web ${formatEndpoint(e)}\n`);
   log(distribution.summary());
@@ -203,6 +206,7 @@ export async function runServe(config: Config): Promise<void> {
     if (stopping) return;
     stopping = true;
     log(`${signal}: shutting down`);
+    await newsroom.stop();
     await Promise.all([tracker.stop(), admin?.close(), distribution.stop()]);
     log('state saved; bye');
     process.exit(0);

@@ -32,8 +32,16 @@ export const SWARM_STATS_SLOTS = 9;
 const EVENT_COMPLETED = 1;
 const EVENT_STOPPED = 3;
 
+/**
+ * Whether a recorder reads the counters in this process. Without one nothing ever zeroes them, so
+ * the sweep must not keep swarms for their sake (a tracker without statistics would never forget a
+ * swarm). Process-wide: one `fjord serve` has one tracker.
+ */
+export const recording = { on: false };
+
 /** True if a swarm's counters hold announces the recorder has not read yet (the sweep keeps it then). */
 export function statsPending(stats: Float64Array): boolean {
+  if (!recording.on) return false;
   for (let i = SLOT_ANNOUNCES; i < SLOT_ANNOUNCES + 6; i++) if (stats[i] !== 0) return true;
   return false;
 }

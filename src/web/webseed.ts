@@ -224,6 +224,8 @@ export async function sendFile(
   res: ServerResponse,
   abs: string,
   contentType: string,
+  /** Told the size of each chunk of the body handed to the response (statistics: bytes served). */
+  onBytes?: (n: number) => void,
 ): Promise<boolean> {
   let fh;
   try {
@@ -240,7 +242,11 @@ export async function sendFile(
       etag: `"${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}-${st.ino.toString(16)}"`,
       lastModified: new Date(Math.floor(st.mtimeMs / 1000) * 1000),
       contentType,
-      body: (start, end) => fh.createReadStream({ start, end, autoClose: false, highWaterMark: 256 * 1024 }),
+      body: (start, end) => {
+        const stream = fh.createReadStream({ start, end, autoClose: false, highWaterMark: 256 * 1024 });
+        if (onBytes) stream.on('data', (chunk: string | Buffer) => onBytes(chunk.length));
+        return stream;
+      },
     };
     await sendEntity(req, res, entity);
     return true;
@@ -277,6 +283,8 @@ export class WebSeed {
   private pads = new Map<string, number>();
   private readonly mediaRoot: string;
   private realRoot: string | null = null;
+  /** Called with a file's catalog path and the bytes of each chunk sent of it (src/stats records them). */
+  onSent: ((path: string, bytes: number) => void) | null = null;
 
   constructor(
     readonly dataDir: string,
@@ -343,7 +351,9 @@ export class WebSeed {
       return sendText(res, 404, 'not found\n');
     }
     if (!real.startsWith(this.realRoot + sep)) return sendText(res, 404, 'not found\n');
-    if (!(await sendFile(req, res, real, type))) {
+    const onSent = this.onSent;
+    const counted = onSent === null ? undefined : (n: number) => onSent(key, n);
+    if (!(await sendFile(req, res, real, type, counted))) {
       this.log(`web seed: published file not readable: ${key}`);
       if (!res.headersSent) sendText(res, 404, 'not found\n');
     }

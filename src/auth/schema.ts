@@ -1,0 +1,42 @@
+/**
+ * The account tables (catalog migration 002) as kysely sees them.
+ */
+import type { Kysely } from 'kysely';
+import type { Db } from '../catalog/index.js';
+
+export type UserRow = {
+  id: number;
+  name: string;
+  role: string;
+  password_hash: string;
+  must_change_password: number;
+  created_at: number;
+  updated_at: number;
+};
+
+export type SessionRow = {
+  id_hash: string;
+  user_id: number;
+  csrf_token: string;
+  created_at: number;
+  expires_at: number;
+  address: string | null;
+};
+
+export type ThrottleRow = {
+  key: string;
+  failures: number;
+  last_failure_at: number;
+  locked_until: number | null;
+};
+
+export type AuthTables = {
+  users: UserRow;
+  sessions: SessionRow;
+  auth_throttle: ThrottleRow;
+  events: { id?: number; at: number; actor: string; action: string; subject: string; details: string };
+};
+
+export type AuthDb = Kysely<AuthTables>;
+
+export const authDb = (db: Db): AuthDb => db.withTables<AuthTables>() as unknown as AuthDb;

@@ -33,7 +33,24 @@
  * Offers and answers are checked to be { type, sdp } with an sdp string, as aquatic does, and are
  * relayed rebuilt from those two fields only: whatever else a client puts in them never reaches
  * another browser.
+ *
+ * Byte views. The server does not decode UTF-8: it reads a message's bytes as latin1 (one character
+ * per byte, `parseWsMessage(text, n, true)`), so every string it gets is a byte view (its characters
+ * are the UTF-8 bytes), keeps ids and hashes as byte views (a one-to-one image of BIN20), and builds
+ * replies from byte views that it writes back as latin1: the bytes a browser sent are the bytes
+ * others receive, and neither UTF-8 decoding nor encoding is done (together 40% of the server's time,
+ * profiled). What this cannot see through is a JSON escape of a character from U+0080 up
+ * (`\u00e9`): after JSON.parse its character 0xE9 stands for itself, not for a byte. WebTorrent's
+ * client (JSON.stringify) never writes such escapes; a client that does gets its message read the
+ * exact way instead (decoded as UTF-8, fields turned into byte views by toByteViews), because the
+ * escaped character breaks the UTF-8 shape that the byte-view checks require: an id then fails
+ * isBin20View, and an sdp that would be re-escaped fails isByteText (retryExact says so). (Escapes
+ * that happen to spell a UTF-8 sequence, `\u00c3\u00a9`, would pass as the one character that
+ * sequence is; no JSON writer escapes that way.) An sdp relayed as its own JSON literal (sdpJson)
+ * needs no check: its escapes travel as they are.
  */
+
+import { isUtf8 } from 'node:buffer';
 
 export const WS_EVENT_NONE = 0;
 export const WS_EVENT_COMPLETED = 1;
@@ -47,6 +64,11 @@ export interface WsOffer {
   /** BIN20 */
   offerId: string;
   sdp: string;
+  /**
+   * A JSON string literal of an sdp from the message text, to relay without escaping it again, or
+   * null (then relay json(sdp)). See rawSdpLiterals.
+   */
+  sdpJson: string | null;
 }
 
 export interface WsAnnounce {
@@ -91,6 +113,8 @@ export interface WsProblem {
   infoHash: string | null;
   /** True when the action itself was unknown (counted apart from malformed fields). */
   unknownAction: boolean;
+  /** Read as a byte view, the message may have been misread: parse it decoded (see the top). */
+  retryExact: boolean;
 }
 
 export type WsParsed = WsRequest | WsProblem;
@@ -102,13 +126,87 @@ export function isBin20(v: unknown): v is string {
   return true;
 }
 
+/**
+ * True for the byte view of a BIN20: the UTF-8 bytes of 20 characters 0-255, i.e. 20 to 40
+ * characters, each below 0x80 or a pair 0xC2-0xC3 then 0x80-0xBF.
+ */
+export function isBin20View(v: unknown): v is string {
+  if (typeof v !== 'string' || v.length < 20 || v.length > 40) return false;
+  let n = 0;
+  for (let i = 0; i < v.length; i++, n++) {
+    const c = v.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c !== 0xc2 && c !== 0xc3) return false;
+    const d = v.charCodeAt(++i);
+    if (!(d >= 0x80 && d <= 0xbf)) return false; // NaN past the end too
+  }
+  return n === 20;
+}
+
+/** Writes the 20 bytes a BIN20 byte view stands for into out[off..] (the view must be valid). */
+export function bin20Bytes(view: string, out: Uint8Array, off: number): void {
+  for (let i = 0; i < view.length; i++) {
+    const c = view.charCodeAt(i);
+    out[off++] = c < 0x80 ? c : ((c & 0x1f) << 6) | (view.charCodeAt(++i) & 0x3f);
+  }
+}
+
+/** The byte view of a string: its UTF-8 bytes as characters. */
+export function toByteView(s: string): string {
+  return Buffer.from(s, 'utf8').toString('latin1');
+}
+
+/**
+ * True when a byte view can be written back as it is: ASCII, or UTF-8 as bytes. False when an
+ * escape put a character 0x80-0xFF in it that is no part of a UTF-8 sequence (see the top).
+ */
+export function isByteText(view: string): boolean {
+  return !/[\x80-\xff]/.test(view) || isUtf8(Buffer.from(view, 'latin1'));
+}
+
+/** Turns a request parsed from decoded text into byte views (the ids, hashes and sdps). */
+export function toByteViews(m: WsRequest): void {
+  if (m.action === 'scrape') {
+    for (let i = 0; i < m.infoHashes.length; i++) m.infoHashes[i] = toByteView(m.infoHashes[i]);
+    return;
+  }
+  m.infoHash = toByteView(m.infoHash);
+  m.peerId = toByteView(m.peerId);
+  for (const o of m.offers) {
+    o.offerId = toByteView(o.offerId);
+    o.sdp = toByteView(o.sdp);
+    o.sdpJson = null;
+  }
+  if (m.answer !== null) {
+    m.answer = toByteView(m.answer);
+    m.toPeerId = toByteView(m.toPeerId);
+    m.offerId = toByteView(m.offerId);
+  }
+}
+
 function problem(
   error: string,
   replyAction: 'announce' | 'scrape' | null,
   infoHash: string | null,
   unknownAction = false,
+  retryExact = false,
 ): WsProblem {
-  return { action: null, error, replyAction, infoHash, unknownAction };
+  return { action: null, error, replyAction, infoHash, unknownAction, retryExact };
+}
+
+/**
+ * An id that failed its check. In a byte view, one with characters from 0x80 up may be an escape's
+ * doing (see the top): then retry decoded.
+ */
+function badId(
+  error: string,
+  replyAction: 'announce' | 'scrape',
+  infoHash: string | null,
+  byteView: boolean,
+  value: unknown,
+): WsProblem {
+  const retry = byteView && typeof value === 'string' && /[\u0080-\uffff]/.test(value);
+  return problem(error, replyAction, infoHash, false, retry);
 }
 
 /** A counter field (uploaded, downloaded, left, numwant): absent is -1; present must be a number >= 0. */
@@ -152,7 +250,7 @@ function sdpOf(v: unknown, expected: 'offer' | 'answer'): string | null {
  * Parses one text frame. Never throws: anything that is not a valid request comes back as a
  * WsProblem with a one-line reason. maxOffers bounds the offers kept (the rest are dropped).
  */
-export function parseWsMessage(text: string, maxOffers: number): WsParsed {
+export function parseWsMessage(text: string, maxOffers: number, byteView = false): WsParsed {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -162,21 +260,29 @@ export function parseWsMessage(text: string, maxOffers: number): WsParsed {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
     return problem('message is not a JSON object', null, null);
   const m = raw as Record<string, unknown>;
-  if (m.action === 'announce') return parseAnnounce(m, maxOffers);
-  if (m.action === 'scrape') return parseScrape(m);
+  if (m.action === 'announce') return parseAnnounce(m, maxOffers, text, byteView);
+  if (m.action === 'scrape') return parseScrape(m, byteView);
   return problem(
-    `unknown action ${JSON.stringify(m.action ?? null).slice(0, 40)} (announce or scrape)`,
+    `unknown action ${JSON.stringify(m.action ?? null)
+      .slice(0, 40)
+      .replace(/[^\x20-\x7e]/g, '?')} (announce or scrape)`,
     null,
     null,
     true,
   );
 }
 
-function parseAnnounce(m: Record<string, unknown>, maxOffers: number): WsParsed {
+function parseAnnounce(
+  m: Record<string, unknown>,
+  maxOffers: number,
+  text: string,
+  byteView: boolean,
+): WsParsed {
+  const isId = byteView ? isBin20View : isBin20;
   const infoHash = m.info_hash;
-  if (!isBin20(infoHash)) return problem('info_hash must be 20 bytes', 'announce', null);
+  if (!isId(infoHash)) return badId('info_hash must be 20 bytes', 'announce', null, byteView, infoHash);
   const peerId = m.peer_id;
-  if (!isBin20(peerId)) return problem('peer_id must be 20 bytes', 'announce', infoHash);
+  if (!isId(peerId)) return badId('peer_id must be 20 bytes', 'announce', infoHash, byteView, peerId);
   const numwant = count(m.numwant);
   const left = count(m.left);
   const uploaded = count(m.uploaded);
@@ -198,11 +304,17 @@ function parseAnnounce(m: Record<string, unknown>, maxOffers: number): WsParsed 
       if (typeof o !== 'object' || o === null)
         return problem('each offer must be { offer, offer_id }', 'announce', infoHash);
       const { offer, offer_id } = o as { offer?: unknown; offer_id?: unknown };
-      if (!isBin20(offer_id)) return problem('offer_id must be 20 bytes', 'announce', infoHash);
+      if (!isId(offer_id))
+        return badId('offer_id must be 20 bytes', 'announce', infoHash, byteView, offer_id);
       const sdp = sdpOf(offer, 'offer');
       if (sdp === null) return problem('offer must be { type: "offer", sdp }', 'announce', infoHash);
-      offers.push({ offerId: offer_id, sdp });
+      offers.push({ offerId: offer_id, sdp, sdpJson: null });
     }
+    rawSdpLiterals(text, offers);
+    if (byteView)
+      for (const o of offers)
+        if (o.sdpJson === null && !isByteText(o.sdp))
+          return problem('offer sdp is not text', 'announce', infoHash, false, true);
   }
 
   let answer: string | null = null;
@@ -211,12 +323,26 @@ function parseAnnounce(m: Record<string, unknown>, maxOffers: number): WsParsed 
   if (m.answer !== undefined && m.answer !== null) {
     answer = sdpOf(m.answer, 'answer');
     if (answer === null) return problem('answer must be { type: "answer", sdp }', 'announce', infoHash);
-    if (!isBin20(m.to_peer_id))
-      return problem('to_peer_id must be 20 bytes (required with answer)', 'announce', infoHash);
-    if (!isBin20(m.offer_id))
-      return problem('offer_id must be 20 bytes (required with answer)', 'announce', infoHash);
+    if (!isId(m.to_peer_id))
+      return badId(
+        'to_peer_id must be 20 bytes (required with answer)',
+        'announce',
+        infoHash,
+        byteView,
+        m.to_peer_id,
+      );
+    if (!isId(m.offer_id))
+      return badId(
+        'offer_id must be 20 bytes (required with answer)',
+        'announce',
+        infoHash,
+        byteView,
+        m.offer_id,
+      );
     toPeerId = m.to_peer_id;
     offerId = m.offer_id;
+    if (byteView && !isByteText(answer))
+      return problem('answer sdp is not text', 'announce', infoHash, false, true);
   }
   return {
     action: 'announce',
@@ -235,11 +361,12 @@ function parseAnnounce(m: Record<string, unknown>, maxOffers: number): WsParsed 
   };
 }
 
-function parseScrape(m: Record<string, unknown>): WsParsed {
+function parseScrape(m: Record<string, unknown>, byteView: boolean): WsParsed {
+  const isId = byteView ? isBin20View : isBin20;
   const v = m.info_hash;
   if (v === undefined || v === null) return { action: 'scrape', infoHashes: [] };
   if (typeof v === 'string') {
-    if (!isBin20(v)) return problem('info_hash must be 20 bytes', 'scrape', null);
+    if (!isId(v)) return badId('info_hash must be 20 bytes', 'scrape', null, byteView, v);
     return { action: 'scrape', infoHashes: [v] };
   }
   if (!Array.isArray(v)) return problem('info_hash must be 20 bytes or a list of them', 'scrape', null);
@@ -248,10 +375,49 @@ function parseScrape(m: Record<string, unknown>): WsParsed {
     return problem(`at most ${WS_SCRAPE_MAX_HASHES} info hashes in one scrape`, 'scrape', null);
   const infoHashes: string[] = [];
   for (const h of list) {
-    if (!isBin20(h)) return problem('info_hash must be 20 bytes or a list of them', 'scrape', null);
+    if (!isId(h)) return badId('info_hash must be 20 bytes or a list of them', 'scrape', null, byteView, h);
     infoHashes.push(h);
   }
   return { action: 'scrape', infoHashes };
+}
+
+/**
+ * Sets each offer's sdpJson to the text of the n-th `"sdp": "..."` string in the message, in order:
+ * re-escaping an sdp of ~600 characters for every relay was the largest cost after the socket
+ * writes (profiled). Safe without further checks because the message is valid JSON (it parsed):
+ * the five characters `"sdp"` cannot occur inside a string literal (a quote in one is escaped), so
+ * a match is a key, and the literal after its colon, scanned to its closing quote past escapes, is
+ * one whole JSON string. Which string the client put where is its own business: it could have sent
+ * that string as the sdp anyway. Where the text does not line up, the rest stay null.
+ */
+export function rawSdpLiterals(text: string, offers: WsOffer[]): void {
+  const n = text.length;
+  let from = 0;
+  for (const o of offers) {
+    let k = text.indexOf('"sdp"', from);
+    if (k < 0) return;
+    k += 5;
+    while (k < n && isSpace(text.charCodeAt(k))) k++;
+    if (k >= n || text.charCodeAt(k) !== 58 /* : */) return;
+    k++;
+    while (k < n && isSpace(text.charCodeAt(k))) k++;
+    if (k >= n || text.charCodeAt(k) !== 34 /* " */) return;
+    const start = k;
+    // The closing quote: the next quote preceded by an even number of backslashes (indexOf jumps).
+    for (;;) {
+      k = text.indexOf('"', k + 1);
+      if (k < 0) return;
+      let b = k - 1;
+      while (text.charCodeAt(b) === 92 /* backslash */) b--;
+      if ((k - 1 - b) % 2 === 0) break;
+    }
+    o.sdpJson = text.slice(start, k + 1);
+    from = k + 1;
+  }
+}
+
+function isSpace(ch: number): boolean {
+  return ch === 32 || ch === 9 || ch === 10 || ch === 13;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -277,8 +443,10 @@ export function offerMessage(
   fromPeerIdJson: string,
   offerId: string,
   sdp: string,
+  /** The sdp already as a JSON string literal (WsOffer.sdpJson), when there is one. */
+  sdpJson: string | null = null,
 ): string {
-  return `{"action":"announce","info_hash":${infoHashJson},"peer_id":${fromPeerIdJson},"offer_id":${json(offerId)},"offer":{"type":"offer","sdp":${json(sdp)}}}`;
+  return `{"action":"announce","info_hash":${infoHashJson},"peer_id":${fromPeerIdJson},"offer_id":${json(offerId)},"offer":{"type":"offer","sdp":${sdpJson ?? json(sdp)}}}`;
 }
 
 export function answerMessage(

@@ -1,5 +1,6 @@
 /**
- * The WebSocket tracker for WebTorrent browsers (src/protocol/ws-message.ts has the messages).
+ * The WebSocket tracker for WebTorrent browsers (src/protocol/ws-message.ts has the messages,
+ * src/protocol/ws-frame.ts the framing).
  *
  * A browser cannot be reached at an address; it reaches other browsers through WebRTC, and the
  * tracker's part is signalling: an announcing browser sends up to numwant WebRTC offers, the tracker
@@ -9,28 +10,33 @@
  *
  * One WsTrackerServer serves every --ws endpoint (so browsers on all of them meet in one set of
  * swarms): its own listeners, and upgrades handed over by an HTTP tracker listener on the same port.
- * The handshake is ws's (`handleUpgrade` in noServer mode) on a request head we parse ourselves, so
- * node:http is not involved. Listeners are shared functions, not closures, to keep each socket small.
+ *
+ * The WebSocket layer is fjord's own, on net sockets, as the HTTP tracker's parser is: the handshake
+ * (RFC 6455 section 4.2), frames read in place from each chunk, a socket's messages of one event
+ * loop turn written as one buffer, pings from the heartbeat. The `ws` package's per-connection
+ * objects cost more memory than the socket itself and a write per message; see docs/benchmarks.md.
+ * Per connection there is one small object (WsConn) and three shared listeners (no closures).
  *
  * Trust and limits:
  *   - an answer reaches only the browser whose offer it answers: every relayed offer is remembered
  *     on the receiving socket (swarm + offerer + offer id, with an expiry), and an answer not
  *     matching one is dropped and counted. A peer id belongs to the socket that announced it first.
- *   - messages at most wsMaxMessageBytes (ws maxPayload: larger closes with 1009); at most
- *     wsMaxOffers relayed per announce, the rest dropped (a client gets the reply as usual);
- *     wsMaxConnectionsPerAddress sockets per address (more get 429); wsMaxPeersPerConnection swarms
- *     per socket; wsMaxPendingOffers remembered offers per socket.
+ *   - messages at most wsMaxMessageBytes (a larger frame or message closes with 1009, known from
+ *     the frame header before its payload arrives); at most wsMaxOffers relayed per announce, the
+ *     rest dropped (the client gets its reply as usual); wsMaxConnectionsPerAddress sockets per
+ *     address (more get 429); wsMaxPeersPerConnection swarms per socket; wsMaxPendingOffers
+ *     remembered offers per socket.
  *   - a ping every wsPingInterval: a socket that did not answer since the last one is closed, as is
  *     one that sent no message for wsIdleTimeout.
  *   - backpressure: relays to a socket with more than wsMaxBufferedBytes queued are dropped (the
  *     offerer's offer just times out), its own replies close it past 4 times that, and one still
  *     over the bound at the next ping is closed. A slow reader holds at most about 4 x the bound.
  *   - malformed messages get a `failure reason`; the wsMaxMalformed-th closes the socket (1008).
+ *     Frames that break RFC 6455 close it at once (1002, or 1007 for text that is not UTF-8).
  *     Nothing a client sends can throw out of a handler (a bug is counted, logged, and closes 1011).
  */
 import net from 'node:net';
-import type { IncomingMessage } from 'node:http';
-import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { isUtf8 } from 'node:buffer';
 import {
   WS_EVENT_STOPPED,
   announceReply,
@@ -38,12 +44,36 @@ import {
   failureMessage,
   json,
   offerMessage,
+  bin20Bytes,
   parseWsMessage,
   scrapeReply,
+  toByteView,
+  toByteViews,
   type ScrapeFile,
   type WsAnnounce,
   type WsScrape,
 } from '../protocol/ws-message.js';
+import {
+  CLOSE_INTERNAL,
+  CLOSE_INVALID_DATA,
+  CLOSE_NORMAL,
+  CLOSE_POLICY,
+  CLOSE_PROTOCOL_ERROR,
+  CLOSE_TOO_BIG,
+  Frame,
+  OP_BINARY,
+  OP_CLOSE,
+  OP_CONTINUATION,
+  OP_PING,
+  OP_PONG,
+  OP_TEXT,
+  acceptValue,
+  closeFrame,
+  controlFrame,
+  textFrame,
+  isValidKey,
+  readFrame,
+} from '../protocol/ws-frame.js';
 import {
   WS_ID_TAKEN,
   WS_TOO_MANY,
@@ -76,26 +106,48 @@ import type { Tracker } from './tracker.js';
 import type { Endpoint } from '../config.js';
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
+const PING = controlFrame(OP_PING);
 
-/** An offer relayed to a socket, which that socket may answer once before `expires`. */
-interface PendingOffer {
-  from: WsPeer<WsConn>;
-  to: WsPeer<WsConn>;
-  expires: number;
+/**
+ * Offers relayed to a socket that it may answer, oldest first, three slots each:
+ *   [hash of the offer id, the offerer (a WsPeer: its swarm is the offer's), expiry (clock seconds)]
+ * A flat list of small integers and references: about 150 bytes for a handful, where objects with
+ * the id strings took over 600 (every browser holds a few). The hash needs no collision defence:
+ * an answer goes through only to an offerer that did send this socket an offer in that swarm, and
+ * the browser drops an answer whose offer id it does not know.
+ */
+type PendingOffers = Array<number | WsPeer<WsConn>>;
+const PENDING_SLOTS = 3;
+
+/** FNV-1a of a byte-view string, kept within a small integer. */
+function offerIdHash(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h & 0x3fffffff;
 }
 
 /** One open WebSocket. */
 class WsConn implements WsPeerHolder<WsConn> {
   readonly peers: Array<WsPeer<WsConn>> = [];
-  /** Keyed by info hash + offerer's peer id + offer id (BIN20 each); oldest first. */
-  pending: Map<string, PendingOffer> | null = null;
+  /** Offers relayed to this socket that it may answer (see PendingOffers), or null. */
+  pending: PendingOffers | null = null;
   malformed = 0;
-  /** Set by any message or pong, cleared by each ping. */
+  /** Set by any frame, cleared by each ping. */
   alive = true;
+  /** A close frame was sent: nothing more is sent or read; the heartbeat destroys it if it lingers. */
+  closing = false;
+  /** Frames queued in this turn of the event loop, as one byte-view string (written at once). */
+  out: string | null = null;
+  /** The start of a frame that has not fully arrived. */
+  partial: Buffer | null = null;
+  /** The frames so far of a fragmented message, and its opcode. */
+  fragments: Buffer[] | null = null;
+  fragmentBytes = 0;
+  fragmentOpcode = 0;
 
   constructor(
     readonly server: WsTrackerServer,
-    readonly ws: WebSocket,
+    readonly socket: net.Socket,
     readonly address: string,
     readonly v6: boolean,
     /** clock.seconds of the last message. */
@@ -104,31 +156,22 @@ class WsConn implements WsPeerHolder<WsConn> {
 }
 
 const kConn = Symbol('fjord.ws.conn');
-type Tagged = WebSocket & { [kConn]?: WsConn };
+type Tagged = net.Socket & { [kConn]?: WsConn };
 
-// Shared listeners: `this` is the WebSocket, whose connection is under kConn.
-function onSocketMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+// Shared listeners: `this` is the socket, whose connection is under kConn.
+function onConnData(this: net.Socket, chunk: Buffer): void {
   const c = (this as Tagged)[kConn];
-  if (c !== undefined) c.server.onMessage(c, data, isBinary);
+  if (c !== undefined) c.server.onData(c, chunk);
 }
-function onSocketClose(this: WebSocket): void {
+function onConnClose(this: net.Socket): void {
   const c = (this as Tagged)[kConn];
   if (c !== undefined) c.server.onClose(c);
 }
-function onSocketPong(this: WebSocket): void {
-  const c = (this as Tagged)[kConn];
-  if (c !== undefined) c.alive = true;
-}
-function onSocketError(this: WebSocket, err: Error & { code?: string }): void {
-  // ws closes the socket itself after an error (then 'close' cleans up); only the count is ours.
-  const c = (this as Tagged)[kConn];
-  if (c === undefined) return;
-  const t = c.server.tracker;
-  if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') t.counters.error(P_WS, A_OTHER, E_TOO_LARGE);
-  else t.counters.error(P_WS, A_OTHER, E_MALFORMED);
+function onSocketError(this: net.Socket): void {
+  this.destroy();
 }
 
-/** A parsed request head: enough of an IncomingMessage for ws's handleUpgrade. */
+/** A parsed request head. */
 interface Head {
   method: string;
   url: string;
@@ -188,11 +231,11 @@ function plain(socket: net.Socket, status: number, text: string, extra = ''): vo
 export class WsTrackerServer {
   readonly store: WsSwarmStore<WsConn>;
   readonly conns = new Set<WsConn>();
-  private readonly wss: WebSocketServer;
   private readonly servers: net.Server[] = [];
   private readonly rawSockets = new Set<net.Socket>();
   private readonly perAddress = new Map<string, number>();
   private readonly trusted: Network[];
+  private readonly frame = new Frame();
   private readonly hashBuf = Buffer.alloc(20);
   private readonly targets: Array<WsPeer<WsConn>> = [];
   private readonly result: { swarm: WsSwarm<WsConn> | undefined; peer: WsPeer<WsConn> | null } = {
@@ -200,17 +243,13 @@ export class WsTrackerServer {
     peer: null,
   };
   private timer: NodeJS.Timeout | null = null;
+  private flushing: WsConn[] = [];
+  private flushScheduled = false;
 
   constructor(readonly tracker: Tracker) {
     const c = tracker.config;
     this.store = new WsSwarmStore<WsConn>(c.wsMaxPeersPerConnection);
     this.trusted = c.trustedProxies.map((n) => new Network(n));
-    this.wss = new WebSocketServer({
-      noServer: true,
-      clientTracking: false,
-      perMessageDeflate: false,
-      maxPayload: c.wsMaxMessageBytes,
-    });
     this.timer = setInterval(() => this.heartbeat(), c.wsPingInterval * 1000);
     this.timer.unref();
   }
@@ -239,7 +278,7 @@ export class WsTrackerServer {
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    for (const c of this.conns) c.ws.terminate();
+    for (const c of this.conns) c.socket.destroy();
     for (const s of this.rawSockets) s.destroy();
     await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
   }
@@ -248,31 +287,37 @@ export class WsTrackerServer {
   private onRawConnection(socket: net.Socket): void {
     const t = this.tracker;
     this.rawSockets.add(socket);
-    socket.on('close', () => this.rawSockets.delete(socket));
-    socket.on('error', () => socket.destroy());
-    socket.setTimeout(t.config.httpIdleTimeout * 1000, () => {
+    const onClose = () => this.rawSockets.delete(socket);
+    const onTimeout = () => {
       t.counters.error(P_WS, A_OTHER, E_TIMEOUT);
       socket.destroy();
-    });
+    };
+    socket.on('close', onClose);
+    socket.on('error', onSocketError);
+    socket.setTimeout(t.config.httpIdleTimeout * 1000, onTimeout);
     let buf: Buffer | null = null;
     const onData = (chunk: Buffer) => {
       buf = buf === null ? chunk : Buffer.concat([buf, chunk]);
       const end = buf.indexOf(CRLFCRLF);
       if (end < 0 && buf.length <= t.config.maxHeaderBytes) return;
+      // The handshake is over either way: its listeners go (the connection gets shared ones).
       socket.off('data', onData);
+      socket.off('close', onClose);
+      socket.off('timeout', onTimeout);
+      socket.setTimeout(0);
+      this.rawSockets.delete(socket);
       if (end < 0 || end > t.config.maxHeaderBytes) {
         t.counters.error(P_WS, A_OTHER, E_TOO_LARGE);
         plain(socket, 431, 'request head too large\n');
         return;
       }
-      this.rawSockets.delete(socket);
       if (!this.upgrade(socket, buf, end, true)) {
         t.counters.error(P_WS, A_OTHER, E_NOT_FOUND);
         plain(
           socket,
           426,
           'this is a WebSocket tracker: connect to ws://HOST:PORT/announce\n',
-          'Upgrade: websocket\r\n',
+          'Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n',
         );
       }
     };
@@ -281,15 +326,18 @@ export class WsTrackerServer {
 
   /**
    * Takes over a connection whose request head is buf[0, end) if it asks for a WebSocket at
-   * /announce, and returns true; returns false (touching nothing) otherwise. The HTTP tracker calls
-   * this for GET /announce on a port shared with the WebSocket tracker; `checked` says the caller
-   * has not already matched the path.
+   * /announce, and returns true (answered: upgraded, or refused with an HTTP status); returns false,
+   * touching nothing, when it does not ask for a WebSocket. The HTTP tracker calls this for
+   * GET /announce on a port shared with the WebSocket tracker (and then stops watching the socket);
+   * `checked` says the caller has not already matched the path.
    */
   upgrade(socket: net.Socket, buf: Buffer, end: number, checked = false): boolean {
     if (!hasUpgradeHeader(buf, end)) return false;
     const t = this.tracker;
     const head = parseHead(buf, end);
     if (head === null || head.method !== 'GET') return false;
+    const h = head.headers;
+    if ((h.upgrade ?? '').toLowerCase() !== 'websocket') return false;
     const q = head.url.indexOf('?');
     if ((q < 0 ? head.url : head.url.slice(0, q)) !== '/announce') {
       if (!checked) return false;
@@ -297,25 +345,48 @@ export class WsTrackerServer {
       plain(socket, 404, 'not found: the WebSocket tracker is at /announce\n');
       return true;
     }
-    const address = this.clientAddress(socket, head.headers['x-forwarded-for']);
+    // RFC 6455 4.2.1: Connection lists "Upgrade"; version 13; a key of 16 bytes in base64.
+    const key = h['sec-websocket-key'];
+    if (
+      !(h.connection ?? '')
+        .toLowerCase()
+        .split(',')
+        .some((v) => v.trim() === 'upgrade') ||
+      !isValidKey(key)
+    ) {
+      t.counters.error(P_WS, A_OTHER, E_MALFORMED);
+      plain(socket, 400, 'not a valid WebSocket handshake (Connection, Sec-WebSocket-Key)\n');
+      return true;
+    }
+    if (h['sec-websocket-version'] !== '13') {
+      t.counters.error(P_WS, A_OTHER, E_MALFORMED);
+      plain(socket, 426, 'WebSocket version 13 only\n', 'Sec-WebSocket-Version: 13\r\n');
+      return true;
+    }
+    const address = this.clientAddress(socket, h['x-forwarded-for']);
     const n = this.perAddress.get(address) ?? 0;
     if (n >= t.config.wsMaxConnectionsPerAddress) {
       t.counters.error(P_WS, A_OTHER, E_RATE_LIMITED);
       plain(socket, 429, `at most ${t.config.wsMaxConnectionsPerAddress} WebSockets from one address\n`);
       return true;
     }
-    const req = { method: head.method, url: head.url, headers: head.headers, socket };
+    if (socket.destroyed || !socket.writable) return true;
+    // No Sec-WebSocket-Protocol (the tracker speaks none) and no extension (no permessage-deflate).
+    socket.write(
+      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptValue(key)}\r\n\r\n`,
+    );
+    socket.setNoDelay(true);
+    const c = new WsConn(this, socket, address, address.includes(':'), clock.seconds);
+    (socket as Tagged)[kConn] = c;
+    this.conns.add(c);
+    this.perAddress.set(address, n + 1);
+    t.counters.wsConnections++;
+    t.counters.wsOpen++;
+    if (socket.listenerCount('error') === 0) socket.on('error', onSocketError);
+    socket.on('data', onConnData);
+    socket.on('close', onConnClose);
     // Bytes after the head belong to the WebSocket (a client may send its first frame at once).
-    const rest = Buffer.from(buf.subarray(end + 4));
-    try {
-      this.wss.handleUpgrade(req as unknown as IncomingMessage, socket, rest, (ws) =>
-        this.onOpen(ws, address),
-      );
-    } catch (e) {
-      t.counters.error(P_WS, A_OTHER, E_INTERNAL);
-      t.log(`ws: upgrade failed: ${e instanceof Error ? e.message : String(e)}`);
-      socket.destroy();
-    }
+    if (end + 4 < buf.length) this.onData(c, Buffer.from(buf.subarray(end + 4)));
     return true;
   }
 
@@ -332,20 +403,6 @@ export class WsTrackerServer {
     return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
   }
 
-  private onOpen(ws: WebSocket, address: string): void {
-    const t = this.tracker;
-    const c = new WsConn(this, ws, address, address.includes(':'), clock.seconds);
-    (ws as Tagged)[kConn] = c;
-    this.conns.add(c);
-    this.perAddress.set(address, (this.perAddress.get(address) ?? 0) + 1);
-    t.counters.wsConnections++;
-    t.counters.wsOpen++;
-    ws.on('message', onSocketMessage);
-    ws.on('close', onSocketClose);
-    ws.on('pong', onSocketPong);
-    ws.on('error', onSocketError);
-  }
-
   /** The socket closed: its peers leave every swarm they joined. */
   onClose(c: WsConn): void {
     if (!this.conns.delete(c)) return;
@@ -354,15 +411,83 @@ export class WsTrackerServer {
     else this.perAddress.set(c.address, n);
     this.tracker.counters.wsOpen--;
     this.store.removeHolder(c);
+    c.closing = true;
     c.pending = null;
+    c.out = null;
+    c.partial = null;
+    c.fragments = null;
   }
 
-  onMessage(c: WsConn, data: RawData, isBinary: boolean): void {
+  /** Bytes from the socket: whole frames are handled in place; an unfinished one waits in `partial`. */
+  onData(c: WsConn, chunk: Buffer): void {
+    if (c.closing) return;
+    let buf = chunk;
+    if (c.partial !== null) {
+      buf = Buffer.concat([c.partial, chunk]);
+      c.partial = null;
+    }
+    const max = this.tracker.config.wsMaxMessageBytes;
+    const f = this.frame;
+    let off = 0;
+    while (off < buf.length) {
+      const n = readFrame(buf, off, max, f);
+      if (n === 0) {
+        // Keep the unfinished frame (a copy when it is a piece of a larger chunk, to free the rest).
+        c.partial = off === 0 ? buf : Buffer.from(buf.subarray(off));
+        return;
+      }
+      if (n < 0) {
+        this.tracker.counters.error(P_WS, A_OTHER, n === -CLOSE_TOO_BIG ? E_TOO_LARGE : E_MALFORMED);
+        this.closeConn(c, -n, n === -CLOSE_TOO_BIG ? 'message too big' : 'protocol error');
+        return;
+      }
+      off += n;
+      this.onFrame(c, buf, f);
+      if (c.closing) return;
+    }
+  }
+
+  private onFrame(c: WsConn, buf: Buffer, f: Frame): void {
+    c.alive = true;
+    const op = f.opcode;
+    if (op === OP_TEXT || op === OP_BINARY) {
+      if (c.fragments !== null) return this.closeConn(c, CLOSE_PROTOCOL_ERROR, 'expected a continuation');
+      if (f.fin) return this.onMessage(c, buf, f.start, f.end, op === OP_BINARY);
+      c.fragments = [Buffer.from(buf.subarray(f.start, f.end))];
+      c.fragmentBytes = f.end - f.start;
+      c.fragmentOpcode = op;
+    } else if (op === OP_CONTINUATION) {
+      const parts = c.fragments;
+      if (parts === null) return this.closeConn(c, CLOSE_PROTOCOL_ERROR, 'unexpected continuation');
+      c.fragmentBytes += f.end - f.start;
+      if (c.fragmentBytes > this.tracker.config.wsMaxMessageBytes) {
+        this.tracker.counters.error(P_WS, A_OTHER, E_TOO_LARGE);
+        return this.closeConn(c, CLOSE_TOO_BIG, 'message too big');
+      }
+      parts.push(Buffer.from(buf.subarray(f.start, f.end)));
+      if (!f.fin) return;
+      const whole = Buffer.concat(parts);
+      c.fragments = null;
+      this.onMessage(c, whole, 0, whole.length, c.fragmentOpcode === OP_BINARY);
+    } else if (op === OP_PING) {
+      if (c.socket.writable) c.socket.write(controlFrame(OP_PONG, buf.subarray(f.start, f.end)));
+    } else if (op === OP_CLOSE) {
+      // Answer the close (echoing a valid code) and end; 'close' then cleans up.
+      const code = f.end - f.start >= 2 ? buf.readUInt16BE(f.start) : CLOSE_NORMAL;
+      this.closeConn(
+        c,
+        code >= 1000 && code < 5000 && code !== 1005 && code !== 1006 ? code : CLOSE_NORMAL,
+        '',
+      );
+    }
+    // OP_PONG: `alive` is all it says.
+  }
+
+  private onMessage(c: WsConn, buf: Buffer, start: number, end: number, isBinary: boolean): void {
     const t = this.tracker;
     const counters = t.counters;
     counters.wsMessages++;
     c.seen = clock.seconds;
-    c.alive = true;
     const sample = counters.shouldSample();
     const started = sample ? performance.now() : 0;
     try {
@@ -371,12 +496,23 @@ export class WsTrackerServer {
         this.malformed(c, null, null, 'binary messages are not part of the protocol (send JSON text)');
         return;
       }
-      const text = Buffer.isBuffer(data)
-        ? data.toString()
-        : Array.isArray(data)
-          ? Buffer.concat(data).toString()
-          : Buffer.from(data).toString();
-      const m = parseWsMessage(text, t.config.wsMaxOffers);
+      // RFC 6455 8.1: text that is not UTF-8 fails the connection.
+      const bytes = buf.subarray(start, end);
+      if (!isUtf8(bytes)) {
+        counters.error(P_WS, A_OTHER, E_MALFORMED);
+        this.closeConn(c, CLOSE_INVALID_DATA, 'text is not UTF-8');
+        return;
+      }
+      // The bytes as latin1: a byte view (ws-message.ts); decoded as UTF-8 only when that misreads.
+      let m = parseWsMessage(buf.toString('latin1', start, end), t.config.wsMaxOffers, true);
+      if (m.action === null && m.retryExact) {
+        m = parseWsMessage(buf.toString('utf8', start, end), t.config.wsMaxOffers);
+        if (m.action !== null) toByteViews(m);
+        else {
+          m.error = toByteView(m.error);
+          if (m.infoHash !== null) m.infoHash = toByteView(m.infoHash);
+        }
+      }
       if (m.action === 'announce') this.announce(c, m);
       else if (m.action === 'scrape') this.scrape(c, m);
       else {
@@ -389,7 +525,7 @@ export class WsTrackerServer {
       // A bug must not end the process: count it, log it, and close this socket only.
       counters.error(P_WS, A_OTHER, E_INTERNAL);
       t.log(`ws: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-      c.ws.close(1011, 'internal error');
+      this.closeConn(c, CLOSE_INTERNAL, 'internal error');
       return;
     }
     if (sample) counters.observeLatency((performance.now() - started) / 1000);
@@ -402,30 +538,74 @@ export class WsTrackerServer {
     reason: string,
   ): void {
     this.reply(c, failureMessage(action, infoHash, reason));
-    if (++c.malformed >= this.tracker.config.wsMaxMalformed) c.ws.close(1008, 'too many malformed messages');
+    if (++c.malformed >= this.tracker.config.wsMaxMalformed)
+      this.closeConn(c, CLOSE_POLICY, 'too many malformed messages');
+  }
+
+  /** Bytes waiting for a socket: in its write buffer and queued by us in this turn. */
+  private static queued(c: WsConn): number {
+    return c.socket.writableLength + (c.out === null ? 0 : c.out.length);
+  }
+
+  /** Queues a message; the socket's messages of this turn go out as one write (flushAll). */
+  private send(c: WsConn, text: string): void {
+    if (c.out === null) {
+      c.out = textFrame(text);
+      this.flushing.push(c);
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(this.flushAll);
+      }
+    } else c.out += textFrame(text);
+  }
+
+  private readonly flushAll = (): void => {
+    this.flushScheduled = false;
+    const list = this.flushing;
+    this.flushing = [];
+    for (const c of list) this.flush(c);
+  };
+
+  /** Writes a socket's frames of this turn: one latin1 string, one write (see textFrame). */
+  private flush(c: WsConn): void {
+    const out = c.out;
+    c.out = null;
+    if (out === null || c.closing || !c.socket.writable) return;
+    c.socket.write(out, 'latin1');
+  }
+
+  /** Sends a close frame after what is queued (e.g. a failure reason), and ends the socket. */
+  private closeConn(c: WsConn, code: number, reason: string): void {
+    if (c.closing) return;
+    this.flush(c);
+    c.closing = true;
+    if (c.socket.writable) c.socket.end(closeFrame(code, reason));
+  }
+
+  private terminate(c: WsConn): void {
+    c.closing = true;
+    c.socket.destroy();
   }
 
   /** Sends a reply to the socket's own request; one that lets replies pile up this far is closed. */
   private reply(c: WsConn, text: string): void {
-    const ws = c.ws;
-    if (ws.readyState !== WebSocket.OPEN) return;
-    if (ws.bufferedAmount > 4 * this.tracker.config.wsMaxBufferedBytes) {
+    if (c.closing) return;
+    if (WsTrackerServer.queued(c) > 4 * this.tracker.config.wsMaxBufferedBytes) {
       this.tracker.counters.wsSlowClosed++;
-      ws.terminate();
+      this.terminate(c);
       return;
     }
-    ws.send(text);
+    this.send(c, text);
   }
 
   /** Sends a relayed offer or answer; dropped (false) when the socket is not keeping up. */
   private relay(c: WsConn, text: string): boolean {
-    const ws = c.ws;
-    if (ws.readyState !== WebSocket.OPEN) return false;
-    if (ws.bufferedAmount > this.tracker.config.wsMaxBufferedBytes) {
+    if (c.closing) return false;
+    if (WsTrackerServer.queued(c) > this.tracker.config.wsMaxBufferedBytes) {
       this.tracker.counters.wsRelaysDropped++;
       return false;
     }
-    ws.send(text);
+    this.send(c, text);
     return true;
   }
 
@@ -433,7 +613,7 @@ export class WsTrackerServer {
     const t = this.tracker;
     const cfg = t.config;
     const counters = t.counters;
-    this.hashBuf.write(m.infoHash, 0, 'latin1');
+    bin20Bytes(m.infoHash, this.hashBuf, 0);
     const access = t.access.check(this.hashBuf, 0);
     if (access !== ALLOWED) {
       const withdrawn = access === WITHDRAWN;
@@ -511,17 +691,19 @@ export class WsTrackerServer {
     for (let i = 0; i < n; i++) {
       const to = targets[i];
       const o = offers[i];
-      if (!this.relay(to.holder, offerMessage(swarm.json, peer.idJson, o.offerId, o.sdp))) continue;
+      if (!this.relay(to.holder, offerMessage(swarm.json, peer.idJson, o.offerId, o.sdp, o.sdpJson)))
+        continue;
       counters.wsOffersRelayed++;
       const conn = to.holder;
       let pending = conn.pending;
-      if (pending === null) pending = conn.pending = new Map();
+      if (pending === null) pending = conn.pending = [];
       // Forget expired offers from the front (oldest first), and the oldest when full.
-      for (const [k, v] of pending) {
-        if (v.expires > now && pending.size < cfg.wsMaxPendingOffers) break;
-        pending.delete(k);
-      }
-      pending.set(swarm.hash + peer.id + o.offerId, { from: peer, to, expires });
+      const max = cfg.wsMaxPendingOffers * PENDING_SLOTS;
+      let drop = 0;
+      while (drop < pending.length && ((pending[drop + 2] as number) <= now || pending.length - drop >= max))
+        drop += PENDING_SLOTS;
+      if (drop > 0) pending.splice(0, drop);
+      pending.push(offerIdHash(o.offerId), peer, expires);
     }
     targets.length = 0;
   }
@@ -529,17 +711,28 @@ export class WsTrackerServer {
   /** Delivers an answer to the peer whose offer it answers, if this socket was sent that offer. */
   private relayAnswer(c: WsConn, m: WsAnnounce, now: number): void {
     const counters = this.tracker.counters;
-    const key = m.infoHash + m.toPeerId + m.offerId;
-    const p = c.pending === null ? undefined : c.pending.get(key);
-    if (p === undefined || p.expires < now || !p.from.live || p.to.id !== m.peerId) {
+    const list = c.pending ?? [];
+    const h = offerIdHash(m.offerId);
+    let from: WsPeer<WsConn> | null = null;
+    let i = list.length - PENDING_SLOTS;
+    for (; i >= 0; i -= PENDING_SLOTS) {
+      if (list[i] !== h) continue;
+      const f = list[i + 1] as WsPeer<WsConn>;
+      if (f.id === m.toPeerId && f.swarm.hash === m.infoHash) {
+        from = f;
+        break;
+      }
+    }
+    // The answerer must be this socket's peer in that swarm (the one the offer went to, or another
+    // of its peers there: the same socket either way).
+    const to = from === null ? undefined : from.swarm.byId.get(m.peerId);
+    if (from === null || to === undefined || to.holder !== c || (list[i + 2] as number) < now || !from.live) {
       counters.wsAnswersDropped++;
       counters.error(P_WS, A_ANNOUNCE, E_NOT_FOUND);
       return;
     }
-    (c.pending as Map<string, PendingOffer>).delete(key);
-    if (
-      this.relay(p.from.holder, answerMessage(p.from.swarm.json, p.to.idJson, m.offerId, m.answer as string))
-    )
+    list.splice(i, PENDING_SLOTS);
+    if (this.relay(from.holder, answerMessage(from.swarm.json, to.idJson, m.offerId, m.answer as string)))
       counters.wsAnswersRelayed++;
   }
 
@@ -552,7 +745,7 @@ export class WsTrackerServer {
     }
     const files = new Map<string, ScrapeFile>();
     for (const h of m.infoHashes) {
-      this.hashBuf.write(h, 0, 'latin1');
+      bin20Bytes(h, this.hashBuf, 0);
       const access = t.access.check(this.hashBuf, 0);
       if (access !== ALLOWED) {
         const withdrawn = access === WITHDRAWN;
@@ -578,27 +771,29 @@ export class WsTrackerServer {
     const now = clock.seconds;
     this.store.sweep(now, cfg.wsPeerTimeout);
     for (const c of this.conns) {
-      const ws = c.ws;
-      if (ws.readyState !== WebSocket.OPEN) continue;
-      if (now - c.seen >= cfg.wsIdleTimeout || !c.alive) {
-        t.counters.error(P_WS, A_OTHER, E_TIMEOUT);
-        ws.terminate();
+      if (c.closing) {
+        // Sent a close a ping interval ago and still open: the client did not finish the close.
+        c.socket.destroy();
         continue;
       }
-      if (ws.bufferedAmount > cfg.wsMaxBufferedBytes) {
+      if (now - c.seen >= cfg.wsIdleTimeout || !c.alive) {
+        t.counters.error(P_WS, A_OTHER, E_TIMEOUT);
+        this.terminate(c);
+        continue;
+      }
+      if (WsTrackerServer.queued(c) > cfg.wsMaxBufferedBytes) {
         t.counters.wsSlowClosed++;
-        ws.terminate();
+        this.terminate(c);
         continue;
       }
       c.alive = false;
-      ws.ping();
+      c.socket.write(PING);
       const pending = c.pending;
       if (pending !== null) {
-        for (const [k, v] of pending) {
-          if (v.expires > now) break;
-          pending.delete(k);
-        }
-        if (pending.size === 0) c.pending = null;
+        let drop = 0;
+        while (drop < pending.length && (pending[drop + 2] as number) <= now) drop += PENDING_SLOTS;
+        if (drop === pending.length) c.pending = null;
+        else if (drop > 0) pending.splice(0, drop);
       }
     }
   }

@@ -13,7 +13,13 @@ import {
   isBin20,
   json,
   offerMessage,
+  bin20Bytes,
+  isByteText,
+  isBin20View,
   parseWsMessage,
+  rawSdpLiterals,
+  toByteView,
+  toByteViews,
   scrapeReply,
   type WsAnnounce,
   type WsProblem,
@@ -60,10 +66,110 @@ test('announce as the WebTorrent client sends it, with offers', () => {
   assert.equal(m.left, 1234);
   assert.equal(m.event, WS_EVENT_STARTED);
   assert.deepEqual(m.offers, [
-    { offerId: OID, sdp: 'v=0\r\na' },
-    { offerId: OID, sdp: 'v=0\r\nb' },
+    { offerId: OID, sdp: 'v=0\r\na', sdpJson: '"v=0\\r\\na"' },
+    { offerId: OID, sdp: 'v=0\r\nb', sdpJson: '"v=0\\r\\nb"' },
   ]);
   assert.equal(m.answer, null);
+});
+
+test('sdp literals are taken from the text in order, and are always whole JSON strings', () => {
+  const offers = [
+    { offerId: OID, sdp: '', sdpJson: null as string | null },
+    { offerId: OID, sdp: '', sdpJson: null as string | null },
+  ];
+  rawSdpLiterals(
+    '{"offers":[{"offer":{"sdp" : "a\\"b\\\\","type":"offer"}},{"offer":{"type":"offer","sdp":"c"}}]}',
+    offers,
+  );
+  assert.equal(offers[0].sdpJson, '"a\\"b\\\\"');
+  assert.equal(JSON.parse(offers[0].sdpJson as string), 'a"b\\');
+  assert.equal(offers[1].sdpJson, '"c"');
+  // A string value that contains the text "sdp" is not a key; a non-string value stops the scan.
+  const one = [{ offerId: OID, sdp: '', sdpJson: null as string | null }];
+  rawSdpLiterals('{"x":"\\"sdp\\":\\"no","offers":[{"offer":{"type":"offer","sdp":"yes"}}]}', one);
+  assert.equal(one[0].sdpJson, '"yes"');
+  one[0].sdpJson = null;
+  rawSdpLiterals('{"sdp":5,"offers":[{"offer":{"type":"offer","sdp":"yes"}}]}', one);
+  assert.equal(one[0].sdpJson, null);
+  // Property: on any message that parses as an announce, every literal found is one JSON string.
+  const text = fc.string({ unit: fc.constantFrom('a', '"', '\\', '\r', 's', 'd', 'p', ':', ' ', '\u00e9') });
+  fc.assert(
+    fc.property(
+      fc.array(fc.record({ sdp: text, extra: fc.option(text) }), { minLength: 1, maxLength: 5 }),
+      fc.option(text),
+      (list, top) => {
+        const msg: Record<string, unknown> = { action: 'announce', info_hash: HASH, peer_id: PEER };
+        if (top !== null) msg.sdp = top;
+        msg.offers = list.map((o) => ({
+          offer:
+            o.extra === null ? { type: 'offer', sdp: o.sdp } : { type: 'offer', sdp: o.sdp, sdpx: o.extra },
+          offer_id: OID,
+        }));
+        const r = parseWsMessage(JSON.stringify(msg), 10) as WsAnnounce;
+        assert.equal(r.action, 'announce');
+        for (const o of r.offers)
+          if (o.sdpJson !== null) assert.equal(typeof JSON.parse(o.sdpJson), 'string');
+        // With no decoy key the literals are exactly the offers' sdps.
+        if (top === null) r.offers.forEach((o) => assert.equal(JSON.parse(o.sdpJson as string), o.sdp));
+      },
+    ),
+    { numRuns: 1000 },
+  );
+});
+
+test('byte views: a BIN20 read as UTF-8 bytes is recognised and maps back to its 20 bytes', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 20, maxLength: 20 }), (b) => {
+      const real = Buffer.from(b).toString('latin1');
+      const view = toByteView(real);
+      assert.ok(isBin20View(view));
+      const out = Buffer.alloc(20);
+      bin20Bytes(view, out, 0);
+      assert.deepEqual(out, Buffer.from(b));
+      // What the server reads: the client's JSON as UTF-8 bytes, read back as latin1.
+      const wireText = Buffer.from(
+        JSON.stringify({ action: 'announce', info_hash: real, peer_id: PEER }),
+      ).toString('latin1');
+      const m = parseWsMessage(wireText, 10, true) as WsAnnounce;
+      assert.equal(m.infoHash, view);
+      assert.equal(m.peerId, PEER);
+    }),
+  );
+  assert.ok(!isBin20View('a'.repeat(19)));
+  assert.ok(!isBin20View('a'.repeat(19) + '\u00c3')); // a lead byte without its continuation
+  assert.ok(!isBin20View('a'.repeat(19) + '\u00e2\u0082\u00ac')); // a three-byte character (over 0xFF)
+});
+
+test('a message with escapes of characters from U+0080 up is retried decoded, and then gives the same values', () => {
+  const real = Buffer.from('e9'.repeat(20), 'hex').toString('latin1');
+  const escape = (text: string) =>
+    text.replace(/[\u0080-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+  const wire = (m: Record<string, unknown>, esc: boolean) =>
+    Buffer.from(esc ? escape(JSON.stringify(m)) : JSON.stringify(m)).toString('latin1');
+  const base = { action: 'announce', info_hash: real, peer_id: PEER };
+  // Escaped ids: the byte-view read refuses them and asks for the decoded read.
+  const v = parseWsMessage(wire(base, true), 10, true) as WsProblem;
+  assert.equal(v.action, null);
+  assert.ok(v.retryExact);
+  const exact = parseWsMessage(escape(JSON.stringify(base)), 10) as WsAnnounce;
+  toByteViews(exact);
+  assert.equal(exact.infoHash, (parseWsMessage(wire(base, false), 10, true) as WsAnnounce).infoHash);
+  assert.equal(exact.infoHash, toByteView(real));
+  // An escaped non-ASCII answer sdp would be re-escaped wrongly from a byte view: retried too.
+  const ans = {
+    ...base,
+    info_hash: HASH,
+    answer: { type: 'answer', sdp: 'é' },
+    to_peer_id: PEER,
+    offer_id: OID,
+  };
+  assert.ok((parseWsMessage(escape(JSON.stringify(ans)), 10, true) as WsProblem).retryExact);
+  // Unescaped (as browsers send it) it is fine as a byte view, and is the UTF-8 bytes.
+  const ok = parseWsMessage(wire(ans, false), 10, true) as WsAnnounce;
+  assert.equal(ok.answer, toByteView('é'));
+  // A real error is not retried.
+  assert.equal((parseWsMessage('{"action":"announce"}', 10, true) as WsProblem).retryExact, false);
+  assert.ok(isByteText('plain') && isByteText(toByteView('ünï')) && !isByteText('\u00e9'));
 });
 
 test('events, absent fields, decimal strings', () => {
@@ -235,6 +341,8 @@ test('property: the parser never throws, on any text or any JSON value', () => {
         return; // e.g. a BigInt from fc.anything(): not something a socket can carry
       }
       if (text === undefined) return;
+      // The byte-view read (as the server does it) must not throw either.
+      parseWsMessage(Buffer.from(text).toString('latin1'), 10, true);
       const r = parseWsMessage(text, 10);
       if (r.action === 'announce') {
         assert.ok(isBin20(r.infoHash) && isBin20(r.peerId));
@@ -246,6 +354,7 @@ test('property: the parser never throws, on any text or any JSON value', () => {
   fc.assert(
     fc.property(fc.string(), (s) => {
       parseWsMessage(s, 10);
+      parseWsMessage(s, 10, true);
     }),
     { numRuns: 2000 },
   );

@@ -328,6 +328,41 @@ test('browser peers and UDP/HTTP peers are never handed to each other', async ()
   u.close();
 });
 
+test('bytes pass through: escaped ids (as Python writes JSON) and non-ASCII sdp text', async () => {
+  const a = await client();
+  const odd = bin(Buffer.from('e9c3' + 'ff'.repeat(17) + '01', 'hex'));
+  t.tracker.access.add(Buffer.from(odd, 'latin1').toString('hex'));
+  await a.announce({ info_hash: odd, peer_id: peerIdOf(140), left: 3 });
+  const b = await client();
+  // JSON with every character from U+0080 up escaped, as json.dumps(ensure_ascii=True) writes it.
+  const text = JSON.stringify({
+    action: 'announce',
+    info_hash: odd,
+    peer_id: peerIdOf(141),
+    left: 3,
+    offers: [{ offer: { type: 'offer', sdp: 'v=0 é€😀\r\n' }, offer_id: offerIdOf(9) }],
+  }).replace(/[\u0080-\uffff]/g, (ch) => '\\u' + ch.charCodeAt(0).toString(16).padStart(4, '0'));
+  b.ws.send(text);
+  const r = await b.expect((m) => m.complete !== undefined);
+  assert.equal(r.info_hash, odd);
+  assert.equal(r.incomplete, 2);
+  const o = await a.expect(isOffer);
+  assert.equal(o.info_hash, odd);
+  assert.equal((o.offer as Msg).sdp, 'v=0 é€😀\r\n');
+  // And unescaped (as browsers send it), the other way.
+  a.send({
+    action: 'announce',
+    info_hash: odd,
+    peer_id: peerIdOf(140),
+    left: 3,
+    offers: [{ offer: { type: 'offer', sdp: 'ünïcode ✓' }, offer_id: offerIdOf(10) }],
+  });
+  const o2 = await b.expect(isOffer);
+  assert.equal((o2.offer as Msg).sdp, 'ünïcode ✓');
+  assert.equal(o2.offer_id, offerIdOf(10));
+  assert.equal(o2.peer_id, peerIdOf(140));
+});
+
 test('/stats and /metrics count WebSocket peers and requests under protocol ws', async () => {
   const s = JSON.parse((await httpGet(t.httpPort, '/stats?format=json')).body.toString()) as {
     ws: Record<string, number>;

@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
-import { openCatalog } from '../../src/catalog/index.js';
+import { join } from 'node:path';
+import { openCatalog, type Episode } from '../../src/catalog/index.js';
 import { StatsRecorder, WebSeedMeter } from '../../src/stats/recorder.js';
 import { StatsStore } from '../../src/stats/store.js';
 import { HOUR, MINUTE, TOTAL } from '../../src/stats/schema.js';
@@ -171,4 +172,60 @@ test('client sampler: every announce while quiet, a power-of-two stride when bus
   const got: string[] = [];
   t.drain((b) => got.push(b.toString('latin1')));
   assert.deepEqual(got, ['-qB4630-aaaaaaaaaaaa']);
+});
+
+test('the web seed reports the bytes it sends per file, ranges included', async () => {
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  const { WebSeed } = await import('../../src/web/webseed.js');
+  const { WebServer } = await import('../../src/web/server.js');
+  const dataDir = tempDir('fjord-ws-bytes-');
+  const path = 'media/s/s-s01e01/s-s01e01.mkv';
+  mkdirSync(join(dataDir, 'media/s/s-s01e01'), { recursive: true });
+  writeFileSync(join(dataDir, path), Buffer.alloc(1_000_000, 7));
+  const seed = new WebSeed(dataDir);
+  const episode = { media: [{ path, mimeType: 'video/x-matroska' }], subtitles: [], torrents: [] };
+  seed.setEpisodes([episode as unknown as Episode]);
+  const meter = new WebSeedMeter();
+  seed.onSent = (p, n) => meter.add(p, n);
+  const web = new WebServer();
+  seed.register(web);
+  const { port } = await web.listen({ host: '127.0.0.1', port: 0 });
+  try {
+    const whole = await httpGet(port, `/${path}`);
+    assert.equal(whole.body.length, 1_000_000);
+    const part = await httpGet(port, `/${path}`, { headers: { range: 'bytes=100-199' } });
+    assert.equal(part.status, 206);
+    assert.equal((await httpGet(port, '/media/s/other.mkv')).status, 404);
+    assert.deepEqual(meter.drain(), [[path, 1_000_100]]);
+    assert.deepEqual(meter.drain(), []);
+  } finally {
+    await web.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('browser announces: counted by hash, completions and partial bytes, then forgotten once read', async () => {
+  const running = await startTracker();
+  try {
+    const catalogless = new StatsRecorder(running.tracker, null as unknown as StatsStore);
+    const stats = running.tracker.announceStats;
+    const hash = Buffer.alloc(20, 0x33).toString('latin1');
+    stats.wsAnnounce(hash, true, 2, 100, 0, '-WW0208-aaaaaaaaaaaa');
+    stats.wsAnnounce(hash, true, 1, 0, 100, '-WW0208-aaaaaaaaaaaa');
+    stats.wsAnnounce(hash, false, 3, 40, 60, '-WW0208-bbbbbbbbbbbb');
+    const s = catalogless.harvest(T);
+    const total = s.swarms[0];
+    assert.deepEqual(
+      [total.announces_ws6, total.announces_ws4, total.completions, total.partial_bytes],
+      [2, 1, 1, 60],
+    );
+    assert.deepEqual(
+      s.clients.map((c) => [c.client, c.announces]),
+      [['WebTorrent', 3]],
+    );
+    assert.equal(stats.ws.size, 0);
+    recording.on = false;
+  } finally {
+    await running.stop();
+  }
 });

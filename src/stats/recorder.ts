@@ -129,14 +129,15 @@ export class StatsRecorder {
       return r;
     };
 
-    // BitTorrent swarms (UDP and HTTP).
+    // BitTorrent swarms (UDP and HTTP). No catalog torrents: no hex keys to make (an --open tracker).
+    const match = this.byHash.size > 0;
     this.tracker.store.torrents.forEach((swarm, key, off) => {
       const s = swarm.stats;
       const completions = Math.max(0, swarm.downloaded - s[SLOT_DOWNLOADED_SEEN]);
       const seeders = swarm.seeders;
       const leechers = swarm.leechers;
       add(total, s, seeders, leechers, completions);
-      const r = rowFor(Buffer.from(key.buffer, key.byteOffset + off, 20).toString('hex'));
+      const r = match ? rowFor(Buffer.from(key.buffer, key.byteOffset + off, 20).toString('hex')) : null;
       if (r !== null) add(r, s, seeders, leechers, completions);
       s.fill(0, 0, SLOT_DOWNLOADED_SEEN);
       s[SLOT_DOWNLOADED_SEEN] = swarm.downloaded;

@@ -85,14 +85,19 @@ export class SwarmStats {
     let seeders = v4.seeds + v6.seeds;
     let leechers = v4.leeches + v6.leeches;
     let completed = Math.max(0, ...swarms.map((s) => s?.downloaded ?? 0));
-    // Browsers: WebTorrent announces the v1 hash (the WebSocket store keys by the 20 raw bytes).
+    // Browsers: WebTorrent announces the v1 hash as a string of 20 byte-valued characters, which the
+    // WebSocket store keys either as those characters or as the UTF-8 bytes of that text (its "byte
+    // view"); both keys are asked, once each (they are the same string for hashes without bytes >= 0x80).
     if (this.source.ws)
       for (const h of hashes) {
-        const s = this.source.ws.store.get(Buffer.from(h, 'hex').toString('latin1'));
-        if (!s) continue;
-        seeders += s.seeders.length;
-        leechers += s.leechers.length;
-        completed += s.downloaded;
+        const chars = Buffer.from(h, 'hex').toString('latin1');
+        for (const key of new Set([chars, Buffer.from(chars, 'utf8').toString('latin1')])) {
+          const s = this.source.ws.store.get(key);
+          if (!s) continue;
+          seeders += s.seeders.length;
+          leechers += s.leechers.length;
+          completed += s.downloaded;
+        }
       }
     return { seeders, leechers, completed };
   }

@@ -102,6 +102,8 @@ async function start() {
       torrent.files.find((f) => f.path === data.file) ||
       torrent.files.filter((f) => !f.path.includes('/.pad/')).sort((a, b) => b.length - a.length)[0];
     file.streamTo(video);
+    // This browser has just joined the swarm: show the figures with it counted.
+    refreshSoon();
     video.play().catch(() => {});
     setStatus(say('playing'));
     const update = () => {
@@ -120,6 +122,7 @@ async function start() {
 }
 
 /** Refreshes the live swarm figures (the page shows the figures of when it was made). */
+let refreshSoon = () => {};
 function refreshStats() {
   if (!data.stats) return;
   const tick = async () => {
@@ -139,6 +142,7 @@ function refreshStats() {
     }
   };
   setInterval(tick, 15000);
+  refreshSoon = () => setTimeout(tick, 3000);
 }
 
 if (root && video && button) {

@@ -164,34 +164,11 @@ export async function runServe(config: Config): Promise<void> {
     log(
       "no --whitelist file: only the catalog's published episodes and torrents added through the admin API are served (use --open to serve any)",
     );
-  // The catalog feeds the access list before the first announce can arrive, and the web seed.
-  const distribution = await startDistribution(config, tracker, log);
-  const listening = await tracker.start().catch(async (e: unknown) => {
-    await distribution.stop();
-    throw e;
-  });
-  distribution.trackerListening(listening);
+  // Signal handlers go in before anything listens: a SIGHUP that arrives right after the
+  // `listening` lines must reload, never end the process (SIGHUP's default action).
   let admin: AdminApi | null = null;
-  if (config.admin) {
-    admin = new AdminApi(tracker, adminToken(config), config.admin);
-    try {
-      listening.push({ protocol: 'admin' as 'http', endpoint: await admin.listen() });
-    } catch (e) {
-      await Promise.all([tracker.stop(), distribution.stop()]);
-      const err = e as NodeJS.ErrnoException;
-      throw new Error(
-        err.code === 'EADDRINUSE'
-          ? `admin address already in use (${formatEndpoint(config.admin)}); use --admin off or another port`
-          : err.message,
-      );
-    }
-  }
-  // Statistics (a minute timer), accounts, /admin/login and /admin/api on the web server.
-  const newsroom = await startNewsroom(config, tracker, distribution, log);
-  for (const l of listening) process.stdout.write(`listening ${l.protocol} ${formatEndpoint(l.endpoint)}\n`);
-  for (const e of distribution.listening) process.stdout.write(`listening web ${formatEndpoint(e)}\n`);
-  log(distribution.summary());
-
+  let newsroom: Awaited<ReturnType<typeof startNewsroom>> | null = null;
+  let distribution: Awaited<ReturnType<typeof startDistribution>> | null = null;
   process.on('SIGHUP', () => {
     if (!config.listFile) return;
     try {
@@ -206,11 +183,38 @@ export async function runServe(config: Config): Promise<void> {
     if (stopping) return;
     stopping = true;
     log(`${signal}: shutting down`);
-    await newsroom.stop();
-    await Promise.all([tracker.stop(), admin?.close(), distribution.stop()]);
+    await newsroom?.stop();
+    await Promise.all([tracker.stop(), admin?.close(), distribution?.stop()]);
     log('state saved; bye');
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  // The catalog feeds the access list before the first announce can arrive, and the web seed.
+  distribution = await startDistribution(config, tracker, log);
+  const dist = distribution;
+  const listening = await tracker.start().catch(async (e: unknown) => {
+    await dist.stop();
+    throw e;
+  });
+  dist.trackerListening(listening);
+  if (config.admin) {
+    admin = new AdminApi(tracker, adminToken(config), config.admin);
+    try {
+      listening.push({ protocol: 'admin' as 'http', endpoint: await admin.listen() });
+    } catch (e) {
+      await Promise.all([tracker.stop(), dist.stop()]);
+      const err = e as NodeJS.ErrnoException;
+      throw new Error(
+        err.code === 'EADDRINUSE'
+          ? `admin address already in use (${formatEndpoint(config.admin)}); use --admin off or another port`
+          : err.message,
+      );
+    }
+  }
+  // Statistics (a minute timer), accounts, /admin/login and /admin/api on the web server.
+  newsroom = await startNewsroom(config, tracker, dist, log);
+  for (const l of listening) process.stdout.write(`listening ${l.protocol} ${formatEndpoint(l.endpoint)}\n`);
+  for (const e of dist.listening) process.stdout.write(`listening web ${formatEndpoint(e)}\n`);
+  log(dist.summary());
 }

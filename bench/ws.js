@@ -3,25 +3,33 @@
  * WebSocket tracker benchmark: fjord's WsTrackerServer against bittorrent-tracker's server (the
  * tracker WebTorrent's own deployments run), on announces with offers as WebTorrent sends them.
  *
- *   node bench/ws.js [--quick] [--no-build]     standalone; or runWsBench({ quick, log }) from run.js
+ *   node bench/ws.js [--quick] [--no-build] [--install-peers]   alone (prints a markdown table)
+ *   runWsBench({ quick, log, dist, installPeers })   from bench/run.js (dist: its snapshot of dist/)
  *
  * Each server runs alone in a fresh process pinned to core 1 (taskset -c 1); the load generator is
  * one process pinned to core 0. Both servers are started by this file in the same way (`--server`
  * mode below: open to any torrent, WebSocket only, node --expose-gc), so they differ only in the
- * tracker code.
+ * tracker code. bittorrent-tracker 11 must be in bench/.build/bt (--install-peers puts it there:
+ * npm install --ignore-scripts; never a dependency of fjord), as for the rest of `npm run bench`.
  *
  * The load generator speaks WebSocket on raw TCP sockets with prebuilt frames (masked with a zero
- * key, which servers must accept) and counts replies by scanning frame headers, so it spends far
- * less per message than either server and the server's core is what bounds the figure.
+ * key, which servers must accept), opens with the request head Chromium sends, and counts replies
+ * by scanning frame headers, so it spends far less per message than either server.
  *
  *   throughput: CONNS sockets in swarms of SWARM, each announcing in a closed loop (DEPTH in flight):
  *               numwant 5 with 5 offers of a ~600-byte SDP (what WebTorrent sends), so each announce
- *               is one message in and six out (the reply and five relayed offers). Figure: announces
- *               answered per second over the measured window, after a warm-up.
- *   memory:     PEERS sockets, each announcing once with offers into swarms of SWARM; the server's
- *               resident memory after forced GC, before and after, divided by PEERS.
+ *               is one message in and six out (the reply and five relayed offers). Figures: announces
+ *               answered per second over the measured window after a warm-up, and announces per
+ *               CPU-second of the server (its CPU time from /proc over the whole load): the rate one
+ *               core sustains, which is the target's measure. The rate alone also depends on how
+ *               much of its core a server gets on this shared machine and on whether the closed
+ *               loop keeps it busy (bittorrent-tracker does not fill its core here).
+ *   memory:     sockets each announcing once with offers into swarms of SWARM; the server's resident
+ *               memory after forced GC with PEERS / 5 connected and with PEERS, the difference per
+ *               peer added (so what a process holds whatever its size is not spread over peers).
  *
- * Targets (issue 4): fjord >= 3 x bittorrent-tracker's announces/s, <= 0.5 x its memory per peer.
+ * Targets (issue 4): fjord >= 3 x bittorrent-tracker's announces on one core, <= 0.5 x its memory
+ * per connected peer.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -266,12 +274,12 @@ async function loadMain(args) {
 // The servers (`--server fjord|bt PORT` mode, its own process on core 1). Stdin line "mem": answers
 // with resident memory after two full GCs.
 
-async function serverMain([which, portArg]) {
+async function serverMain([which, portArg, dist = join(ROOT, 'dist')]) {
   const port = Number(portArg);
   let stop;
   if (which === 'fjord') {
-    const { defaults } = await import(pathToFileURL(join(ROOT, 'dist/config.js')).href);
-    const { Tracker } = await import(pathToFileURL(join(ROOT, 'dist/tracker/tracker.js')).href);
+    const { defaults } = await import(pathToFileURL(join(dist, 'config.js')).href);
+    const { Tracker } = await import(pathToFileURL(join(dist, 'tracker/tracker.js')).href);
     const dataDir = mkdtempSync(join(tmpdir(), 'fjord-wsbench-'));
     const tracker = new Tracker(
       {
@@ -409,6 +417,8 @@ function cpuSeconds(pid) {
 }
 
 const SELF = fileURLToPath(import.meta.url);
+/** The compiled fjord the servers run (runWsBench's `dist`: run.js may pass its snapshot of dist/). */
+let DIST = join(ROOT, 'dist');
 
 async function startServer(which) {
   const port = await freePort();
@@ -421,6 +431,7 @@ async function startServer(which) {
     '--server',
     which,
     String(port),
+    DIST,
   ]);
   const l = await c.line(30_000);
   if (l !== 'ready') throw new Error(`${which} did not start: ${l}`);
@@ -488,8 +499,12 @@ export async function memory(which, p) {
   }
 }
 
-function ensureBt(log) {
+function ensureBt(log, install) {
   if (existsSync(join(BT_DIR, 'node_modules/bittorrent-tracker/server.js'))) return;
+  if (!install)
+    throw new Error(
+      'bittorrent-tracker is not in bench/.build/bt: run with --install-peers (npm install --ignore-scripts bittorrent-tracker@11 there)',
+    );
   log('installing bittorrent-tracker@11 into bench/.build/bt (npm, --ignore-scripts)');
   mkdirSync(BT_DIR, { recursive: true });
   if (!existsSync(join(BT_DIR, 'package.json')))
@@ -527,11 +542,14 @@ export async function runWsBench({
   quick = false,
   log = (s) => process.stderr.write(`${s}\n`),
   build = false,
+  dist = join(ROOT, 'dist'),
+  installPeers = false,
 } = {}) {
-  ensureBt(log);
+  ensureBt(log, installPeers);
   if (build) ensureBuilt(log);
-  else if (!existsSync(join(ROOT, 'dist/tracker/ws-server.js')))
-    throw new Error('dist/ is not built (npm run build)');
+  DIST = dist;
+  if (!existsSync(join(DIST, 'tracker/ws-server.js')))
+    throw new Error(`${DIST} is not built (npm run build)`);
   const tp = quick
     ? { conns: 400, swarm: 20, offers: 5, depth: 4, warmup: 2, seconds: 5 }
     : { conns: 1000, swarm: 50, offers: 5, depth: 4, warmup: 3, seconds: 15 };
@@ -625,7 +643,11 @@ if (process.argv[1] === SELF) {
       killChildren();
       process.exit(130);
     });
-    runWsBench({ quick: argv.includes('--quick'), build: !argv.includes('--no-build') }).then(
+    runWsBench({
+      quick: argv.includes('--quick'),
+      build: !argv.includes('--no-build'),
+      installPeers: argv.includes('--install-peers'),
+    }).then(
       (r) => {
         process.stdout.write(`${r.markdown}\n`);
         process.exit(0);

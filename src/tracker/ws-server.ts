@@ -107,6 +107,8 @@ import type { Endpoint } from '../config.js';
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 const PING = controlFrame(OP_PING);
+/** Fragments of one message at most (browsers send a tracker message whole). */
+const MAX_FRAGMENTS = 64;
 
 /**
  * Offers relayed to a socket that it may answer, oldest first, three slots each:
@@ -460,7 +462,8 @@ export class WsTrackerServer {
       const parts = c.fragments;
       if (parts === null) return this.closeConn(c, CLOSE_PROTOCOL_ERROR, 'unexpected continuation');
       c.fragmentBytes += f.end - f.start;
-      if (c.fragmentBytes > this.tracker.config.wsMaxMessageBytes) {
+      // Empty fragments add no bytes but still a buffer each: their number is bounded too.
+      if (c.fragmentBytes > this.tracker.config.wsMaxMessageBytes || parts.length >= MAX_FRAGMENTS) {
         this.tracker.counters.error(P_WS, A_OTHER, E_TOO_LARGE);
         return this.closeConn(c, CLOSE_TOO_BIG, 'message too big');
       }
@@ -675,7 +678,8 @@ export class WsTrackerServer {
       counters.announces[P_WS * 2 + (c.v6 ? 1 : 0)]++;
       t.announceStats.wsAnnounce(m.infoHash, c.v6, m.event, m.left, m.downloaded, m.peerId);
     }
-    if (m.answer !== null) this.relayAnswer(c, m, now);
+    // An answer alone that is dropped was counted as an error (not_found), not also as a success.
+    if (m.answer !== null && !this.relayAnswer(c, m, now) && answerOnly) return;
     counters.request(P_WS, A_ANNOUNCE, R_OK);
   }
 
@@ -709,7 +713,7 @@ export class WsTrackerServer {
   }
 
   /** Delivers an answer to the peer whose offer it answers, if this socket was sent that offer. */
-  private relayAnswer(c: WsConn, m: WsAnnounce, now: number): void {
+  private relayAnswer(c: WsConn, m: WsAnnounce, now: number): boolean {
     const counters = this.tracker.counters;
     const list = c.pending ?? [];
     const h = offerIdHash(m.offerId);
@@ -729,11 +733,12 @@ export class WsTrackerServer {
     if (from === null || to === undefined || to.holder !== c || (list[i + 2] as number) < now || !from.live) {
       counters.wsAnswersDropped++;
       counters.error(P_WS, A_ANNOUNCE, E_NOT_FOUND);
-      return;
+      return false;
     }
     list.splice(i, PENDING_SLOTS);
     if (this.relay(from.holder, answerMessage(from.swarm.json, to.idJson, m.offerId, m.answer as string)))
       counters.wsAnswersRelayed++;
+    return true;
   }
 
   private scrape(c: WsConn, m: WsScrape): void {

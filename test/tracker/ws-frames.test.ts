@@ -173,6 +173,11 @@ for (const [name, bytes, code] of [
   ['a continuation with no message begun', () => frame('x', 0), 1002],
   ['text that is not UTF-8', () => frame(Buffer.from([0x7b, 0xff, 0xfe, 0x7d])), 1007],
   ['a reserved opcode', () => frame('x', 3), 1002],
+  [
+    'a message in too many (empty) fragments',
+    () => Buffer.concat([frame('{', 1, false), ...Array.from({ length: 100 }, () => frame('', 0, false))]),
+    1009,
+  ],
 ] as Array<[string, () => Buffer, number]>) {
   test(`${name} closes the connection with ${code}`, async () => {
     const c = raw(head());

@@ -151,6 +151,11 @@ export function bin20Bytes(view: string, out: Uint8Array, off: number): void {
   }
 }
 
+/** The string a byte view stands for (its bytes decoded as UTF-8); ASCII is its own. */
+export function fromByteView(view: string): string {
+  return /[\u0080-\uffff]/.test(view) ? Buffer.from(view, 'latin1').toString('utf8') : view;
+}
+
 /** The byte view of a string: its UTF-8 bytes as characters. */
 export function toByteView(s: string): string {
   return Buffer.from(s, 'utf8').toString('latin1');
@@ -384,21 +389,27 @@ function parseScrape(m: Record<string, unknown>, byteView: boolean): WsParsed {
 /**
  * Sets each offer's sdpJson to the text of the n-th `"sdp": "..."` string in the message, in order:
  * re-escaping an sdp of ~600 characters for every relay was the largest cost after the socket
- * writes (profiled). Safe without further checks because the message is valid JSON (it parsed):
- * the five characters `"sdp"` cannot occur inside a string literal (a quote in one is escaped), so
- * a match is a key, and the literal after its colon, scanned to its closing quote past escapes, is
- * one whole JSON string. Which string the client put where is its own business: it could have sent
- * that string as the sdp anyway. Where the text does not line up, the rest stay null.
+ * writes (profiled). Safe without further checks because the message is valid JSON (it parsed): the
+ * last quote of a match of `"sdp"` follows a `p`, so it is not escaped, and in valid JSON such a
+ * quote after letters closes a string; a colon after it is therefore structure, and the literal
+ * after the colon, scanned to its closing quote past escapes, is one whole JSON string value. Matches
+ * not followed by a colon (a value "sdp") are skipped. Which string the client put where is its own
+ * business: it could have sent that string as the sdp anyway. Where the text does not line up (a
+ * non-string after the colon, fewer matches), the rest stay null.
  */
 export function rawSdpLiterals(text: string, offers: WsOffer[]): void {
   const n = text.length;
   let from = 0;
   for (const o of offers) {
-    let k = text.indexOf('"sdp"', from);
-    if (k < 0) return;
-    k += 5;
-    while (k < n && isSpace(text.charCodeAt(k))) k++;
-    if (k >= n || text.charCodeAt(k) !== 58 /* : */) return;
+    let k: number;
+    for (;;) {
+      k = text.indexOf('"sdp"', from);
+      if (k < 0) return;
+      k += 5;
+      while (k < n && isSpace(text.charCodeAt(k))) k++;
+      if (k < n && text.charCodeAt(k) === 58 /* : */) break;
+      from = k; // a value, not a key
+    }
     k++;
     while (k < n && isSpace(text.charCodeAt(k))) k++;
     if (k >= n || text.charCodeAt(k) !== 34 /* " */) return;

@@ -34,6 +34,10 @@ export class WsPeer<H extends WsPeerHolder<H>> {
   ) {}
 }
 
+/**
+ * A swarm of browsers. `hash` is the info hash as BIN20 (20 characters, one per byte: the key, what
+ * statistics read); `json` is what messages carry, built once from the server's byte view of it.
+ */
 export class WsSwarm<H extends WsPeerHolder<H>> {
   readonly leechers: Array<WsPeer<H>> = [];
   readonly seeders: Array<WsPeer<H>> = [];
@@ -70,7 +74,9 @@ export class WsSwarmStore<H extends WsPeerHolder<H>> {
    * Applies an announce. Returns WS_ANNOUNCED (then `result.swarm` is the swarm, undefined after a
    * stop that emptied or never had one, and `result.peer` the announcer's entry, null after a stop),
    * or WS_ID_TAKEN / WS_TOO_MANY. `seed` is null when the message said nothing of what is left (an
-   * answer): an existing peer keeps its state, a new one joins as a leecher.
+   * answer): an existing peer keeps its state, a new one joins as a leecher. `hashText` is the
+   * hash as messages write it (the server's byte view; the hash itself by default), from which a new
+   * swarm's `json` is made. Peer ids are kept as given.
    */
   announce(
     hash: string,
@@ -80,6 +86,7 @@ export class WsSwarmStore<H extends WsPeerHolder<H>> {
     event: number,
     now: number,
     result: { swarm: WsSwarm<H> | undefined; peer: WsPeer<H> | null },
+    hashText: string = hash,
   ): number {
     let swarm = this.swarms.get(hash);
     const existing = swarm === undefined ? undefined : swarm.byId.get(id);
@@ -108,7 +115,7 @@ export class WsSwarmStore<H extends WsPeerHolder<H>> {
     }
     if (holder.peers.length >= this.maxPeersPerHolder) return WS_TOO_MANY;
     if (swarm === undefined) {
-      swarm = new WsSwarm<H>(hash, JSON.stringify(hash));
+      swarm = new WsSwarm<H>(hash, JSON.stringify(hashText));
       this.swarms.set(hash, swarm);
     }
     const peer = new WsPeer<H>(swarm, id, JSON.stringify(id), holder, seed === true, now);

@@ -45,6 +45,7 @@ import {
   json,
   offerMessage,
   bin20Bytes,
+  fromByteView,
   parseWsMessage,
   scrapeReply,
   toByteView,
@@ -617,6 +618,9 @@ export class WsTrackerServer {
     const cfg = t.config;
     const counters = t.counters;
     bin20Bytes(m.infoHash, this.hashBuf, 0);
+    // Swarms are kept by the hash itself (BIN20), what statistics read; a byte view of 20 characters
+    // is ASCII and already that.
+    const hash = m.infoHash.length === 20 ? m.infoHash : this.hashBuf.toString('latin1');
     const access = t.access.check(this.hashBuf, 0);
     if (access !== ALLOWED) {
       const withdrawn = access === WITHDRAWN;
@@ -633,13 +637,14 @@ export class WsTrackerServer {
     if (!answerOnly) {
       const r = this.result;
       const status = this.store.announce(
-        m.infoHash,
+        hash,
         m.peerId,
         c,
         m.left < 0 ? null : m.left === 0,
         m.event,
         now,
         r,
+        m.infoHash,
       );
       if (status === WS_ID_TAKEN) {
         counters.error(P_WS, A_ANNOUNCE, E_FORBIDDEN);
@@ -676,10 +681,10 @@ export class WsTrackerServer {
       if (peer !== null && swarm !== undefined && m.offers.length > 0 && m.event !== WS_EVENT_STOPPED)
         this.relayOffers(swarm, peer, m, now);
       counters.announces[P_WS * 2 + (c.v6 ? 1 : 0)]++;
-      t.announceStats.wsAnnounce(m.infoHash, c.v6, m.event, m.left, m.downloaded, m.peerId);
+      t.announceStats.wsAnnounce(hash, c.v6, m.event, m.left, m.downloaded, fromByteView(m.peerId));
     }
     // An answer alone that is dropped was counted as an error (not_found), not also as a success.
-    if (m.answer !== null && !this.relayAnswer(c, m, now) && answerOnly) return;
+    if (m.answer !== null && !this.relayAnswer(c, m, hash, now) && answerOnly) return;
     counters.request(P_WS, A_ANNOUNCE, R_OK);
   }
 
@@ -713,7 +718,7 @@ export class WsTrackerServer {
   }
 
   /** Delivers an answer to the peer whose offer it answers, if this socket was sent that offer. */
-  private relayAnswer(c: WsConn, m: WsAnnounce, now: number): boolean {
+  private relayAnswer(c: WsConn, m: WsAnnounce, hash: string, now: number): boolean {
     const counters = this.tracker.counters;
     const list = c.pending ?? [];
     const h = offerIdHash(m.offerId);
@@ -722,7 +727,7 @@ export class WsTrackerServer {
     for (; i >= 0; i -= PENDING_SLOTS) {
       if (list[i] !== h) continue;
       const f = list[i + 1] as WsPeer<WsConn>;
-      if (f.id === m.toPeerId && f.swarm.hash === m.infoHash) {
+      if (f.id === m.toPeerId && f.swarm.hash === hash) {
         from = f;
         break;
       }
@@ -758,7 +763,7 @@ export class WsTrackerServer {
         this.reply(c, failureMessage('scrape', h, withdrawn ? MESSAGE_WITHDRAWN : MESSAGE_NOT_ALLOWED));
         return;
       }
-      const s = this.store.get(h);
+      const s = this.store.get(h.length === 20 ? h : this.hashBuf.toString('latin1'));
       files.set(h, {
         complete: s === undefined ? 0 : s.seeders.length,
         incomplete: s === undefined ? 0 : s.leechers.length,

@@ -91,6 +91,16 @@ test('sdp literals are taken from the text in order, and are always whole JSON s
   one[0].sdpJson = null;
   rawSdpLiterals('{"sdp":5,"offers":[{"offer":{"type":"offer","sdp":"yes"}}]}', one);
   assert.equal(one[0].sdpJson, null);
+  // A value "sdp" (not a key) is skipped.
+  const two = [
+    { offerId: OID, sdp: '', sdpJson: null as string | null },
+    { offerId: OID, sdp: '', sdpJson: null as string | null },
+  ];
+  rawSdpLiterals('{"offers":[{"offer":{"sdp":"","sdpx":"sdp"}},{"offer":{"sdp":"b"}}]}', two);
+  assert.deepEqual(
+    two.map((o) => o.sdpJson),
+    ['""', '"b"'],
+  );
   // Property: on any message that parses as an announce, every literal found is one JSON string.
   const text = fc.string({ unit: fc.constantFrom('a', '"', '\\', '\r', 's', 'd', 'p', ':', ' ', '\u00e9') });
   fc.assert(

@@ -346,6 +346,10 @@ test('bytes pass through: escaped ids (as Python writes JSON) and non-ASCII sdp 
   const r = await b.expect((m) => m.complete !== undefined);
   assert.equal(r.info_hash, odd);
   assert.equal(r.incomplete, 2);
+  // Swarms are kept by the hash itself (what the statistics read), whatever the messages carried.
+  assert.ok(t.tracker.ws?.store.swarms.has(odd));
+  b.send({ action: 'scrape', info_hash: odd });
+  assert.equal(((await b.expect((m) => m.action === 'scrape')).files as Msg)[odd] !== undefined, true);
   const o = await a.expect(isOffer);
   assert.equal(o.info_hash, odd);
   assert.equal((o.offer as Msg).sdp, 'v=0 é€😀\r\n');

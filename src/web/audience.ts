@@ -6,6 +6,7 @@
  *   /series/<slug>                  a series: seasons, episodes, subscribe buttons
  *   /series/<slug>/s01e02           an episode: player, downloads, subtitles, rights, live swarm
  *   /series/<slug>/s01e02/stats.json  its live swarm figures (the page refreshes them)
+ *   /series/<slug>/s01e02/player.torrent  the .torrent as the web player gets it (see playerTorrent)
  *   /about                          about, privacy notice, how to subscribe
  *   /feeds/all.rss, /feeds/<slug>.rss   RSS 2.0 (BEP 36, torrent and Media RSS namespaces)
  *   /torrents/<name>.torrent        the .torrent (catalog path torrents/<name>.torrent)
@@ -17,9 +18,14 @@
  * Only episodes distributable now are shown or served: the site is rebuilt from each catalog
  * snapshot and every request re-checks the window against the clock (site-data.ts).
  */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { bdecode, bencode, type BDict } from '../protocol/bencode.js';
 import { magnetLink } from '../protocol/magnet.js';
+import { parseTorrent } from '../protocol/metainfo.js';
 import { Assets } from './assets.js';
 import { feedEntity, renderFeed } from './feeds.js';
 import { formatNumber } from './i18n.js';
@@ -61,6 +67,7 @@ export class Audience {
   private readonly now: () => Date;
   private readonly links: PageLinks;
   private feedCache = new Map<string, { body: string; lastModified: Date | null }>();
+  private playerTorrents = new Map<string, Buffer>();
   private feedCacheVersion = '';
 
   constructor(
@@ -193,6 +200,21 @@ export class Audience {
         sendJson(res, { ...f, formatted });
       }),
     );
+    web.addRoute('GET', '/series/:slug/:code/player.torrent', async (req, res, m) => {
+      const ctx = this.layout.context(req, res, m);
+      if (ctx === null) return;
+      const e = this.findEpisode(await this.site.current(), m);
+      if (!e) return this.layout.notFound(res, ctx);
+      const body = await this.playerTorrent(e);
+      setSecurityHeaders(res);
+      await sendEntity(req, res, {
+        size: body.length,
+        etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`,
+        lastModified: null,
+        contentType: TORRENT_TYPE,
+        body: (start, end) => Readable.from([body.subarray(start, end + 1)]),
+      });
+    });
     web.addRoute('GET', '/feeds/:file', (req, res, m) => this.feed(req, res, m));
     web.addRoute('GET', '/torrents/:file', async (req, res, m) => {
       const ctx = this.layout.context(req, res, m);
@@ -219,6 +241,36 @@ export class Audience {
       if (!(await sendFile(req, res, join(this.options.dataDir, path), type))) this.layout.notFound(res, ctx);
     });
     web.setNotFound((req, res) => this.layout.notFound(res, this.layout.bareContext(req)));
+  }
+
+  /**
+   * The .torrent for the web player. WebTorrent takes a torrent of one file for a single-file torrent
+   * and asks its web seed URL itself for the bytes, which for fjord's `<publicWebUrl>/media/<series>/`
+   * names no file. So for an episode of one file (no subtitles) the player gets the same torrent with
+   * url-list pointing at the file itself; the info dictionary, and so the info hashes and the swarm,
+   * are unchanged (checked; if re-encoding changed them, the original is served). Torrents of several
+   * files are served as they are.
+   */
+  async playerTorrent(e: EpisodeEntry): Promise<Buffer> {
+    const cached = this.playerTorrents.get(e.torrent.path);
+    if (cached) return cached;
+    const original = await readFile(join(this.options.dataDir, e.torrent.path));
+    let out: Buffer = original;
+    if (e.facts.files.length === 1) {
+      const path = e.facts.files[0].path.split('/').map(encodeURIComponent).join('/');
+      const top = bdecode(original) as BDict;
+      top['url-list'] = e.facts.webSeeds.map((u) => (u.endsWith('/') ? u + path : u));
+      const rewritten = bencode(top);
+      const m = parseTorrent(rewritten);
+      if (
+        m.infoHashV1 === (e.torrent.infoHashV1 ?? undefined) &&
+        m.infoHashV2 === (e.torrent.infoHashV2 ?? undefined)
+      )
+        out = rewritten;
+    }
+    if (this.playerTorrents.size > 1000) this.playerTorrents.clear();
+    this.playerTorrents.set(e.torrent.path, out);
+    return out;
   }
 
   private findEpisode(data: SiteData, m: RouteMatch): EpisodeEntry | undefined {

@@ -350,7 +350,7 @@ export function episodePage(
     class="player"
     id="player"
     aria-labelledby="watch"
-    data-torrent="${e.torrentPath}"
+    data-torrent="${e.path}/player.torrent"
     data-file="${e.video.inTorrent}"
     data-direct="/${e.video.path}"
     data-webtorrent="${p.webtorrent}"

@@ -14,6 +14,10 @@
  * before any lookup; the lookup is an exact match against the catalog's paths, and the file finally
  * opened must resolve (symbolic links included) inside DATA/media.
  *
+ * One file: a torrent is always a folder, but libtorrent 2.x takes a torrent of one file for a
+ * single-file torrent and asks for `<url-list entry><torrent name>` (the folder's URL, no slash):
+ * it gets the folder's one file.
+ *
  * BEP 47: a hybrid torrent's v1 file list holds padding files `.pad/<N>` that exist nowhere on disk.
  * Clients that do not know BEP 47 (aria2 1.36) ask the web seed for `<name>/.pad/<N>`; it answers N
  * zero bytes for published hybrid torrents (N at most the piece length).
@@ -281,6 +285,8 @@ export class WebSeed {
   private files = new Map<string, string>();
   /** Torrent folder ("media/<series>/<name>") of a published hybrid torrent → its piece length. */
   private pads = new Map<string, number>();
+  /** Torrent folder of a torrent holding one file → that file's catalog path (see handle()). */
+  private single = new Map<string, string>();
   private readonly mediaRoot: string;
   private realRoot: string | null = null;
   /** Called with a file's catalog path and the bytes of each chunk sent of it (src/stats records them). */
@@ -297,11 +303,19 @@ export class WebSeed {
   setEpisodes(episodes: Episode[]): void {
     const files = new Map<string, string>();
     const pads = new Map<string, number>();
+    const single = new Map<string, string>();
     for (const e of episodes) {
-      for (const m of e.media) if (m.path.startsWith('media/')) files.set(m.path, m.mimeType);
+      const inFolder = new Map<string, string[]>();
+      const add = (path: string, type: string): void => {
+        files.set(path, type);
+        const folder = posix.dirname(path);
+        inFolder.set(folder, [...(inFolder.get(folder) ?? []), path]);
+      };
+      for (const m of e.media) if (m.path.startsWith('media/')) add(m.path, m.mimeType);
       for (const s of e.subtitles)
         if (s.kind === 'official' && s.path.startsWith('media/'))
-          files.set(s.path, s.format === 'srt' ? SRT_TYPE : VTT_TYPE);
+          add(s.path, s.format === 'srt' ? SRT_TYPE : VTT_TYPE);
+      for (const [folder, paths] of inFolder) if (paths.length === 1) single.set(folder, paths[0]);
       for (const t of e.torrents)
         if (t.mode === 'hybrid')
           for (const m of e.media)
@@ -309,6 +323,7 @@ export class WebSeed {
     }
     this.files = files;
     this.pads = pads;
+    this.single = single;
   }
 
   /** How many files are served now (for logs and tests). */
@@ -333,7 +348,11 @@ export class WebSeed {
     if (raw === '' || raw.endsWith('/')) return sendText(res, 404, 'not found\n');
     const segments = cleanPath(raw);
     if (segments === null) return sendText(res, 400, 'bad path\n');
-    const key = `media/${segments.join('/')}`;
+    const asked = `media/${segments.join('/')}`;
+    // A torrent holding one file (an episode without subtitles) is a single-file torrent to
+    // libtorrent 2.x, whatever its info dictionary's shape: it asks for `<url-list><name>`, the
+    // torrent's folder, and gets the one file in it.
+    const key = this.single.get(asked) ?? asked;
     const type = this.files.get(key);
     if (type === undefined) {
       if (await this.sendPad(req, res, segments)) return;

@@ -10,6 +10,8 @@
  *    test-artifacts/.
  * 2. A second browser playing the same episode meets the first through the WebSocket tracker, and
  *    both pages show that they share with one other viewer.
+ * 3. An episode without subtitles (a torrent of one file, which WebTorrent treats as a single-file
+ *    torrent) plays from the web seed too: the player's .torrent names the file in its url-list.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,6 +24,7 @@ import { makeWebm, publish, SRT_EN, SRT_NB, startSite, waitFor, type Site } from
 
 const skip = skipUnless(program('chromium'), program('ffmpeg'));
 const EPISODE = '/series/kystliv/s01e01';
+const ONE_FILE = '/series/kystliv/s01e02';
 let site: Site;
 let browser: Browser;
 let v1 = '';
@@ -45,7 +48,8 @@ before(async () => {
       ['en', join(site.work, 'en.srt')],
     ],
   }));
-  await waitFor(async () => (await site.get(EPISODE)).status === 200, 10_000, 'pickup');
+  await publish(site, { file: clip, series: 'kystliv', season: 1, episode: 2, title: 'Uten undertekster' });
+  await waitFor(async () => (await site.get(ONE_FILE)).status === 200, 10_000, 'pickup');
   browser = await launchChromium();
 });
 after(async () => {
@@ -89,8 +93,8 @@ function playedPast(seconds: number): boolean {
 const state = async (w: Watched): Promise<PlayerState> =>
   (await w.page.evaluate(PLAYER_STATE)) as PlayerState;
 
-async function play(w: Watched): Promise<void> {
-  await w.page.goto(site.base + EPISODE);
+async function play(w: Watched, episode = EPISODE): Promise<void> {
+  await w.page.goto(site.base + episode);
   await w.page.getByRole('button', { name: 'Play and share' }).click();
 }
 
@@ -165,6 +169,28 @@ test(
     } finally {
       await second.page.context().close();
       await first.page.context().close();
+    }
+  },
+);
+
+test(
+  'an episode of one file (no subtitles) plays from the web seed too',
+  { skip, timeout: 120_000 },
+  async () => {
+    const w = await watchedPage(browser, 'en-GB');
+    try {
+      await play(w, ONE_FILE);
+      try {
+        await w.page.waitForFunction(playedPast, 1, { timeout: 60_000, polling: 200 });
+      } catch (err) {
+        throw new Error(`${String(err)}\n${JSON.stringify(await state(w))}\n${w.log.join('\n')}`);
+      }
+      const s = await state(w);
+      assert.deepEqual(s.tracks, []);
+      assert.equal(s.peers, '0');
+      assert.deepEqual(w.errors, [], w.log.join('\n'));
+    } finally {
+      await w.page.context().close();
     }
   },
 );

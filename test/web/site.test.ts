@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { truncateV2 } from '../../src/catalog/index.js';
+import { parseTorrent } from '../../src/protocol/metainfo.js';
 import { announcePath, httpGet } from '../helpers/tracker.js';
 import { fjord, randomFile } from '../publish/publish-helpers.js';
 import { publish, SRT_EN, SRT_NB, startSite, waitFor, type Site } from './site-helpers.js';
@@ -306,6 +307,35 @@ test("the player's files: hashed assets cached for good, the service worker at t
   assert.equal(sw.status, 200);
   assert.equal(sw.headers['content-type'], 'text/javascript; charset=utf-8');
   assert.equal(sw.headers['cache-control'], 'no-cache');
+});
+
+test('an episode of one file: the folder URL gets the file (libtorrent), the player torrent names it (WebTorrent)', async () => {
+  const folder = `/media/evil-script-alert-4-script-show/${ep2.name}`;
+  const file = `${folder}/${ep2.name}.mkv`;
+  const direct = await httpGet(site.ports.web, file);
+  const viaFolder = await httpGet(site.ports.web, folder, { headers: { Range: 'bytes=0-99' } });
+  assert.equal(viaFolder.status, 206);
+  assert.ok(viaFolder.body.equals(direct.body.subarray(0, 100)));
+  assert.equal((await httpGet(site.ports.web, `${folder}/`)).status, 404, 'still no listing');
+  // Two files (video and subtitles): the folder is not a file.
+  assert.equal((await httpGet(site.ports.web, `/media/skjaergardsliv/${ep1.name}`)).status, 404);
+
+  const player = await httpGet(
+    site.ports.web,
+    '/series/evil-script-alert-4-script-show/s01e01/player.torrent',
+  );
+  assert.equal(player.status, 200);
+  const t = parseTorrent(player.body);
+  assert.equal(t.infoHashV1, ep2.v1, 'same info dictionary');
+  assert.equal(t.infoHashV2, ep2.v2);
+  assert.deepEqual(t.urlList, [`${site.base}${file}`]);
+  const original = readFileSync(join(site.data, 'torrents', `${ep2.name}.torrent`));
+  const forTwo = await httpGet(site.ports.web, '/series/skjaergardsliv/s01e02/player.torrent');
+  assert.ok(
+    forTwo.body.equals(readFileSync(join(site.data, 'torrents', `${ep1.name}.torrent`))),
+    'several files: as published',
+  );
+  assert.ok(!player.body.equals(original));
 });
 
 test('an unpublished episode leaves its page, its series, the feeds and its downloads', async () => {

@@ -6,7 +6,9 @@
  * swarm (which makes its address visible to other viewers, as the page says). Then:
  *   1. registers WebTorrent's service worker (served by fjord at /webtorrent-sw.js, scope /), which
  *      answers the <video>'s requests for /webtorrent/<info hash>/<file> from the torrent;
- *   2. loads WebTorrent's browser bundle (served by fjord; no CDN) and fetches the episode's .torrent;
+ *   2. loads WebTorrent's browser bundle (served by fjord; no CDN) and fetches the episode's .torrent
+ *      (player.torrent: for an episode of one file, its url-list names the file, as WebTorrent fetches
+ *      a one-file torrent's bytes from the web seed URL itself; see Audience.playerTorrent);
  *   3. adds it with fjord's WebSocket tracker URL(s) (to meet other browsers over WebRTC) and the
  *      torrent's own web seed (url-list), so it plays when no other browser is online;
  *   4. streams the video file into <video> (file.streamTo), and shows how many peers it shares with.

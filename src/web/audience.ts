@@ -100,7 +100,10 @@ export class Audience {
     };
   }
 
-  /** v1 and v2 xt, dn, every tracker (the torrent's, the public ones, WebSocket), web seeds, xs. */
+  /**
+   * v1 and v2 xt, dn, every tracker (the torrent's, the public ones, WebSocket), web seeds (for an
+   * episode of one file, the file's URL: see webSeedsForOneFile), xs.
+   */
   magnet(e: EpisodeEntry): string {
     const t = e.torrent;
     return magnetLink({
@@ -110,7 +113,7 @@ export class Audience {
       trackers: [
         ...new Set([...e.facts.trackers, ...this.options.publicTrackerUrls, ...this.options.wsTrackerUrls()]),
       ],
-      webSeeds: e.facts.webSeeds,
+      webSeeds: this.webSeedsForOneFile(e),
       xs: this.base + e.torrentPath,
     });
   }
@@ -244,6 +247,16 @@ export class Audience {
   }
 
   /**
+   * Web seed URLs that work for clients deciding "single-file" by the number of files (libtorrent,
+   * WebTorrent): for a torrent of one file, the file's own URL; otherwise the torrent's url-list.
+   */
+  webSeedsForOneFile(e: EpisodeEntry): string[] {
+    if (e.facts.files.length !== 1) return e.facts.webSeeds;
+    const path = e.facts.files[0].path.split('/').map(encodeURIComponent).join('/');
+    return e.facts.webSeeds.map((u) => (u.endsWith('/') ? u + path : u));
+  }
+
+  /**
    * The .torrent for the web player. WebTorrent takes a torrent of one file for a single-file torrent
    * and asks its web seed URL itself for the bytes, which for fjord's `<publicWebUrl>/media/<series>/`
    * names no file. So for an episode of one file (no subtitles) the player gets the same torrent with
@@ -257,9 +270,8 @@ export class Audience {
     const original = await readFile(join(this.options.dataDir, e.torrent.path));
     let out: Buffer = original;
     if (e.facts.files.length === 1) {
-      const path = e.facts.files[0].path.split('/').map(encodeURIComponent).join('/');
       const top = bdecode(original) as BDict;
-      top['url-list'] = e.facts.webSeeds.map((u) => (u.endsWith('/') ? u + path : u));
+      top['url-list'] = this.webSeedsForOneFile(e);
       const rewritten = bencode(top);
       const m = parseTorrent(rewritten);
       if (

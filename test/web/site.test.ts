@@ -336,6 +336,12 @@ test('an episode of one file: the folder URL gets the file (libtorrent), the pla
     'several files: as published',
   );
   assert.ok(!player.body.equals(original));
+  // The magnet's web seed names the file too (WebTorrent and libtorrent read `ws` the same way).
+  const page = (await site.get('/series/evil-script-alert-4-script-show/s01e01')).text;
+  const magnet = /href="(magnet:[^"]+)"/.exec(page)?.[1] ?? '';
+  assert.deepEqual(new URLSearchParams(magnet.replace(/&amp;/g, '&').slice(8)).getAll('ws'), [
+    `${site.base}${file}`,
+  ]);
 });
 
 test('an unpublished episode leaves its page, its series, the feeds and its downloads', async () => {

@@ -148,7 +148,8 @@ describe('admin area over HTTP', () => {
         bucket: b,
         swarms: [row(TOTAL), row(t.id)],
         clients: [{ bucket: b, client: 'qBittorrent', announces: 4, samples: 4 }],
-        webSeed: m === 0 ? [{ bucket: b, path: episode.media[0].path, bytes: t.sizeBytes }] : [],
+        webSeed:
+          m === 0 ? [{ bucket: b, path: episode.media[0].path, bytes: episode.media[0].sizeBytes }] : [],
       });
     }
     await stats.rollUp(base, base + HOUR);

@@ -44,7 +44,8 @@ interface Answer {
   tables: Record<string, TableRow[]>;
 }
 
-class BadRequest extends Error {}
+/** A parameter the route cannot use (400); the dashboard pages answer it too. */
+export class BadRequest extends Error {}
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const round = (x: number | undefined, digits = 4): number | null =>
@@ -79,10 +80,13 @@ function partsOf(e: Episode): EpisodeParts {
   const paths = new Set<string>();
   for (const m of e.media) paths.add(m.path);
   for (const s of e.subtitles) if (s.kind === 'official' && s.path.startsWith('media/')) paths.add(s.path);
+  // A download delivers the torrent's payload: the video (its official SRT files beside it weigh a
+  // few KB and have no size in the catalog). torrents.size_bytes is the .torrent file's own size.
+  const payload = e.media.reduce((s, m) => s + m.sizeBytes, 0);
   return {
     episode: e,
     torrentIds: e.torrents.map((t) => t.id),
-    sizeById: new Map(e.torrents.map((t) => [t.id, t.sizeBytes])),
+    sizeById: new Map(e.torrents.map((t) => [t.id, payload])),
     paths,
   };
 }
@@ -288,9 +292,59 @@ export class AdminApi {
     return { parts, sizeById };
   }
 
-  // ---- routes ----
+  /**
+   * One point per bucket with data (episode and series pages): average peers, completions, web seed
+   * bytes, and the P2P share cumulated from the range's start.
+   */
+  private timeline(own: readonly SwarmRow[], web: readonly WebSeedRow[], sizeById: Map<number, number>) {
+    const byBucket = new Map<number, { swarm: SwarmRow[]; web: number }>();
+    for (const x of own) {
+      const b = byBucket.get(x.bucket) ?? { swarm: [], web: 0 };
+      b.swarm.push(x);
+      byBucket.set(x.bucket, b);
+    }
+    for (const w of web) {
+      const b = byBucket.get(w.bucket) ?? { swarm: [], web: 0 };
+      b.web += w.bytes;
+      byBucket.set(w.bucket, b);
+    }
+    let cumDelivered = 0;
+    let cumPartial = 0;
+    let cumWeb = 0;
+    return [...byBucket.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([bucket, v]) => {
+        const f = figures(v.swarm, [], sizeById);
+        cumDelivered += f.delivered;
+        cumPartial += f.partialBytes;
+        cumWeb += v.web;
+        const samples = Math.max(1, ...v.swarm.map((x) => x.samples));
+        const seeders = v.swarm.reduce((s, x) => s + x.seeders_sum, 0) / samples;
+        const leechers = v.swarm.reduce((s, x) => s + x.leechers_sum, 0) / samples;
+        return {
+          time: this.time(bucket),
+          seeders: round(seeders, 1),
+          leechers: round(leechers, 1),
+          peersMax: v.swarm.reduce((s, x) => s + x.peers_max, 0),
+          completions: f.completions,
+          webSeedBytes: v.web,
+          partialBytes: f.partialBytes,
+          p2pShareToDate: round(p2pShare({ webSeedBytes: cumWeb, completions: 1, sizeBytes: cumDelivered })),
+          p2pShareWithPartialToDate: round(
+            p2pShareWithPartial({
+              webSeedBytes: cumWeb,
+              completions: 1,
+              sizeBytes: cumDelivered,
+              partialBytes: cumPartial,
+            }),
+          ),
+        };
+      });
+  }
 
-  private async overview(q: URLSearchParams): Promise<Answer> {
+  // ---- routes (public: the dashboard pages render the same figures, src/web/admin/dashboard.ts) ----
+
+  async overview(q: URLSearchParams) {
     const tz = this.d.timeZone;
     const now = this.clock();
     const r = this.range(q, 7);
@@ -389,7 +443,7 @@ export class AdminApi {
     };
   }
 
-  private async series(q: URLSearchParams, slug: string): Promise<Answer> {
+  async series(q: URLSearchParams, slug: string) {
     const s = await this.d.catalog.getSeriesBySlug(slug);
     if (s === null) throw new NotFound(`no series "${slug}"`);
     const r = this.range(q, 30);
@@ -425,6 +479,7 @@ export class AdminApi {
     const mine = rows.filter((x) => ids.includes(x.torrent_id));
     const daily = completionsPerDay(mine, this.d.timeZone, { from: r.from, to: r.to });
     const allSizes = new Map(parts.flatMap((p) => [...p.sizeById]));
+    const timeline = this.timeline(mine, web, allSizes);
     return {
       body: {
         series: { slug: s.slug, title: s.title },
@@ -433,12 +488,13 @@ export class AdminApi {
         totals: this.summary(figures(mine, web, allSizes), peakSwarm(mine)),
         episodes,
         daily,
+        timeline,
       },
-      tables: { episodes, daily },
+      tables: { episodes, daily, timeline },
     };
   }
 
-  private async episode(q: URLSearchParams, idText: string): Promise<Answer> {
+  async episode(q: URLSearchParams, idText: string) {
     if (!/^\d{1,15}$/.test(idText)) throw new NotFound(`no episode "${idText}"`);
     const e = await this.d.catalog.getEpisodeById(Number(idText));
     if (e === null) throw new NotFound(`no episode ${idText}`);
@@ -464,50 +520,7 @@ export class AdminApi {
       ),
     ]);
     const own = rows.filter((x) => p.torrentIds.includes(x.torrent_id));
-    // One timeline point per bucket with data; cumulative P2P share since the range's start.
-    const byBucket = new Map<number, { swarm: SwarmRow[]; web: number }>();
-    for (const x of own) {
-      const b = byBucket.get(x.bucket) ?? { swarm: [], web: 0 };
-      b.swarm.push(x);
-      byBucket.set(x.bucket, b);
-    }
-    for (const w of web) {
-      const b = byBucket.get(w.bucket) ?? { swarm: [], web: 0 };
-      b.web += w.bytes;
-      byBucket.set(w.bucket, b);
-    }
-    let cumDelivered = 0;
-    let cumPartial = 0;
-    let cumWeb = 0;
-    const timeline = [...byBucket.entries()]
-      .sort(([a], [b]) => a - b)
-      .map(([bucket, v]) => {
-        const f = figures(v.swarm, [], p.sizeById);
-        cumDelivered += f.delivered;
-        cumPartial += f.partialBytes;
-        cumWeb += v.web;
-        const samples = Math.max(1, ...v.swarm.map((x) => x.samples));
-        const seeders = v.swarm.reduce((s, x) => s + x.seeders_sum, 0) / samples;
-        const leechers = v.swarm.reduce((s, x) => s + x.leechers_sum, 0) / samples;
-        return {
-          time: this.time(bucket),
-          seeders: round(seeders, 1),
-          leechers: round(leechers, 1),
-          peersMax: v.swarm.reduce((s, x) => s + x.peers_max, 0),
-          completions: f.completions,
-          webSeedBytes: v.web,
-          partialBytes: f.partialBytes,
-          p2pShareToDate: round(p2pShare({ webSeedBytes: cumWeb, completions: 1, sizeBytes: cumDelivered })),
-          p2pShareWithPartialToDate: round(
-            p2pShareWithPartial({
-              webSeedBytes: cumWeb,
-              completions: 1,
-              sizeBytes: cumDelivered,
-              partialBytes: cumPartial,
-            }),
-          ),
-        };
-      });
+    const timeline = this.timeline(own, web, p.sizeById);
     const daily = completionsPerDay(own, tz, { from: r.from, to: r.to });
     const hours = intParam(q, 'hours', 72, 1, 24 * 60);
     const curve =
@@ -525,7 +538,7 @@ export class AdminApi {
           title: e.title,
           publishedAt: e.publishedAt === null ? null : this.time(e.publishedAt.getTime()),
           withdrawnAt: e.withdrawnAt === null ? null : this.time(e.withdrawnAt.getTime()),
-          sizeBytes: e.torrents.reduce((s, t) => s + t.sizeBytes, 0),
+          sizeBytes: e.media.reduce((s, m) => s + m.sizeBytes, 0),
           infoHashes: e.torrents.flatMap((t) =>
             [t.infoHashV1, t.infoHashV2].filter((h): h is string => h !== null),
           ),
@@ -542,7 +555,7 @@ export class AdminApi {
     };
   }
 
-  private async clients(q: URLSearchParams): Promise<Answer> {
+  async clients(q: URLSearchParams) {
     const r = this.range(q, 7);
     const rows = await this.d.stats.clients('hour', r.start, r.end);
     const by = new Map<string, { announces: number; samples: number }>();
@@ -564,7 +577,7 @@ export class AdminApi {
     return { body: { from: r.from, to: r.to, announces: all, clients }, tables: { clients } };
   }
 
-  private async families(q: URLSearchParams): Promise<Answer> {
+  async families(q: URLSearchParams) {
     const r = this.range(q, 7);
     const total = await this.d.stats.swarm('hour', [TOTAL], r.start, r.end);
     const s = (k: keyof SwarmRow) => total.reduce((a, x) => a + Number(x[k]), 0);
@@ -596,7 +609,7 @@ export class AdminApi {
     };
   }
 
-  private async rightsCalendar(q: URLSearchParams): Promise<Answer> {
+  async rightsCalendar(q: URLSearchParams) {
     const days = intParam(q, 'days', 30, 1, 366);
     const now = this.clock();
     const entries = (await this.d.catalog.rightsCalendar(new Date(now), new Date(now + days * DAY))).map(
@@ -630,6 +643,6 @@ export class AdminApi {
   }
 }
 
-class NotFound extends Error {}
+export class NotFound extends Error {}
 
 const sum = (rows: readonly { completions: number }[]): number => rows.reduce((s, r) => s + r.completions, 0);

@@ -178,6 +178,15 @@ export async function runServe(config: Config): Promise<void> {
       log(`access: ${e instanceof Error ? e.message : String(e)}; keeping the previous list`);
     }
   });
+  // SIGUSR2: record the statistics of the minute so far now (the dashboard shows them at once);
+  // documented in docs/statistics.md. Installed before listening: SIGUSR2's default ends the process.
+  process.on('SIGUSR2', () => {
+    if (newsroom === null) return log('SIGUSR2: statistics are not running yet');
+    newsroom.recorder.flush().then(
+      () => log('statistics: recorded on SIGUSR2'),
+      (e: unknown) => log(`statistics: SIGUSR2: ${e instanceof Error ? e.message : String(e)}`),
+    );
+  });
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

@@ -193,13 +193,16 @@ export class StatsRecorder {
     return { bucket, swarms: swarms.filter((r) => !quiet(r)), clients, webSeed };
   }
 
-  /** One minute's work: harvest, write, roll up the hour in progress, prune once an hour. */
-  record(now: number): Promise<void> {
+  /**
+   * One minute's work: harvest, write, roll up the hour in progress, prune once an hour. `force`
+   * (flush) records even if this minute was recorded already: its rows are merged with the new ones.
+   */
+  record(now: number, force = false): Promise<void> {
     const run = this.running.then(async () => {
       const bucket = now - (now % MINUTE);
       // Fired twice within one minute (timer drift): leave the counters for the next minute.
-      if (bucket <= this.lastBucket) return;
-      this.lastBucket = bucket;
+      if (bucket <= this.lastBucket && !force) return;
+      this.lastBucket = Math.max(this.lastBucket, bucket);
       try {
         await this.refreshTorrents();
       } catch (e) {
@@ -234,6 +237,15 @@ export class StatsRecorder {
       this.timer.unref();
     };
     arm();
+  }
+
+  /**
+   * Records what was counted since the last minute now, rather than at the next minute's timer, and
+   * rolls up its hour: `fjord serve` does it on SIGUSR2, so an operator (or a test) sees the current
+   * minute on the dashboard at once. Safe at any time: the timer's next run records only what came after.
+   */
+  flush(now = Date.now()): Promise<void> {
+    return this.record(now, true);
   }
 
   /** Stops the timer and records what was counted since the last minute. */

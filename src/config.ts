@@ -127,6 +127,11 @@ export interface Config {
    * (trustedProxies) says `X-Forwarded-Proto: https`.
    */
   trustProxyTls: boolean;
+  /**
+   * The folder the dashboard publishes from (/admin/publish lists its media and subtitle files); null:
+   * DATA/inbox. Put files there by any means (SFTP, a shared drive); the dashboard only reads it.
+   */
+  inboxDir: string | null;
 }
 
 export const defaults: Config = {
@@ -172,6 +177,7 @@ export const defaults: Config = {
   httpPricePerGb: 0.05,
   currency: 'EUR',
   trustProxyTls: false,
+  inboxDir: null,
 };
 
 /** Parses HOST:PORT, [V6]:PORT or PORT (loopback) into an endpoint; throws a one-line reason. */
@@ -218,6 +224,8 @@ export function validateConfig(c: Config): Config {
   posInt('wsMaxMalformed', 1, 1000);
   if (c.minInterval > c.interval) throw new Error('minInterval must not exceed interval');
   checkStatisticsSettings(c);
+  if (c.inboxDir !== null && (typeof c.inboxDir !== 'string' || c.inboxDir === ''))
+    throw new Error('inboxDir must be a folder path (or null for DATA/inbox)');
   if (!['whitelist', 'blacklist', 'open'].includes(c.mode))
     throw new Error(`mode must be whitelist, blacklist or open`);
   for (const n of [...c.trustedProxies, ...c.statsNetworks]) new Network(n);

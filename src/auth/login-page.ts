@@ -1,6 +1,6 @@
 /**
- * /admin/login and /admin/logout: a minimal server-rendered form (the dashboard can restyle it later)
- * and the same login as JSON for scripts.
+ * /admin/login and /admin/logout: a server-rendered form (minimal here; `fjord serve` draws it with the
+ * dashboard's layout through a LoginRenderer) and the same login as JSON for scripts.
  *
  *   GET  /admin/login[?next=/admin/...]   the form; sets a login CSRF cookie echoed in a hidden field
  *   POST /admin/login                     form: name, password, csrf (must equal the cookie), next
@@ -74,21 +74,44 @@ function sendPage(res: ServerResponse, status: number, body: string): void {
   res.end(res.req?.method === 'HEAD' ? undefined : body);
 }
 
-/** Shows the form with a fresh login CSRF token (cookie and hidden field). */
-function showForm(
-  auth: AuthHttp,
+export type LoginProblem = 'expired' | 'invalid' | 'locked';
+
+const PROBLEMS: Record<LoginProblem, string> = {
+  expired: 'The form expired. Please try again.',
+  invalid: 'Wrong user name or password.',
+  locked: 'Too many failed attempts. Try again in 15 minutes.',
+};
+
+/**
+ * Draws the login page; the dashboard passes one that uses the shared layout and the viewer's
+ * language (src/web/admin/dashboard.ts). It must put `token` in a hidden `csrf` field and `next` in
+ * a hidden `next` field of a form posting `name` and `password` to /admin/login.
+ */
+export type LoginRenderer = (
   req: IncomingMessage,
   res: ServerResponse,
   status: number,
-  next: string,
-  message: string | null,
-): void {
-  const token = randomBytes(24).toString('base64url');
-  res.setHeader('Set-Cookie', auth.cookie(req, LOGIN_CSRF_COOKIE, token, { path: '/admin/login' }));
-  sendPage(res, status, loginForm(token, next, message));
-}
+  form: { token: string; next: string; problem: LoginProblem | null },
+) => void;
 
-export function registerLogin(web: WebServer, auth: AuthHttp): void {
+const plainForm: LoginRenderer = (_req, res, status, f) =>
+  sendPage(res, status, loginForm(f.token, f.next, f.problem === null ? null : PROBLEMS[f.problem]));
+
+export function registerLogin(web: WebServer, auth: AuthHttp, render: LoginRenderer = plainForm): void {
+  /** Shows the form with a fresh login CSRF token (cookie and hidden field). */
+  const showForm = (
+    auth: AuthHttp,
+    req: IncomingMessage,
+    res: ServerResponse,
+    status: number,
+    next: string,
+    problem: LoginProblem | null,
+  ): void => {
+    const token = randomBytes(24).toString('base64url');
+    res.setHeader('Set-Cookie', auth.cookie(req, LOGIN_CSRF_COOKIE, token, { path: '/admin/login' }));
+    render(req, res, status, { token, next, problem });
+  };
+
   web.addRoute('GET', '/admin/login', (req, res, m) => {
     showForm(auth, req, res, 200, safeNext(new URLSearchParams(m.query).get('next')), null);
   });
@@ -103,7 +126,7 @@ export function registerLogin(web: WebServer, auth: AuthHttp): void {
       const cookie = readCookie(req, LOGIN_CSRF_COOKIE);
       const field = f.get('csrf');
       if (cookie === null || field === null || !sameSecret(cookie, field))
-        return showForm(auth, req, res, 403, next, 'The form expired. Please try again.');
+        return showForm(auth, req, res, 403, next, 'expired');
     }
     const result = await auth.accounts.login(
       f.get('name') ?? '',
@@ -114,13 +137,9 @@ export function registerLogin(web: WebServer, auth: AuthHttp): void {
       // The delay grows with each failure: guessing gets slow long before the lockout.
       await sleep(result.delayMs);
       const status = result.reason === 'locked' ? 429 : 401;
-      const message =
-        result.reason === 'locked'
-          ? 'Too many failed attempts. Try again in 15 minutes.'
-          : 'Wrong user name or password.';
-      if (body.json)
-        return sendJson(res, status, { error: result.reason === 'locked' ? 'locked' : 'invalid', message });
-      return showForm(auth, req, res, status, next, message);
+      const problem = result.reason === 'locked' ? 'locked' : 'invalid';
+      if (body.json) return sendJson(res, status, { error: problem, message: PROBLEMS[problem] });
+      return showForm(auth, req, res, status, next, problem);
     }
     const cookies = [auth.sessionCookie(req, result.sessionId)];
     const u = result.session.user;

@@ -36,7 +36,7 @@ export function isLang(v: string): v is Lang {
 export const LANGUAGE_NAMES: Record<Lang, string> = { nb: 'Norsk bokmål', en: 'English' };
 
 /** BCP 47 locale used for Intl formatting. */
-const LOCALES: Record<Lang, string> = { nb: 'nb-NO', en: 'en-GB' };
+export const LOCALES: Record<Lang, string> = { nb: 'nb-NO', en: 'en-GB' };
 
 export interface AcceptedLanguage {
   tag: string;
@@ -117,12 +117,24 @@ export function defineMessages<T>(messages: Record<Lang, T>): Record<Lang, T> {
 
 const dateFormats = new Map<string, Intl.DateTimeFormat>();
 
-/** A date and time, e.g. "3. mars 2026 kl. 18:00" / "3 March 2026 at 18:00". */
-export function formatDateTime(lang: Lang, d: Date): string {
-  let f = dateFormats.get(lang);
+/**
+ * A date and time, e.g. "3. mars 2026 kl. 18:00" / "3 March 2026 at 18:00", in `timeZone` (an IANA
+ * name; the dashboard passes the configured zone) or the process's own zone when absent.
+ */
+export function formatDateTime(
+  lang: Lang,
+  d: Date,
+  timeZone?: string,
+  style: { dateStyle?: 'long' | 'medium' | 'short'; timeStyle?: 'short' } = {
+    dateStyle: 'long',
+    timeStyle: 'short',
+  },
+): string {
+  const key = `${lang} ${timeZone ?? ''} ${style.dateStyle ?? ''} ${style.timeStyle ?? ''}`;
+  let f = dateFormats.get(key);
   if (f === undefined) {
-    f = new Intl.DateTimeFormat(LOCALES[lang], { dateStyle: 'long', timeStyle: 'short' });
-    dateFormats.set(lang, f);
+    f = new Intl.DateTimeFormat(LOCALES[lang], { ...style, ...(timeZone ? { timeZone } : {}) });
+    dateFormats.set(key, f);
   }
   return f.format(d);
 }

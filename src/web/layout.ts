@@ -142,6 +142,12 @@ export interface PageInput {
   csp?: CspExtras;
   /** Replaces the default navigation (home, about). */
   nav?: Markup;
+  /** Replaces the default footer text (the admin area has its own). */
+  footer?: Markup;
+  /** Where the site name in the header links to (default: the home page). */
+  home?: string;
+  /** Cache-Control (default no-cache); the admin area's pages are `no-store`. */
+  cacheControl?: string;
 }
 
 const chrome = defineMessages<{
@@ -273,12 +279,12 @@ export class Layout {
         <body>
           <a class="skip" href="#main">${m.skip}</a>
           <header class="site">
-            <p class="brand"><a href="/">${o.siteName}</a></p>
+            <p class="brand"><a href="${page.home ?? '/'}">${o.siteName}</a></p>
             ${nav} ${switcher}
           </header>
           <main id="main" tabindex="-1">${page.main}</main>
           <footer class="site">
-            <p>${m.footer} <a href="/about#privacy">${m.about}</a></p>
+            ${page.footer ?? html`<p>${m.footer} <a href="/about#privacy">${m.about}</a></p>`}
           </footer>
           ${(page.scripts ?? []).map((s) => html`<script type="module" src="${s}"></script> `)}
         </body>
@@ -294,7 +300,7 @@ export class Layout {
     res.setHeader('Content-Length', body.length);
     res.setHeader('Content-Language', ctx.lang);
     // Pages carry live figures and depend on the language choice.
-    res.setHeader('Cache-Control', 'no-cache');
+    res.setHeader('Cache-Control', page.cacheControl ?? 'no-cache');
     res.setHeader('Vary', 'Accept-Language, Cookie');
     if (ctx.rememberLang) res.setHeader('Set-Cookie', languageCookie(ctx.lang));
     res.end(res.req?.method === 'HEAD' ? undefined : body);

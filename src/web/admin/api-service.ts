@@ -1,8 +1,8 @@
 /**
  * What `fjord serve` starts for the newsroom: the statistics recorder (a minute timer, the roll-up,
- * pruning), the web seed's byte meter, accounts, the login routes and the admin JSON API, all on the
- * catalog database and the web server that startDistribution made. The dashboard pages add their
- * routes with `auth.page(...)` as the guard.
+ * pruning), the web seed's byte meter, accounts, the login routes, the admin JSON API and the
+ * dashboard's pages (dashboard.ts, on the audience site's layout), all on the catalog database and the
+ * web server that startDistribution made.
  */
 import { Accounts } from '../../auth/accounts.js';
 import { AuthHttp } from '../../auth/http.js';
@@ -13,12 +13,14 @@ import { StatsRecorder, WebSeedMeter } from '../../stats/recorder.js';
 import { StatsStore } from '../../stats/store.js';
 import type { Tracker } from '../../tracker/tracker.js';
 import { AdminApi } from './api.js';
+import { Dashboard } from './dashboard.js';
 
 export interface Newsroom {
   recorder: StatsRecorder;
   stats: StatsStore;
   accounts: Accounts;
   auth: AuthHttp;
+  dashboard: Dashboard;
   /** Records the last partial minute; call before the catalog closes. */
   stop(): Promise<void>;
 }
@@ -26,7 +28,7 @@ export interface Newsroom {
 export async function startNewsroom(
   config: Config,
   tracker: Tracker,
-  distribution: Pick<Distribution, 'catalog' | 'web' | 'webSeed'>,
+  distribution: Pick<Distribution, 'catalog' | 'web' | 'webSeed' | 'audience'>,
   log: (msg: string) => void,
 ): Promise<Newsroom> {
   const backend = distribution.catalog.backend;
@@ -41,14 +43,28 @@ export async function startNewsroom(
     trustedProxies: config.trustedProxies,
     trustProxyTls: config.trustProxyTls,
   });
-  registerLogin(distribution.web, auth);
-  new AdminApi({
+  const api = new AdminApi({
     auth,
     catalog: distribution.catalog,
     stats,
     timeZone: config.timeZone,
     httpPricePerGb: config.httpPricePerGb,
     currency: config.currency,
-  }).register(distribution.web);
-  return { recorder, stats, accounts, auth, stop: () => recorder.stop() };
+  });
+  const dashboard = new Dashboard({
+    auth,
+    api,
+    catalog: distribution.catalog,
+    layout: distribution.audience.layout,
+    config,
+    log,
+  });
+  registerLogin(distribution.web, auth, dashboard.loginRenderer);
+  api.register(distribution.web);
+  dashboard.register(distribution.web);
+  const stop = async (): Promise<void> => {
+    dashboard.stop();
+    await recorder.stop();
+  };
+  return { recorder, stats, accounts, auth, dashboard, stop };
 }

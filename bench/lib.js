@@ -11,6 +11,7 @@ import dgram from 'node:dgram';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
+import { NODE_FLAGS } from '../bin/node-flags.js';
 
 export const SERVER_CPU = '1';
 export const LOAD_CPU = '0';
@@ -218,6 +219,7 @@ export async function startFjord(ctx, { nodeFlags = [], whitelist = ctx.whitelis
     '-c',
     SERVER_CPU,
     process.execPath,
+    ...NODE_FLAGS,
     ...nodeFlags,
     join(ctx.dist, 'cli/main.js'),
     'serve',

@@ -49,6 +49,7 @@ import {
   which,
 } from './lib.js';
 import { formatSummary, summariseFile } from './profile-summary.js';
+import { NODE_FLAGS } from '../bin/node-flags.js';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const BUILD = join(ROOT, 'bench/.build');
@@ -456,6 +457,7 @@ async function memoryStore(ctx) {
         SERVER_CPU,
         process.execPath,
         '--expose-gc',
+        ...NODE_FLAGS,
         join(ROOT, 'bench/memory.js'),
         String(ctx.memoryPeers),
         '10000',

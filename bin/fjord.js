@@ -1,5 +1,6 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=1
 // The `fjord` command: runs the compiled CLI (built by `npm install` through the prepare script).
+// The first line passes bin/node-flags.js's V8 flags (env -S splits them); a test keeps them equal.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 

@@ -12,7 +12,7 @@
  * unfinished for httpIdleTimeout seconds is closed; a request body is never read.
  */
 import net from 'node:net';
-import { HttpQuery, announceProblem, parseQuery } from '../protocol/http-query.js';
+import { HttpQuery, MAX_SCRAPE_HASHES, announceProblem, parseQuery } from '../protocol/http-query.js';
 import { isV4Mapped, parseIPv4, parseIPv6, inNetworks, Network } from '../protocol/ip.js';
 import { bencode } from '../protocol/bencode.js';
 import { EVENT_STOPPED } from '../swarm/store.js';
@@ -38,6 +38,7 @@ import type { Tracker } from './tracker.js';
 import type { Endpoint } from '../config.js';
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
+const OK_HEAD = 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ';
 
 function onSocketError(this: net.Socket): void {
   this.destroy();
@@ -51,6 +52,7 @@ export class HttpTrackerServer {
   private readonly query = new HttpQuery();
   private readonly peer = Buffer.alloc(18);
   private readonly scratch = Buffer.allocUnsafeSlow(64 * 1024);
+  private readonly scrapeOrder = new Uint16Array(MAX_SCRAPE_HASHES);
   private readonly trusted: Network[];
   private readonly statsNets: Network[];
   private readonly lastFullScrape = new Map<string, number>();
@@ -333,9 +335,8 @@ export class HttpTrackerServer {
     const complete = swarm === undefined ? 0 : swarm.seeders;
     const incomplete = swarm === undefined ? 0 : swarm.leechers;
     const downloaded = swarm === undefined ? 0 : swarm.downloaded;
-    let body: Buffer;
     if (q.compact === 0) {
-      body = bencode({
+      const body = bencode({
         complete,
         downloaded,
         incomplete,
@@ -343,23 +344,30 @@ export class HttpTrackerServer {
         'min interval': t.config.minInterval,
         peers: dictPeers(out, BASE4, n4, 4).concat(dictPeers(out, BASE6, n6, 16)),
       });
-    } else {
-      // The compact reply, written directly: keys in sorted order as bencoding requires.
-      let s = `d8:completei${complete}e10:downloadedi${downloaded}e10:incompletei${incomplete}e8:intervali${t.config.interval}e12:min intervali${t.config.minInterval}e5:peers${n4 * 6}:`;
-      body = Buffer.allocUnsafe(s.length + n4 * 6 + 40 + n6 * 18);
-      let o = body.write(s, 0, 'latin1');
-      o += out.copy(body, o, BASE4, BASE4 + n4 * 6);
-      if (n6 > 0) {
-        s = `6:peers6${n6 * 18}:`;
-        o += body.write(s, o, 'latin1');
-        o += out.copy(body, o, BASE6, BASE6 + n6 * 18);
-      }
-      body[o++] = 101; // 'e'
-      body = body.subarray(0, o);
+      t.counters.request(P_HTTP, A_ANNOUNCE, R_OK);
+      t.counters.announces[P_HTTP * 2 + (v6 ? 1 : 0)]++;
+      this.respond(socket, 200, 'text/plain', body);
+      if (sample) t.counters.observeLatency((performance.now() - started) / 1000);
+      return;
     }
+    // The compact reply, written straight into the response after the head (no body buffer of its
+    // own): keys in sorted order as bencoding requires.
+    const s = `d8:completei${complete}e10:downloadedi${downloaded}e10:incompletei${incomplete}e8:intervali${t.config.interval}e12:min intervali${t.config.minInterval}e5:peers${n4 * 6}:`;
+    const s6 = n6 > 0 ? `6:peers6${n6 * 18}:` : '';
+    const bodyLength = s.length + n4 * 6 + s6.length + n6 * 18 + 1;
+    const head = OK_HEAD + bodyLength + '\r\nConnection: close\r\n\r\n';
+    const res = Buffer.allocUnsafe(head.length + bodyLength);
+    let o = res.write(head, 0, 'latin1');
+    o += res.write(s, o, 'latin1');
+    o += out.copy(res, o, BASE4, BASE4 + n4 * 6);
+    if (n6 > 0) {
+      o += res.write(s6, o, 'latin1');
+      o += out.copy(res, o, BASE6, BASE6 + n6 * 18);
+    }
+    res[o] = 101; // 'e'
     t.counters.request(P_HTTP, A_ANNOUNCE, R_OK);
     t.counters.announces[P_HTTP * 2 + (v6 ? 1 : 0)]++;
-    this.respond(socket, 200, 'text/plain', body);
+    if (!socket.destroyed) socket.end(res);
     if (sample) t.counters.observeLatency((performance.now() - started) / 1000);
   }
 
@@ -375,9 +383,12 @@ export class HttpTrackerServer {
       this.fullScrape(socket);
       return;
     }
-    // BEP 48: files maps each raw 20-byte hash to its counts; bencode() sorts the keys.
-    const files: Record<string, { complete: number; downloaded: number; incomplete: number }> = {};
-    for (let i = 0; i < q.hashCount; i++) {
+    // BEP 48: `files` maps each raw 20-byte hash to its counts. Written by hand (this is one
+    // request in ten from real clients): keys must be sorted by their bytes and unique, so the
+    // hashes are ordered first and repeats skipped.
+    const order = this.scrapeOrder;
+    const n = q.hashCount;
+    for (let i = 0; i < n; i++) {
       const access = t.access.check(q.hashes, i * 20);
       if (access !== ALLOWED) {
         const withdrawn = access === WITHDRAWN;
@@ -385,15 +396,38 @@ export class HttpTrackerServer {
         this.failure(socket, 200, withdrawn ? MESSAGE_WITHDRAWN : MESSAGE_NOT_ALLOWED);
         return;
       }
-      const swarm = t.store.get(q.hashes, i * 20);
-      files[q.hashes.toString('latin1', i * 20, i * 20 + 20)] = {
-        complete: swarm ? swarm.seeders : 0,
-        downloaded: swarm ? swarm.downloaded : 0,
-        incomplete: swarm ? swarm.leechers : 0,
-      };
+      order[i] = i;
     }
+    const hashes = q.hashes;
+    if (n > 1) {
+      const sorted = Array.from(order.subarray(0, n)).sort((a, b) =>
+        hashes.compare(hashes, b * 20, b * 20 + 20, a * 20, a * 20 + 20),
+      );
+      order.set(sorted);
+    }
+    const w = this.scratch;
+    let o = w.write('d5:filesd', 0, 'latin1');
+    for (let k = 0; k < n; k++) {
+      const i = order[k];
+      if (
+        k > 0 &&
+        hashes.compare(hashes, i * 20, i * 20 + 20, order[k - 1] * 20, order[k - 1] * 20 + 20) === 0
+      )
+        continue;
+      const swarm = t.store.get(hashes, i * 20);
+      o += w.write('20:', o, 'latin1');
+      o += hashes.copy(w, o, i * 20, i * 20 + 20);
+      o += w.write(
+        swarm === undefined
+          ? 'd8:completei0e10:downloadedi0e10:incompletei0ee'
+          : `d8:completei${swarm.seeders}e10:downloadedi${swarm.downloaded}e10:incompletei${swarm.leechers}ee`,
+        o,
+        'latin1',
+      );
+    }
+    o += w.write('ee', o, 'latin1');
     t.counters.request(P_HTTP, A_SCRAPE, R_OK);
-    this.respond(socket, 200, 'text/plain', bencode({ files }));
+    this.respond(socket, 200, 'text/plain', w.subarray(0, o));
   }
 
   private fullScrape(socket: net.Socket): void {

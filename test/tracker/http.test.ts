@@ -144,6 +144,17 @@ test('scrape one, many, unknown; full scrape off by default', async () => {
   assert.match(String((bdecode(full.body) as Dict)['failure reason']), /full scrape is disabled/);
 });
 
+test('scrape of unsorted and repeated hashes gives sorted, unique keys (strict decoder)', async () => {
+  const hs = [hashOf(9), hashOf(7), hashOf(9), hashOf(8)];
+  const r = await httpGet(t.httpPort, '/scrape?' + hs.map((h) => `info_hash=${percent(h)}`).join('&'));
+  const files = (bdecode(r.body) as Dict).files as Record<string, Dict>; // bdecode refuses unsorted or repeated keys
+  assert.deepEqual(
+    Object.keys(files).map((k) => Buffer.from(k, 'latin1').readUInt32BE(0)),
+    [7, 8, 9],
+  );
+  assert.equal(files[hashOf(7).toString('latin1')].downloaded, 1);
+});
+
 test('not allowed torrents get a bencoded failure reason', async () => {
   const { status, d } = await announce(announcePath({ hash: hashOf(12345), port: 1 }));
   assert.equal(status, 200);

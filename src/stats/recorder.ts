@@ -4,14 +4,21 @@
  * and write one minute of rows, then roll up the hour in progress and (hourly) prune old rows.
  *
  * What a minute row holds (per catalog torrent, a hybrid torrent's v1 and v2 swarms together, and
- * torrent_id 0 for everything the tracker saw):
+ * torrent_id 0 for everything the tracker saw). A hybrid torrent has two swarms on the tracker, one
+ * per name (v1, and v2 truncated); libtorrent 2 joins both, so one client is in both. Per catalog
+ * torrent, peers are therefore counted once by address and port (as the episode page's live figures
+ * do, src/web/swarm-stats.ts), completions and partial bytes are the larger of the two swarms' (those
+ * counts carry no addresses), and announces are summed (each was a request). The total adds the
+ * catalog torrents so combined to the swarms outside the catalog.
  *   seeders, leechers   at the moment of the sample, BitTorrent and browser peers together
  *   completions         since the previous sample: BitTorrent (the store's count, as scrape reports
  *                       it) plus browsers announcing `completed` with nothing left
  *   announces_*         successful announces by protocol and address family since the previous sample
  *   partial_bytes       `downloaded` announced by peers stopping with bytes left
  */
+import type { Swarm } from '../swarm/store.js';
 import type { Tracker } from '../tracker/tracker.js';
+import { union } from '../web/swarm-stats.js';
 import { clientFamily } from './clients.js';
 import { SLOT_COMPLETIONS, SLOT_DOWNLOADED_SEEN, SLOT_PARTIAL_BYTES, recording } from './counters.js';
 import { MINUTE, TOTAL, type ClientRow, type SwarmRow, type WebSeedRow } from './schema.js';
@@ -131,17 +138,42 @@ export class StatsRecorder {
 
     // BitTorrent swarms (UDP and HTTP). No catalog torrents: no hex keys to make (an --open tracker).
     const match = this.byHash.size > 0;
+    // A catalog torrent's swarms (two for a hybrid), combined below; counters copied before zeroing.
+    const parts = new Map<number, Array<{ swarm: Swarm; stats: Float64Array; completions: number }>>();
     this.tracker.store.torrents.forEach((swarm, key, off) => {
       const s = swarm.stats;
       const completions = Math.max(0, swarm.downloaded - s[SLOT_DOWNLOADED_SEEN]);
-      const seeders = swarm.seeders;
-      const leechers = swarm.leechers;
-      add(total, s, seeders, leechers, completions);
-      const r = match ? rowFor(Buffer.from(key.buffer, key.byteOffset + off, 20).toString('hex')) : null;
-      if (r !== null) add(r, s, seeders, leechers, completions);
+      const t = match
+        ? this.byHash.get(Buffer.from(key.buffer, key.byteOffset + off, 20).toString('hex'))
+        : undefined;
+      if (t === undefined) add(total, s, swarm.seeders, swarm.leechers, completions);
+      else {
+        const list = parts.get(t.id) ?? [];
+        list.push({ swarm, stats: s.slice(0, SLOT_DOWNLOADED_SEEN), completions });
+        parts.set(t.id, list);
+      }
       s.fill(0, 0, SLOT_DOWNLOADED_SEEN);
       s[SLOT_DOWNLOADED_SEEN] = swarm.downloaded;
     });
+    for (const [id, list] of parts) {
+      const combined = new Float64Array(SLOT_DOWNLOADED_SEEN);
+      for (const p of list) for (let i = 0; i < SLOT_PARTIAL_BYTES; i++) combined[i] += p.stats[i];
+      combined[SLOT_PARTIAL_BYTES] = Math.max(...list.map((p) => p.stats[SLOT_PARTIAL_BYTES]));
+      const completions = Math.max(...list.map((p) => p.completions));
+      const [a, b] = list;
+      let seeders = a.swarm.seeders;
+      let leechers = a.swarm.leechers;
+      if (b !== undefined) {
+        const v4 = union(a.swarm.v4, b.swarm.v4);
+        const v6 = union(a.swarm.v6, b.swarm.v6);
+        seeders = v4.seeds + v6.seeds;
+        leechers = v4.leeches + v6.leeches;
+      }
+      let r = rows.get(id);
+      if (r === undefined) rows.set(id, (r = emptyRow(bucket, id)));
+      add(r, combined, seeders, leechers, completions);
+      add(total, combined, seeders, leechers, completions);
+    }
 
     // Browsers: their counters (kept by hash) and their swarms (which vanish when empty).
     const ws = this.tracker.ws;

@@ -38,7 +38,8 @@ export interface SwarmSource {
   } | null;
 }
 
-function union(a: PeerList | null, b: PeerList | null): { seeds: number; leeches: number } {
+/** Seeders and leechers of two peer lists, a peer (address and port) in both counted once. */
+export function union(a: PeerList | null, b: PeerList | null): { seeds: number; leeches: number } {
   if (a === null && b === null) return { seeds: 0, leeches: 0 };
   if (a === null || b === null) {
     const l = (a ?? b) as PeerList;

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { openCatalog, type Episode } from '../../src/catalog/index.js';
+import { openCatalog, truncateV2, type Episode } from '../../src/catalog/index.js';
 import { StatsRecorder, WebSeedMeter } from '../../src/stats/recorder.js';
 import { StatsStore } from '../../src/stats/store.js';
 import { HOUR, MINUTE, TOTAL } from '../../src/stats/schema.js';
@@ -227,5 +227,43 @@ test('browser announces: counted by hash, completions and partial bytes, then fo
     recording.on = false;
   } finally {
     await running.stop();
+  }
+});
+
+test('a hybrid torrent: a client in both its swarms (v1 and v2 names) counts once as a peer and once as a completion', async () => {
+  const dataDir = tempDir('fjord-rec-');
+  const catalog = await openCatalog({ dataDir });
+  const running = await startTracker({ dataDir });
+  try {
+    const torrent = (await catalog.publishEpisode(sampleEpisode())).torrents[0];
+    const v1 = Buffer.from(torrent.infoHashV1 as string, 'hex');
+    const v2 = Buffer.from(truncateV2(torrent.infoHashV2 as string), 'hex');
+    const recorder = new StatsRecorder(running.tracker, new StatsStore(catalog.backend));
+    recorder.baseline();
+    await recorder.refreshTorrents();
+    const ann = async (hash: Buffer, port: number, left: number, event?: string) =>
+      assert.equal((await httpGet(running.httpPort, announcePath({ hash, port, left, event }))).status, 200);
+    // libtorrent 2 announces a hybrid torrent under both names; a v1-only client under one.
+    await ann(v1, 7001, 1000, 'started');
+    await ann(v2, 7001, 1000, 'started');
+    await ann(v1, 7001, 0, 'completed');
+    await ann(v2, 7001, 0, 'completed');
+    await ann(v1, 7002, 1000, 'started');
+    const sample = recorder.harvest(T);
+    const mine = sample.swarms.find((r) => r.torrent_id === torrent.id);
+    const total = sample.swarms.find((r) => r.torrent_id === TOTAL);
+    assert.ok(mine && total);
+    for (const r of [mine, total]) {
+      assert.deepEqual(
+        [r.seeders_sum, r.leechers_sum, r.peers_max, r.completions, r.announces_http4],
+        [1, 1, 2, 1, 5],
+        `torrent ${r.torrent_id}`,
+      );
+    }
+    recording.on = false;
+  } finally {
+    await running.stop();
+    await catalog.close();
+    await rm(dataDir, { recursive: true, force: true });
   }
 });

@@ -188,7 +188,7 @@ export function jobView(m: AdminText, f: Fmt, j: Job): View & { running: boolean
   const r = j.result;
   const main = html`<h1>${m.jobTitle}: ${j.label}</h1>
     <p class="muted">${m.jobFor(j.label, j.user)}, ${f.dateTime(j.startedAt.getTime())}</p>
-    <div class="progress" data-progress-url="${`/admin/publish/jobs/${j.id}/progress`}">
+    <div class="progress" ${running && html`data-progress-url="${`/admin/publish/jobs/${j.id}/progress`}"`}>
       <p>
         <strong data-state>${m.jobState[j.state]}</strong>
       </p>

@@ -4,7 +4,7 @@
  * shares, bytes, money, and times in the broadcaster's zone (config `timeZone`).
  */
 import { defineMessages, formatBytes, formatDateTime, formatNumber, LOCALES, type Lang } from '../i18n.js';
-import { formatLocal } from '../../stats/time.js';
+import { addDays, formatLocal, localDay, offsetAt, startOfDay } from '../../stats/time.js';
 
 export interface AdminText {
   area: string;
@@ -574,9 +574,41 @@ export class Fmt {
     return `${day.slice(8, 10)}.${day.slice(5, 7)}`;
   }
 
+  /** A time axis tick: the date at local midnight ("02.06"), otherwise the time of day ("18:00"). */
   tickTime(ms: number): string {
     const s = formatLocal(ms, this.timeZone);
-    return `${s.slice(8, 10)}.${s.slice(5, 7)} ${s.slice(11, 16)}`;
+    const hm = s.slice(11, 16);
+    return hm === '00:00' ? `${s.slice(8, 10)}.${s.slice(5, 7)}` : hm;
+  }
+
+  /**
+   * Round instants between min and max for a time axis, at most about six: every 1, 5, 10, 15 or 30
+   * minutes, 1, 2, 3, 6 or 12 hours of local time, or local midnights every 1, 2 or 7 days.
+   */
+  timeTicks(min: number, max: number): number[] {
+    const MIN = 60_000;
+    const HOUR = 60 * MIN;
+    const DAY = 24 * HOUR;
+    const steps = [MIN, 5 * MIN, 10 * MIN, 15 * MIN, 30 * MIN, HOUR, 2 * HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR];
+    const span = max - min;
+    const step = steps.find((s) => span / s <= 6);
+    const out: number[] = [];
+    if (step !== undefined) {
+      // Whole steps of local time (the offset at the start: a DST change inside shifts later ticks by an hour).
+      const off = offsetAt(min, this.timeZone);
+      for (let t = Math.ceil((min + off) / step) * step - off; t <= max; t += step) out.push(t);
+      return out;
+    }
+    const every = [1, 2, 7].find((d) => span / (d * DAY) <= 6) ?? Math.ceil(span / (6 * DAY));
+    let day = localDay(min, this.timeZone);
+    let t = startOfDay(day, this.timeZone);
+    if (t < min) t = startOfDay((day = addDays(day, 1)), this.timeZone);
+    while (t <= max) {
+      out.push(t);
+      day = addDays(day, every);
+      t = startOfDay(day, this.timeZone);
+    }
+    return out;
   }
 
   /** An ISO instant for <time datetime> (UTC, which any reader understands). */

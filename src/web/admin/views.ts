@@ -161,6 +161,7 @@ function timelineCharts(
   const common = {
     empty: m.noData,
     xFormat: (x: number) => f.tickTime(x),
+    xTicks: (a: number, b: number) => f.timeTicks(a, b),
     xLong: (x: number) => f.dateTime(x),
     xLabel: m.time,
   };

@@ -1,7 +1,8 @@
 /* global document, fetch, window, setTimeout */
 // The dashboard's only script: the live progress bar of a publication. The page works without it
 // (it then reloads itself every two seconds); with it, the bar follows the hashing and the page
-// reloads once, when the publication has finished, to show the result the server renders.
+// reloads once, when the publication has finished, to show the result the server renders (a finished
+// publication's page has no data-progress-url, so it is not polled again).
 const box = document.querySelector('[data-progress-url]');
 
 async function poll() {

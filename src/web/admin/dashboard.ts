@@ -39,6 +39,7 @@ import { BadRequest, NotFound, type AdminApi } from './api.js';
 import { jobLabel, jobView, loginView, passwordView, percentOf, publishView } from './publish-view.js';
 import { emptyForm, formFromFields, oneLine, PublishJobs, readInbox, requestFromForm } from './publishing.js';
 import { adminText, Fmt, type AdminText } from './text.js';
+import type { Lang } from '../i18n.js';
 import { calendarView, clientsView, episodeView, overviewView, seriesView, type View } from './views.js';
 
 export interface DashboardDeps {
@@ -53,8 +54,8 @@ export interface DashboardDeps {
   log?: (msg: string) => void;
 }
 
-/** A request that passed the guard. */
-interface Visit {
+/** A request that passed the guard (other admin pages get one through addPage/addForm). */
+export interface Visit {
   req: IncomingMessage;
   res: ServerResponse;
   ctx: RequestContext;
@@ -65,21 +66,28 @@ interface Visit {
 
 const PAGE_CACHE = 'no-store';
 
-/** The dashboard's navigation entries, each shown to the roles that may open it. */
-const NAV: ReadonlyArray<{
+/** A navigation entry, shown to the roles that may open it. */
+export interface NavEntry {
   path: string;
-  key: 'overview' | 'clients' | 'rights' | 'publish';
+  label: Record<Lang, string>;
   permission: Permission;
-}> = [
-  { path: '/admin/', key: 'overview', permission: 'stats' },
-  { path: '/admin/clients', key: 'clients', permission: 'stats' },
-  { path: '/admin/rights', key: 'rights', permission: 'publish' },
-  { path: '/admin/publish', key: 'publish', permission: 'publish' },
-];
+}
+
+const navOf = (path: string, key: 'overview' | 'clients' | 'rights' | 'publish', permission: Permission) => ({
+  path,
+  label: { nb: adminText.nb[key], en: adminText.en[key] },
+  permission,
+});
 
 export class Dashboard {
   readonly jobs: PublishJobs;
   private readonly assets = new AdminAssets();
+  private readonly navEntries: NavEntry[] = [
+    navOf('/admin/', 'overview', 'stats'),
+    navOf('/admin/clients', 'clients', 'stats'),
+    navOf('/admin/rights', 'rights', 'publish'),
+    navOf('/admin/publish', 'publish', 'publish'),
+  ];
 
   constructor(private readonly d: DashboardDeps) {
     this.jobs = new PublishJobs(d.log);
@@ -181,6 +189,37 @@ export class Dashboard {
     return visit;
   }
 
+  /**
+   * Other parts of the admin area (subtitle moderation, say) add their pages with the same guard,
+   * layout and navigation: addNav() for the menu, addPage()/addForm() for routes, render() to answer.
+   */
+  addNav(entry: NavEntry): void {
+    this.navEntries.push(entry);
+  }
+
+  addPage(
+    web: WebServer,
+    path: string,
+    permission: Permission | null,
+    fn: (v: Visit, m: RouteMatch) => Promise<void>,
+  ): void {
+    this.page(web, path, permission, fn);
+  }
+
+  addForm(
+    web: WebServer,
+    path: string,
+    permission: Permission | null,
+    fn: (v: Visit, fields: URLSearchParams) => Promise<void>,
+  ): void {
+    this.form(web, path, permission, fn);
+  }
+
+  /** Answers a visit with a page in the dashboard's layout. */
+  render(v: Visit, status: number, view: View): void {
+    this.send(v.res, v.ctx, status, v.session, view);
+  }
+
   /** A GET page; BadRequest and NotFound from the API become 400 and 404 pages. */
   private page(
     web: WebServer,
@@ -231,11 +270,13 @@ export class Dashboard {
     const m = adminText[ctx.lang];
     if (session === null) return html`<nav class="admin" aria-label="${m.navLabel}"><ul></ul></nav>`;
     const current = (p: string) => ctx.path === p || (p !== '/admin/' && ctx.path.startsWith(`${p}/`));
-    const items = NAV.filter((n) => session.user.permissions.includes(n.permission)).map((n) =>
-      current(n.path)
-        ? html`<li><a href="${n.path}" aria-current="page">${m[n.key]}</a></li>`
-        : html`<li><a href="${n.path}">${m[n.key]}</a></li>`,
-    );
+    const items = this.navEntries
+      .filter((n) => session.user.permissions.includes(n.permission))
+      .map((n) =>
+        current(n.path)
+          ? html`<li><a href="${n.path}" aria-current="page">${n.label[ctx.lang]}</a></li>`
+          : html`<li><a href="${n.path}">${n.label[ctx.lang]}</a></li>`,
+      );
     return html`<nav class="admin" aria-label="${m.navLabel}">
       <ul>
         ${items}

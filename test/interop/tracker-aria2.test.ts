@@ -37,7 +37,7 @@ test(
       }),
     );
     await leecher.waitForLine(seeding, 40_000, 'download complete (SEED)');
-    swarm.assertDownloaded();
+    await swarm.assertDownloaded();
     // Announces at least: seeder started, aria2 started, aria2 completed.
     await swarm.checkCounts({ seeders: 2, leechers: 0, completed: 1, minAnnounces: 3 });
 
@@ -81,7 +81,7 @@ test(
     );
     await leecher.waitForEvent('finished', 40_000);
     Swarm.assertFoundThroughTracker(leecher, ariaPort);
-    swarm.assertDownloaded();
+    await swarm.assertDownloaded();
     await swarm.checkCounts({ seeders: 2, leechers: 0, completed: 1, minAnnounces: 3 });
 
     await leecher.quit();

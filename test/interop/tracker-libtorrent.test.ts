@@ -38,7 +38,7 @@ for (const protocol of ['http', 'udp'] as const) {
       );
       await leecher.waitForEvent('finished', 40_000);
       Swarm.assertFoundThroughTracker(leecher, seederPort);
-      swarm.assertDownloaded();
+      await swarm.assertDownloaded();
 
       // Both still running: the leecher announced completed and is now the second seeder.
       // Announces at least: seeder started, leecher started, leecher completed.

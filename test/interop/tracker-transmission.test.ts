@@ -49,12 +49,14 @@ test(
     await leecher.waitForLine(complete, 45_000, 'download complete');
     // The seeder reached Transmission at the address only the tracker could have given it.
     Swarm.assertFoundThroughTracker(seeder, trPort);
-    swarm.assertDownloaded();
+    await swarm.assertDownloaded();
     // Announces at least: seeder started, Transmission started, Transmission completed.
     await swarm.checkCounts({ seeders: 2, leechers: 0, completed: 1, minAnnounces: 3 });
 
+    // No check that the seeder leaves on quit: it re-announces every 2 s, and one of those can
+    // reach the tracker just after its `stopped` (UDP keeps no order), re-adding it, as it
+    // should. The libtorrent tests check removal on `stopped`.
     await seeder.quit();
-    await swarm.waitForSwarm({ seeders: 1, leechers: 0, completed: 1 }, 20_000);
     // transmission-cli 3.00 exits on SIGINT without announcing stopped, so fjord keeps it until the
     // peer timeout; nothing to check on the tracker side there.
     await leecher.stop('SIGINT', 10_000);
@@ -89,7 +91,7 @@ test(
     );
     await leecher.waitForEvent('finished', 45_000);
     Swarm.assertFoundThroughTracker(leecher, trPort);
-    swarm.assertDownloaded();
+    await swarm.assertDownloaded();
     await swarm.checkCounts({ seeders: 2, leechers: 0, completed: 1, minAnnounces: 3 });
 
     await leecher.quit();

@@ -28,6 +28,8 @@ const SHORT_COPY = 96;
 type Index = Uint16Array | Uint32Array;
 
 const hashSeed = (Math.random() * 0x100000000) | 0;
+const EMPTY = Buffer.alloc(0);
+const EMPTY_META = new Uint16Array(0);
 
 export class PeerList {
   readonly rec: number;
@@ -40,10 +42,12 @@ export class PeerList {
 
   constructor(rec: 6 | 18, capacity = 4) {
     this.rec = rec;
-    this.addrs = Buffer.allocUnsafeSlow(capacity * rec);
-    this.meta = new Uint16Array(capacity);
-    this.index = new Uint16Array(16);
-    this.indexMask = 15;
+    // Placeholders; resize() lays out the one real buffer.
+    this.addrs = EMPTY;
+    this.meta = EMPTY_META;
+    this.index = EMPTY_META;
+    this.indexMask = 0;
+    this.resize(capacity);
   }
 
   get leeches(): number {
@@ -124,25 +128,33 @@ export class PeerList {
     }
   }
 
-  private rebuildIndex(slots: number): void {
-    this.index = slots <= 65536 ? new Uint16Array(slots) : new Uint32Array(slots);
-    this.indexMask = slots - 1;
-    for (let p = 0; p < this.count; p++) this.indexInsert(p);
-  }
-
-  /** Resizes storage to hold `capacity` peers (used to grow, and by the sweeper to shrink). */
+  /**
+   * Lays the list out in ONE ArrayBuffer of `capacity` peers: addresses, then metadata, then the
+   * index. One allocation per list instead of three keeps the allocator's per-block overhead and
+   * the holes that growth leaves to a third (docs/benchmarks.md, memory). Used to grow, and by
+   * the sweeper to shrink.
+   *
+   *   [ addrs: capacity x rec ][ meta: capacity x 2 ][ index: slots x 2, or x 4 past 65,536 slots ]
+   * capacity x (rec + 2) is a multiple of 4 (rec is 6 or 18), so every view is aligned.
+   */
   resize(capacity: number): void {
     const rec = this.rec;
-    const addrs = Buffer.allocUnsafeSlow(capacity * rec);
-    this.addrs.copy(addrs, 0, 0, this.count * rec);
-    this.addrs = addrs;
-    const meta = new Uint16Array(capacity);
-    meta.set(this.meta.subarray(0, this.count));
-    this.meta = meta;
-    // Index load stays at or under 3/4 (linear probing degrades past that), and at or over 3/16.
+    // Index load stays at or under 3/4 (linear probing degrades past that).
     let slots = 16;
     while (slots * 3 < capacity * 4) slots *= 2;
-    if (slots !== this.indexMask + 1) this.rebuildIndex(slots);
+    const wide = slots > 65536;
+    const metaOff = capacity * rec;
+    const indexOff = metaOff + capacity * 2;
+    const buffer = new ArrayBuffer(indexOff + slots * (wide ? 4 : 2));
+    const addrs = Buffer.from(buffer, 0, metaOff);
+    const meta = new Uint16Array(buffer, metaOff, capacity);
+    this.addrs.copy(addrs, 0, 0, this.count * rec);
+    meta.set(this.meta.subarray(0, this.count));
+    this.addrs = addrs;
+    this.meta = meta;
+    this.index = wide ? new Uint32Array(buffer, indexOff, slots) : new Uint16Array(buffer, indexOff, slots);
+    this.indexMask = slots - 1;
+    for (let p = 0; p < this.count; p++) this.indexInsert(p);
   }
 
   /** Moves the record at `from` to `to` (which is free), keeping the index right. */
@@ -273,6 +285,6 @@ export class PeerList {
 
   /** Bytes of memory this list holds (for stats). */
   bytes(): number {
-    return this.addrs.length + this.meta.byteLength + this.index.byteLength;
+    return this.addrs.buffer.byteLength;
   }
 }

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Network } from './protocol/ip.js';
 import { checkStatisticsSettings } from './stats/settings.js';
+import { checkSubtitleSettings } from './subtitles/settings.js';
 
 export interface Endpoint {
   host: string;
@@ -132,6 +133,20 @@ export interface Config {
    * DATA/inbox. Put files there by any means (SFTP, a shared drive); the dashboard only reads it.
    */
   inboxDir: string | null;
+  /**
+   * The licence viewers accept when they contribute a translation (an SPDX id), shown on the form
+   * with its name and link; each submission records the one it was accepted under.
+   */
+  subtitleLicence: string;
+  /** A link to that licence's text; null: fjord's own for CC-BY-4.0, CC-BY-SA-4.0 and CC0-1.0, else none. */
+  subtitleLicenceUrl: string | null;
+  /**
+   * Community subtitles accepted per address (an IPv4 address or an IPv6 /64) per subtitleRateWindow;
+   * 0 closes submissions. Refused attempts count apart, with a limit of 4 times this (at least 20).
+   */
+  subtitleRateLimit: number;
+  /** Seconds of that window: 5 an hour by default. */
+  subtitleRateWindow: number;
 }
 
 export const defaults: Config = {
@@ -178,6 +193,10 @@ export const defaults: Config = {
   currency: 'EUR',
   trustProxyTls: false,
   inboxDir: null,
+  subtitleLicence: 'CC-BY-4.0',
+  subtitleLicenceUrl: null,
+  subtitleRateLimit: 5,
+  subtitleRateWindow: 3600,
 };
 
 /** Parses HOST:PORT, [V6]:PORT or PORT (loopback) into an endpoint; throws a one-line reason. */
@@ -224,6 +243,7 @@ export function validateConfig(c: Config): Config {
   posInt('wsMaxMalformed', 1, 1000);
   if (c.minInterval > c.interval) throw new Error('minInterval must not exceed interval');
   checkStatisticsSettings(c);
+  checkSubtitleSettings(c);
   if (c.inboxDir !== null && (typeof c.inboxDir !== 'string' || c.inboxDir === ''))
     throw new Error('inboxDir must be a folder path (or null for DATA/inbox)');
   if (!['whitelist', 'blacklist', 'open'].includes(c.mode))

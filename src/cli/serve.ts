@@ -16,6 +16,7 @@ import { Tracker, adminToken } from '../tracker/tracker.js';
 import { AdminApi } from '../tracker/admin-api.js';
 import { startDistribution } from '../publish/distribution.js';
 import { startNewsroom } from '../web/admin/api-service.js';
+import { startCommunitySubtitles } from '../subtitles/start.js';
 
 const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 const int = (name: string) => (v: string) => {
@@ -223,6 +224,8 @@ export async function runServe(config: Config): Promise<void> {
   }
   // Statistics (a minute timer), accounts, /admin/login and /admin/api on the web server.
   newsroom = await startNewsroom(config, tracker, dist, log);
+  // Community subtitles: the contribute form and its API on the pages, moderation under /admin.
+  await startCommunitySubtitles(config, dist, newsroom.auth, log);
   for (const l of listening) process.stdout.write(`listening ${l.protocol} ${formatEndpoint(l.endpoint)}\n`);
   for (const e of dist.listening) process.stdout.write(`listening web ${formatEndpoint(e)}\n`);
   log(dist.summary());

@@ -11,6 +11,7 @@
  *   /feeds/all.rss, /feeds/<slug>.rss   RSS 2.0 (BEP 36, torrent and Media RSS namespaces)
  *   /torrents/<name>.torrent        the .torrent (catalog path torrents/<name>.torrent)
  *   /subtitles/<series>/<name>/...  WebVTT (and other subtitle files the catalog lists there)
+ *   /community-subtitles/...        approved community subtitles, .vtt and .srt (src/subtitles/)
  *   /assets/..., /webtorrent-sw.js  stylesheet, icon, player, WebTorrent (see assets.ts)
  * and the HTML 404 page for every path no route matches. Official SRT files are the web seed's
  * (/media/...), linked from the episode page.
@@ -30,7 +31,14 @@ import { Assets } from './assets.js';
 import { feedEntity, renderFeed } from './feeds.js';
 import { formatNumber } from './i18n.js';
 import { Layout, setSecurityHeaders, type RequestContext } from './layout.js';
-import { aboutPage, episodePage, homePage, seriesPage, type PageLinks } from './pages.js';
+import {
+  aboutPage,
+  episodePage,
+  homePage,
+  seriesPage,
+  type EpisodeCommunity,
+  type PageLinks,
+} from './pages.js';
 import type { RouteMatch, WebServer } from './server.js';
 import { parseEpisodeCode, type EpisodeEntry, type SiteData, type SiteDataSource } from './site-data.js';
 import type { SwarmFigures, SwarmStats } from './swarm-stats.js';
@@ -69,6 +77,8 @@ export class Audience {
   private feedCache = new Map<string, { body: string; lastModified: Date | null }>();
   private playerTorrents = new Map<string, Buffer>();
   private feedCacheVersion = '';
+  /** Community subtitles (credits, the contribute form), when `fjord serve` runs them. */
+  community: EpisodeCommunity | null = null;
 
   constructor(
     private readonly options: AudienceOptions,
@@ -185,7 +195,12 @@ export class Audience {
         const e = this.findEpisode(data, m);
         const s = e && data.findSeries(e.episode.seriesSlug);
         if (!e || !s) return this.layout.notFound(res, ctx);
-        this.layout.send(res, ctx, 200, episodePage(ctx.lang, e, s, this.figures(e), this.links));
+        this.layout.send(
+          res,
+          ctx,
+          200,
+          episodePage(ctx.lang, e, s, this.figures(e), this.links, this.community ?? undefined),
+        );
       }),
     );
     web.addRoute(
@@ -232,17 +247,21 @@ export class Audience {
       if (!(await sendFile(req, res, join(this.options.dataDir, e.torrent.path), TORRENT_TYPE)))
         this.layout.notFound(res, ctx);
     });
-    web.addRoute('GET', '/subtitles/*', async (req, res, m) => {
-      const ctx = this.layout.context(req, res, m);
-      if (ctx === null) return;
-      const segments = cleanPath(m.rest);
-      const path = segments === null ? null : `subtitles/${segments.join('/')}`;
-      const e = path === null ? undefined : (await this.site.current()).bySubtitle(path, this.now());
-      if (!e || path === null) return this.layout.notFound(res, ctx);
-      setSecurityHeaders(res);
-      const type = path.endsWith('.srt') ? SRT_TYPE : VTT_TYPE;
-      if (!(await sendFile(req, res, join(this.options.dataDir, path), type))) this.layout.notFound(res, ctx);
-    });
+    // Official WebVTT copies, and approved community subtitles (DATA/community-subtitles/): only
+    // paths the site lists for a visible episode.
+    for (const dir of ['subtitles', 'community-subtitles'])
+      web.addRoute('GET', `/${dir}/*`, async (req, res, m) => {
+        const ctx = this.layout.context(req, res, m);
+        if (ctx === null) return;
+        const segments = cleanPath(m.rest);
+        const path = segments === null ? null : `${dir}/${segments.join('/')}`;
+        const e = path === null ? undefined : (await this.site.current()).bySubtitle(path, this.now());
+        if (!e || path === null) return this.layout.notFound(res, ctx);
+        setSecurityHeaders(res);
+        const type = path.endsWith('.srt') ? SRT_TYPE : VTT_TYPE;
+        if (!(await sendFile(req, res, join(this.options.dataDir, path), type)))
+          this.layout.notFound(res, ctx);
+      });
     web.setNotFound((req, res) => this.layout.notFound(res, this.layout.bareContext(req)));
   }
 

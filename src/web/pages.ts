@@ -206,6 +206,16 @@ export interface PageLinks {
   };
 }
 
+/**
+ * Community subtitles on the episode page (src/web/subtitle-submit.ts provides this): the credit
+ * under an approved translation, and the section with the form to contribute one.
+ */
+export interface EpisodeCommunity {
+  /** "Translated by NAME · CC BY 4.0" for an approved community subtitle, or null. */
+  credit(lang: Lang, s: SubtitleEntry): string | null;
+  section(lang: Lang, e: EpisodeEntry): Markup;
+}
+
 const time = (lang: Lang, d: Date): Markup =>
   html`<time datetime="${d.toISOString()}">${formatDateTime(lang, d)}</time>`;
 
@@ -339,6 +349,7 @@ export function episodePage(
   series: SeriesEntry,
   figures: SwarmFigures,
   links: PageLinks,
+  community?: EpisodeCommunity,
 ): PageInput {
   const t = text[lang];
   const ep = e.episode;
@@ -392,18 +403,20 @@ export function episodePage(
             </tr>
           </thead>
           <tbody>
-            ${e.subtitles.map(
-              (s) =>
-                html`<tr>
-                  <th scope="row" lang="${s.language}">${subtitleLabel(lang, s)}</th>
-                  <td>
-                    ${s.srt ? html`<a href="/${s.srt}" download type="application/x-subrip" hreflang="${s.language}">.srt</a>` : '–'}
-                  </td>
-                  <td>
-                    ${s.vtt ? html`<a href="/${s.vtt}" download type="text/vtt" hreflang="${s.language}">.vtt</a>` : '–'}
-                  </td>
-                </tr>`,
-            )}
+            ${e.subtitles.map((s) => {
+              const credit = community?.credit(lang, s) ?? null;
+              return html`<tr>
+                <th scope="row" lang="${s.language}">
+                  ${subtitleLabel(lang, s)}${credit && html`<br /><span class="muted" lang="${lang}">${credit}</span>`}
+                </th>
+                <td>
+                  ${s.srt ? html`<a href="/${s.srt}" download type="application/x-subrip" hreflang="${s.language}">.srt</a>` : '–'}
+                </td>
+                <td>
+                  ${s.vtt ? html`<a href="/${s.vtt}" download type="text/vtt" hreflang="${s.language}">.vtt</a>` : '–'}
+                </td>
+              </tr>`;
+            })}
           </tbody>
         </table>`;
 
@@ -448,7 +461,7 @@ export function episodePage(
       }
     </dl>
     <h2 id="subtitles">${t.subtitles}</h2>
-    ${subtitles}
+    ${subtitles} ${community?.section(lang, e)}
     <h2 id="rights">${t.rights}</h2>
     <dl class="facts">
       <dt>${t.licence}</dt>

@@ -254,7 +254,12 @@ function subtitleEntries(files: SubtitleFile[]): SubtitleEntry[] {
       s = { language: f.language, kind: f.kind, srt: null, vtt: null };
       map.set(key, s);
     }
-    if (f.format === 'srt') s.srt ??= f.path;
+    // Files come oldest first: for community subtitles the newest approved version of a language
+    // replaces the older ones in listings (they stay in the catalog: the moderators' history).
+    if (f.kind === 'community') {
+      if (f.format === 'srt') s.srt = f.path;
+      else s.vtt = f.path;
+    } else if (f.format === 'srt') s.srt ??= f.path;
     else s.vtt ??= f.path;
   }
   return [...map.values()].sort(

@@ -549,6 +549,10 @@ export function aboutPage(lang: Lang, f: AboutFacts, links: PageLinks): PageInpu
         Vil du ikke at adressen din skal være synlig, må du verken spille av her eller bruke et
         BitTorrent-program.
       </li>
+      <li>
+        Sender du inn en oversettelse av undertekstene, lagres adressen din med den, så moderatorene kan
+        stoppe spam. Navnet du oppgir, vises med oversettelsen når den er godkjent.
+      </li>
     </ul>
     <h2 id="subscribe">Slik abonnerer du</h2>
     <p>
@@ -596,6 +600,10 @@ export function aboutPage(lang: Lang, f: AboutFacts, links: PageLinks): PageInpu
       }
       <li>
         If you do not want your address to be visible, do not play here and do not use a BitTorrent program.
+      </li>
+      <li>
+        If you contribute a translation of the subtitles, your address is stored with it so that moderators
+        can stop spam. The name you give is shown with the translation once it is approved.
       </li>
     </ul>
     <h2 id="subscribe">How to subscribe</h2>

@@ -50,6 +50,7 @@ import { CommunityFiles, episodeFolder } from './storage.js';
 export type RefusalCode =
   | SubtitleErrorCode
   | 'closed'
+  | 'cross-site'
   | 'banned'
   | 'rate-limited'
   | 'bad-request'

@@ -182,6 +182,37 @@ export class SubtitleSubmissions implements EpisodeCommunity {
     web.addRoute('GET', '/api/subtitles/:token', (req, res, m) => this.statusJson(res, m.params.token));
   }
 
+  /**
+   * A browser says where a form or fetch came from; one from another site is refused, so a page
+   * elsewhere cannot make its visitors submit (from their addresses, into their rate limits and
+   * bans). A plain text or form body needs no CORS preflight, so this is the only guard there is
+   * without a cookie. Sec-Fetch-Site says it in every current browser; Origin is also checked when it
+   * names a site, but it is "null" for this site's own form too, since its pages are sent with
+   * `Referrer-Policy: no-referrer`. Neither header (curl, scripts, old browsers): allowed, as those
+   * act for themselves.
+   */
+  private crossSite(req: IncomingMessage): Refusal | null {
+    const refused: Refusal = {
+      ok: false,
+      code: 'cross-site',
+      reason: 'submissions from other sites are not accepted',
+      status: 403,
+    };
+    const fetchSite = req.headers['sec-fetch-site'];
+    if (fetchSite === 'cross-site' || fetchSite === 'same-site') return refused;
+    const origin = req.headers.origin;
+    if (origin === undefined || origin === 'null') return null;
+    let host: string | null;
+    try {
+      host = new URL(origin).host;
+    } catch {
+      host = null;
+    }
+    return host !== null && (host === req.headers.host || origin === new URL(this.base).origin)
+      ? null
+      : refused;
+  }
+
   private address(req: IncomingMessage): string {
     // An address that is not an IP (a Unix socket behind a proxy) still gets one shared key.
     return addressKey(this.o.auth.clientAddress(req)) ?? 'unknown';
@@ -206,7 +237,7 @@ export class SubtitleSubmissions implements EpisodeCommunity {
         duration: episode.durationSeconds,
         values: v,
       });
-    const admitted = await svc.admit(this.address(req));
+    const admitted = this.crossSite(req) ?? (await svc.admit(this.address(req)));
     if (admitted !== null) return refusedPage(admitted, EMPTY);
     const got = await this.readMultipart(req);
     if (!('fields' in got)) return refusedPage(got, EMPTY);
@@ -236,7 +267,7 @@ export class SubtitleSubmissions implements EpisodeCommunity {
 
   private async apiPost(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const svc = this.o.service;
-    const admitted = await svc.admit(this.address(req));
+    const admitted = this.crossSite(req) ?? (await svc.admit(this.address(req)));
     if (admitted !== null) return this.refusedJson(req, res, admitted);
     const target = req.url ?? '/';
     const q = target.indexOf('?');
@@ -377,6 +408,7 @@ export class SubtitleSubmissions implements EpisodeCommunity {
         ${
           r.code !== 'banned' &&
           r.code !== 'closed' &&
+          r.code !== 'cross-site' &&
           r.code !== 'rate-limited' &&
           html`<p>${t.tryAgain}</p>
             ${this.form(ctx.lang, f.action, f.duration, f.values)}`

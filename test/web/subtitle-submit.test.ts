@@ -27,6 +27,7 @@ import { hasProgram, program, skipUnless } from '../helpers/programs.js';
 import { makeWebm, publish, SRT_NB } from './site-helpers.js';
 import {
   formFields,
+  multipart,
   request,
   startSubtitleSite,
   submitForm,
@@ -79,6 +80,9 @@ function refusalOf(r: Reply): { code: string; text: string } | null {
   const m = /<p class="notice" role="alert" id="refusal" data-code="([^"]+)">([^<]*)<\/p>/.exec(r.text);
   return m ? { code: m[1], text: m[2] } : null;
 }
+
+const formBody = multipart(formFields('de'), { data: GOOD_VTT });
+const formHeaders = () => ({ 'content-type': formBody.type });
 
 function apiJson(address: string, body: Record<string, unknown>): Promise<Reply> {
   return request(site.ports.web, 'POST', '/api/subtitles', {
@@ -495,6 +499,49 @@ describe('the JSON API and the status link', () => {
       new URL((JSON.parse(r.text) as { statusApi: string }).statusApi).pathname,
     );
     assert.equal((JSON.parse(s.text) as { language: string }).language, 'pt-BR');
+  });
+
+  test('a submission from another site (Sec-Fetch-Site, Origin) is refused; this site’s own is not', async () => {
+    const other: Array<Record<string, string>> = [
+      { origin: 'https://evil.example' },
+      { origin: 'null', 'sec-fetch-site': 'cross-site' },
+      { 'sec-fetch-site': 'same-site' },
+    ];
+    for (const h of other) {
+      const form = await request(site.ports.web, 'POST', `${EPISODE}/subtitles`, {
+        headers: { ...formHeaders(), ...h, 'x-forwarded-for': '203.0.113.80' },
+        body: formBody.body,
+      });
+      assert.equal(form.status, 403, JSON.stringify(h));
+      assert.deepEqual(refusalOf(form), {
+        code: 'cross-site',
+        text: 'The reason: submissions from other sites are not accepted',
+      });
+      const api = await request(
+        site.ports.web,
+        'POST',
+        '/api/subtitles?series=kystliv&season=1&episode=1&language=de&name=K&licence=accept',
+        {
+          headers: { 'content-type': 'text/plain', ...h, 'x-forwarded-for': '203.0.113.80' },
+          body: GOOD_VTT,
+        },
+      );
+      assert.equal(api.status, 403);
+      assert.equal((JSON.parse(api.text) as { error: string }).error, 'cross-site');
+    }
+    // The page's own form: Origin is "null" (the pages' no-referrer policy), Sec-Fetch-Site same-origin.
+    const own: Array<Record<string, string>> = [
+      { origin: 'null', 'sec-fetch-site': 'same-origin' },
+      { origin: site.base },
+      {},
+    ];
+    for (const [i, h] of own.entries()) {
+      const r = await request(site.ports.web, 'POST', `${EPISODE}/subtitles`, {
+        headers: { ...formHeaders(), ...h, 'x-forwarded-for': `203.0.113.${90 + i}` },
+        body: formBody.body,
+      });
+      assert.equal(r.status, 303, JSON.stringify(h));
+    }
   });
 
   test('another content type is a bad request; an unknown token is 404', async () => {

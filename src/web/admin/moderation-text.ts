@@ -36,6 +36,7 @@ export interface ModerationText {
   previewIntro: string;
   previewUnavailable: string;
   candidateTrack: (language: string) => string;
+  byViewers: string;
   downloadCandidate: string;
   diffTitle: string;
   against: string;
@@ -100,6 +101,7 @@ export const moderationText = defineMessages<ModerationText>({
     previewIntro: 'Episoden med kandidaten valgt som undertekst.',
     previewUnavailable: 'Episoden distribueres ikke nå, så videoen kan ikke spilles her.',
     candidateTrack: (l) => `Kandidat: ${l}`,
+    byViewers: 'fra seerne',
     downloadCandidate: 'Last ned kandidaten (.vtt)',
     diffTitle: 'Endringer i teksten',
     against: 'Sammenlignet med',
@@ -168,6 +170,7 @@ export const moderationText = defineMessages<ModerationText>({
     previewIntro: 'The episode with the candidate chosen as its subtitles.',
     previewUnavailable: 'The episode is not distributed now, so its video cannot play here.',
     candidateTrack: (l) => `Candidate: ${l}`,
+    byViewers: 'by viewers',
     downloadCandidate: 'Download the candidate (.vtt)',
     diffTitle: 'Changes in the text',
     against: 'Compared with',

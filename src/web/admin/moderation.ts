@@ -230,7 +230,10 @@ export class Moderation {
           .filter((t) => t.path !== d.vttPath)
           .map((t) => ({
             language: t.language,
-            label: `${languageName(v.ctx.lang, t.language)}${t.kind === 'community' ? ' *' : ''}`,
+            label:
+              t.kind === 'community'
+                ? `${languageName(v.ctx.lang, t.language)} (${v.m.byViewers})`
+                : languageName(v.ctx.lang, t.language),
             src: `/${t.path}`,
           }))
       : [];

@@ -87,6 +87,11 @@ export class Dashboard {
     navOf('/admin/clients', 'clients', 'stats'),
     navOf('/admin/rights', 'rights', 'publish'),
     navOf('/admin/publish', 'publish', 'publish'),
+    {
+      path: '/admin/moderation',
+      label: { nb: 'Teksting fra seerne', en: 'Subtitle moderation' },
+      permission: 'subtitles',
+    },
   ];
 
   constructor(private readonly d: DashboardDeps) {
@@ -118,7 +123,13 @@ export class Dashboard {
   register(web: WebServer): void {
     this.assets.register(web);
     web.addRoute('GET', '/admin', (_req, res) => redirect(res, '/admin/'));
-    this.page(web, '/admin/', 'stats', (v, m) => this.overview(v, m));
+    // The admin home: the overview for those who may see statistics; a moderator (no statistics)
+    // lands on the moderation queue instead of a refusal.
+    this.page(web, '/admin/', null, async (v, m) => {
+      if (v.session.user.permissions.includes('stats')) return this.overview(v, m);
+      if (v.session.user.permissions.includes('subtitles')) return redirect(v.res, '/admin/moderation');
+      return this.forbidden(v);
+    });
     this.page(web, '/admin/series/:slug', 'stats', (v, m) => this.series(v, m));
     this.page(web, '/admin/episodes/:id', 'stats', (v, m) => this.episode(v, m));
     this.page(web, '/admin/clients', 'stats', (v) => this.clients(v));
@@ -179,14 +190,18 @@ export class Dashboard {
     const m = adminText[ctx.lang];
     const visit = { req, res, ctx, session, m, f: new Fmt(ctx.lang, this.d.config.timeZone) };
     if (permission !== null && !session.user.permissions.includes(permission)) {
-      this.send(res, ctx, 403, session, {
-        title: m.forbiddenTitle,
-        main: html`<h1>${m.forbiddenTitle}</h1>
-          <p>${m.forbidden(session.user.role)}</p>`,
-      });
+      this.forbidden(visit);
       return null;
     }
     return visit;
+  }
+
+  private forbidden(v: Visit): void {
+    this.send(v.res, v.ctx, 403, v.session, {
+      title: v.m.forbiddenTitle,
+      main: html`<h1>${v.m.forbiddenTitle}</h1>
+        <p>${v.m.forbidden(v.session.user.role)}</p>`,
+    });
   }
 
   /**

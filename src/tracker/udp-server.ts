@@ -4,8 +4,16 @@
  * Hot path rules, from profiles (docs/benchmarks.md): no allocation of our own per request (the
  * reply is written into a reused buffer, the peer key into a scratch buffer), no clock read (the
  * cached clock), no logging, no closures, no exceptions as control flow.
+ *
+ * Two I/O paths run the same tracker code (`handle`: request bytes and the source address as
+ * bytes in, the reply written into a given buffer, its length out):
+ * - the native batching addon (src/tracker/udp-batch.ts, Linux): up to 64 datagrams per
+ *   recvmmsg, one call into JavaScript per batch, the replies sent with one sendmmsg;
+ * - node:dgram, one `message` event and one send per datagram: the fallback when the addon is not
+ *   built, on other systems, for a host that is not an IP literal, or with FJORD_UDP_BATCH=0.
  */
 import dgram from 'node:dgram';
+import { isIP } from 'node:net';
 import {
   ACTION_ANNOUNCE,
   ACTION_CONNECT,
@@ -44,170 +52,252 @@ import {
   R_OK,
 } from './counters.js';
 import { ALLOWED, MESSAGE_NOT_ALLOWED, MESSAGE_WITHDRAWN, WITHDRAWN } from './access-list.js';
-import type { Endpoint } from '../config.js';
+import { formatEndpoint, type Endpoint } from '../config.js';
+import { C_RECV_ERRORS, C_SEND_ERRORS, NativeUdpSocket, udpBatch, udpBatchStatus } from './udp-batch.js';
 
 /** Largest reply: 20-byte header + numwantMax (<= 1000) IPv6 peers of 18 bytes. */
 const REPLY_BYTES = 20 + 18 * 1000;
+/** Kernel socket buffers asked for (the kernel caps them at net.core.rmem_max / wmem_max). */
+const SOCKET_BUFFER_BYTES = 4 << 20;
 
 export class UdpTrackerServer {
-  readonly socket: dgram.Socket;
+  /** The node:dgram socket, on the fallback path (null when the addon serves this listener). */
+  readonly socket: dgram.Socket | null = null;
+  /** The addon's socket, once bound, on the batching path. */
+  private native: NativeUdpSocket | null = null;
+  /** Which I/O path serves this listener: 'batch' (the native addon) or 'dgram'. */
+  readonly io: 'batch' | 'dgram';
   private reply = Buffer.allocUnsafeSlow(REPLY_BYTES);
   /** The requester: address bytes then port (compact form, the peer's key), 6 or 18 bytes used. */
   private readonly peer = Buffer.alloc(18);
+  /** Native send/receive errors already logged. */
+  private ioErrorsSeen = 0;
 
+  /** `io`: 'dgram' forces the fallback (tests compare the two paths in one process). */
   constructor(
     private readonly tracker: Tracker,
     readonly endpoint: Endpoint,
+    io: 'auto' | 'dgram' = 'auto',
   ) {
     const v6 = endpoint.host.includes(':');
-    this.socket = dgram.createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: v6, reuseAddr: false });
-    this.socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo.address, rinfo.port));
+    // The addon binds IP literals only (no name lookup, no %zone): anything else goes by dgram.
+    this.io =
+      io === 'auto' && udpBatch !== null && isIP(endpoint.host) !== 0 && !endpoint.host.includes('%')
+        ? 'batch'
+        : 'dgram';
+    if (this.io === 'dgram') {
+      this.socket = dgram.createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: v6, reuseAddr: false });
+      this.socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo.address, rinfo.port));
+    }
   }
 
   listen(): Promise<Endpoint> {
+    if (this.io === 'batch' && udpBatch !== null) {
+      try {
+        this.native = new NativeUdpSocket(
+          udpBatch,
+          this.endpoint.host,
+          this.endpoint.port,
+          REPLY_BYTES,
+          SOCKET_BUFFER_BYTES,
+          (count) => this.onBatch(count),
+        );
+      } catch (e) {
+        return Promise.reject(e as Error);
+      }
+      const bound = this.native.address();
+      this.tracker.log(
+        `udp ${formatEndpoint(bound)}: native batching (recvmmsg/sendmmsg, up to ${this.native.slots} a batch)`,
+      );
+      return Promise.resolve(bound);
+    }
+    const socket = this.socket as dgram.Socket;
     return new Promise((resolve, reject) => {
       const onError = (err: Error) => reject(err);
-      this.socket.once('error', onError);
-      this.socket.bind(this.endpoint.port, this.endpoint.host, () => {
-        this.socket.off('error', onError);
+      socket.once('error', onError);
+      socket.bind(this.endpoint.port, this.endpoint.host, () => {
+        socket.off('error', onError);
         // A socket error after binding (e.g. ICMP unreachable reported on Linux) must not end the process.
-        this.socket.on('error', (err) =>
+        socket.on('error', (err) =>
           this.tracker.log(`udp ${this.endpoint.host}:${this.endpoint.port}: ${err.message}`),
         );
         try {
-          this.socket.setRecvBufferSize(4 << 20);
-          this.socket.setSendBufferSize(4 << 20);
+          socket.setRecvBufferSize(SOCKET_BUFFER_BYTES);
+          socket.setSendBufferSize(SOCKET_BUFFER_BYTES);
         } catch {
           // The kernel caps these (net.core.rmem_max); the defaults still work.
         }
-        const a = this.socket.address();
-        resolve({ host: a.address, port: a.port });
+        const a = socket.address();
+        const bound = { host: a.address, port: a.port };
+        this.tracker.log(
+          `udp ${formatEndpoint(bound)}: node:dgram${udpBatch === null ? ` (native batching not used: ${udpBatchStatus.reason})` : ''}`,
+        );
+        resolve(bound);
       });
     });
   }
 
   close(): Promise<void> {
-    return new Promise((resolve) => this.socket.close(() => resolve()));
+    if (this.native !== null) {
+      this.native.close();
+      return Promise.resolve();
+    }
+    if (this.io === 'batch') return Promise.resolve(); // never bound
+    return new Promise((resolve) => (this.socket as dgram.Socket).close(() => resolve()));
+  }
+
+  /** The addon's I/O counters (udp-batch.ts C_*), or null on the dgram path. */
+  ioCounters(): Float64Array | null {
+    return this.native === null ? null : this.native.counters;
+  }
+
+  /** node:dgram: one datagram. The source address string becomes bytes, the reply is sent at once. */
+  onMessage(msg: Buffer, address: string, port: number): void {
+    // The requester's address, as the peer key's first bytes (length 0: not understood).
+    const peer = this.peer;
+    let addrLen: 0 | 4 | 16 = 0;
+    const v4 = parseIPv4(address);
+    if (v4 >= 0) {
+      writeU32(peer, 0, v4);
+      addrLen = 4;
+    } else if (parseIPv6(address, peer, 0)) {
+      if (isV4Mapped(peer, 0)) {
+        peer.copyWithin(0, 12, 16);
+        addrLen = 4;
+      } else addrLen = 16;
+    }
+    const len = this.handle(msg, msg.length, addrLen, this.reply);
+    if (len > 0) this.send(len, port, address);
+  }
+
+  /** The addon: datagrams 0..count-1 of a batch; each reply goes into its slot, sent after return. */
+  private onBatch(count: number): void {
+    const nat = this.native as NativeUdpSocket;
+    const meta = nat.meta;
+    const peer = this.peer;
+    for (let i = 0; i < count; i++) {
+      const len = nat.length(i);
+      const family = nat.family(i);
+      const a = nat.addressOffset(i);
+      let addrLen: 0 | 4 | 16 = 0;
+      if (family === 4) {
+        peer[0] = meta[a];
+        peer[1] = meta[a + 1];
+        peer[2] = meta[a + 2];
+        peer[3] = meta[a + 3];
+        addrLen = 4;
+      } else if (family === 6) {
+        for (let k = 0; k < 16; k++) peer[k] = meta[a + k];
+        if (isV4Mapped(peer, 0)) {
+          peer.copyWithin(0, 12, 16);
+          addrLen = 4;
+        } else addrLen = 16;
+      }
+      nat.setReply(i, this.handle(nat.message(i, len), len, addrLen, nat.replies[i]));
+    }
+    const c = nat.counters;
+    const errors = c[C_RECV_ERRORS] + c[C_SEND_ERRORS];
+    if (errors !== this.ioErrorsSeen) {
+      // As the dgram path logs its socket's errors; never fatal.
+      this.ioErrorsSeen = errors;
+      this.tracker.log(
+        `udp ${this.endpoint.host}:${this.endpoint.port}: ${nat.lastError()} (${errors} send/receive errors so far)`,
+      );
+    }
   }
 
   private send(len: number, port: number, address: string): void {
-    this.socket.send(this.reply, 0, len, port, address);
+    const socket = this.socket as dgram.Socket;
+    socket.send(this.reply, 0, len, port, address);
     // Node sends at once when the socket can take it; if the send was queued instead, the queued
     // request still points at this buffer, so write the next reply into a new one.
-    if (this.socket.getSendQueueCount() > 0) this.reply = Buffer.allocUnsafeSlow(REPLY_BYTES);
+    if (socket.getSendQueueCount() > 0) this.reply = Buffer.allocUnsafeSlow(REPLY_BYTES);
   }
 
-  private error(
-    msg: Buffer,
-    action: number,
-    kind: number,
-    text: string,
-    port: number,
-    address: string,
-  ): void {
+  private error(msg: Buffer, len: number, out: Buffer, action: number, kind: number, text: string): number {
     this.tracker.counters.error(P_UDP, action, kind);
-    this.send(writeError(this.reply, msg, msg.length, text), port, address);
+    return writeError(out, msg, len, text);
   }
 
-  onMessage(msg: Buffer, address: string, port: number): void {
+  /**
+   * The tracker's handling of one request, whichever I/O path it came by: `msg[0, len)` is the
+   * datagram, the requester's address is in `this.peer[0, addrLen)` (4 or 16 bytes; 0 when the
+   * source address was not understood). The reply is written into `out` from 0; returns its
+   * length, or 0 for no reply.
+   */
+  handle(msg: Buffer, len: number, addrLen: 0 | 4 | 16, out: Buffer): number {
     const t = this.tracker;
     const counters = t.counters;
     counters.udpPackets++;
     const sample = counters.shouldSample();
     const started = sample ? performance.now() : 0;
-    const len = msg.length;
     // Anything shorter than a connect cannot carry a transaction id to answer: drop and count.
     if (len < CONNECT_LENGTH) {
       counters.error(P_UDP, A_OTHER, E_MALFORMED);
-      return;
+      return 0;
     }
-    // The requester's address, as the peer key's first bytes.
-    const peer = this.peer;
-    let v6 = false;
-    const v4 = parseIPv4(address);
-    if (v4 >= 0) {
-      writeU32(peer, 0, v4);
-    } else if (parseIPv6(address, peer, 0)) {
-      if (isV4Mapped(peer, 0)) peer.copyWithin(0, 12, 16);
-      else v6 = true;
-    } else {
+    if (addrLen === 0) {
       counters.error(P_UDP, A_OTHER, E_MALFORMED);
-      return;
+      return 0;
     }
-    const addrLen = v6 ? 16 : 4;
+    const peer = this.peer;
+    const v6 = addrLen === 16;
     const now = clock.seconds;
     const action = readU32(msg, 8);
+    let n: number;
 
     if (action === ACTION_CONNECT) {
-      if (!hasProtocolId(msg)) {
-        this.error(
+      if (!hasProtocolId(msg))
+        return this.error(
           msg,
+          len,
+          out,
           A_CONNECT,
           E_MALFORMED,
           'not a BEP 15 connect request (bad protocol id)',
-          port,
-          address,
         );
-        return;
-      }
-      const r = this.reply;
-      writeHeader(r, ACTION_CONNECT, msg);
-      t.connectionIds.issue(now, peer, 0, addrLen, r, 8);
+      writeHeader(out, ACTION_CONNECT, msg);
+      t.connectionIds.issue(now, peer, 0, addrLen, out, 8);
       counters.request(P_UDP, A_CONNECT, R_OK);
-      this.send(16, port, address);
+      n = 16;
     } else if (action === ACTION_ANNOUNCE || action === ACTION_SCRAPE) {
       const a = action === ACTION_ANNOUNCE ? A_ANNOUNCE : A_SCRAPE;
-      if (!t.connectionIds.verify(now, msg, 0, peer, 0, addrLen)) {
-        this.error(
+      if (!t.connectionIds.verify(now, msg, 0, peer, 0, addrLen))
+        return this.error(
           msg,
+          len,
+          out,
           a,
           E_BAD_CONNECTION_ID,
           'invalid or expired connection id; connect again',
-          port,
-          address,
         );
-        return;
-      }
-      if (action === ACTION_ANNOUNCE) this.announce(msg, len, v6, addrLen, port, address);
-      else this.scrape(msg, len, port, address);
+      n = action === ACTION_ANNOUNCE ? this.announce(msg, len, v6, addrLen, out) : this.scrape(msg, len, out);
     } else {
-      this.error(msg, A_OTHER, E_UNKNOWN_ACTION, `unknown action ${action}`, port, address);
-      return;
+      return this.error(msg, len, out, A_OTHER, E_UNKNOWN_ACTION, `unknown action ${action}`);
     }
     if (sample) counters.observeLatency((performance.now() - started) / 1000);
+    return n;
   }
 
-  private announce(
-    msg: Buffer,
-    len: number,
-    v6: boolean,
-    addrLen: number,
-    port: number,
-    address: string,
-  ): void {
+  private announce(msg: Buffer, len: number, v6: boolean, addrLen: number, out: Buffer): number {
     const t = this.tracker;
     if (len < ANNOUNCE_MIN_LENGTH || (len > ANNOUNCE_MIN_LENGTH && checkAnnounceOptions(msg, len) < 0)) {
-      this.error(
+      return this.error(
         msg,
+        len,
+        out,
         A_ANNOUNCE,
         E_MALFORMED,
         'malformed announce (expected 98 bytes and BEP 41 options)',
-        port,
-        address,
       );
-      return;
     }
     const access = t.access.check(msg, OFF_INFO_HASH);
     if (access !== ALLOWED) {
-      if (access === WITHDRAWN) this.error(msg, A_ANNOUNCE, E_WITHDRAWN, MESSAGE_WITHDRAWN, port, address);
-      else this.error(msg, A_ANNOUNCE, E_NOT_ALLOWED, MESSAGE_NOT_ALLOWED, port, address);
-      return;
+      if (access === WITHDRAWN) return this.error(msg, len, out, A_ANNOUNCE, E_WITHDRAWN, MESSAGE_WITHDRAWN);
+      return this.error(msg, len, out, A_ANNOUNCE, E_NOT_ALLOWED, MESSAGE_NOT_ALLOWED);
     }
     const event = readU32(msg, OFF_EVENT);
-    if (event > 3) {
-      this.error(msg, A_ANNOUNCE, E_MALFORMED, `unknown event ${event}`, port, address);
-      return;
-    }
+    if (event > 3) return this.error(msg, len, out, A_ANNOUNCE, E_MALFORMED, `unknown event ${event}`);
     // The announced port, after the source address, completes the peer key (BEP 15: the `ip`
     // field is ignored, the source address is the peer's address).
     const peer = this.peer;
@@ -217,16 +307,15 @@ export class UdpTrackerServer {
     const store = t.store;
     const swarm = store.announce(msg, OFF_INFO_HASH, peer, 0, v6, seed, event, t.tick());
     t.announceStats.udp(swarm, v6, event, seed, msg);
-    const r = this.reply;
-    writeHeader(r, ACTION_ANNOUNCE, msg);
-    writeU32(r, 8, t.config.interval);
+    writeHeader(out, ACTION_ANNOUNCE, msg);
+    writeU32(out, 8, t.config.interval);
     let n = 0;
     if (swarm === undefined) {
-      writeU32(r, 12, 0);
-      writeU32(r, 16, 0);
+      writeU32(out, 12, 0);
+      writeU32(out, 16, 0);
     } else {
-      writeU32(r, 12, swarm.leechers);
-      writeU32(r, 16, swarm.seeders);
+      writeU32(out, 12, swarm.leechers);
+      writeU32(out, 16, swarm.seeders);
       if (event !== EVENT_STOPPED) {
         const want = t.numwant(
           (msg[OFF_NUMWANT] << 24) |
@@ -235,62 +324,57 @@ export class UdpTrackerServer {
             msg[OFF_NUMWANT + 3],
         );
         // Over UDP a client gets peers of its own address family only (BEP 15 replies carry one kind).
-        n = store.selectPeers(v6 ? swarm.v6 : swarm.v4, seed, want, r, 20);
+        n = store.selectPeers(v6 ? swarm.v6 : swarm.v4, seed, want, out, 20);
       }
     }
     t.counters.request(P_UDP, A_ANNOUNCE, R_OK);
     t.counters.announces[P_UDP * 2 + (v6 ? 1 : 0)]++;
-    this.send(20 + n * (addrLen + 2), port, address);
+    return 20 + n * (addrLen + 2);
   }
 
-  private scrape(msg: Buffer, len: number, port: number, address: string): void {
+  private scrape(msg: Buffer, len: number, out: Buffer): number {
     const t = this.tracker;
     const count = Math.floor((len - 16) / 20);
-    if (count === 0 || (len - 16) % 20 !== 0) {
-      this.error(
+    if (count === 0 || (len - 16) % 20 !== 0)
+      return this.error(
         msg,
+        len,
+        out,
         A_SCRAPE,
         E_MALFORMED,
         'malformed scrape (16 bytes then 20 per info hash)',
-        port,
-        address,
       );
-      return;
-    }
     if (count > SCRAPE_MAX_HASHES) {
-      this.error(
+      return this.error(
         msg,
+        len,
+        out,
         A_SCRAPE,
         E_MALFORMED,
         `too many info hashes in one scrape (at most ${SCRAPE_MAX_HASHES})`,
-        port,
-        address,
       );
-      return;
     }
-    const r = this.reply;
     for (let i = 0; i < count; i++) {
       const off = 16 + i * 20;
       const access = t.access.check(msg, off);
       if (access !== ALLOWED) {
-        if (access === WITHDRAWN) this.error(msg, A_SCRAPE, E_WITHDRAWN, MESSAGE_WITHDRAWN, port, address);
-        else this.error(msg, A_SCRAPE, E_NOT_ALLOWED, MESSAGE_NOT_ALLOWED, port, address);
-        return;
+        if (access === WITHDRAWN) return this.error(msg, len, out, A_SCRAPE, E_WITHDRAWN, MESSAGE_WITHDRAWN);
+        return this.error(msg, len, out, A_SCRAPE, E_NOT_ALLOWED, MESSAGE_NOT_ALLOWED);
       }
       const swarm = t.store.get(msg, off);
       const o = 8 + i * 12;
       if (swarm === undefined) {
-        writeU32(r, o, 0);
-        writeU32(r, o + 4, 0);
-        writeU32(r, o + 8, 0);
+        writeU32(out, o, 0);
+        writeU32(out, o + 4, 0);
+        writeU32(out, o + 8, 0);
       } else {
-        writeU32(r, o, swarm.seeders);
-        writeU32(r, o + 4, swarm.downloaded);
-        writeU32(r, o + 8, swarm.leechers);
+        writeU32(out, o, swarm.seeders);
+        writeU32(out, o + 4, swarm.downloaded);
+        writeU32(out, o + 8, swarm.leechers);
       }
     }
-    writeHeader(r, ACTION_SCRAPE, msg);
+    writeHeader(out, ACTION_SCRAPE, msg);
     t.counters.request(P_UDP, A_SCRAPE, R_OK);
-    this.send(8 + count * 12, port, address);
+    return 8 + count * 12;
   }
 }

@@ -1,46 +1,5 @@
-/**
- * The catalog conformance suite on PostgreSQL. Each test gets its own schema (fjord_test_<random>),
- * dropped afterwards, so test files running in parallel never see each other's rows.
- * Without a reachable server the suite skips with the reason; under CI=true it fails instead.
- */
-import { randomBytes } from 'node:crypto';
-import { after } from 'node:test';
-import pg from 'pg';
-import { skipUnless } from '../helpers/programs.js';
+/** The catalog conformance suite on PostgreSQL, a fresh schema per test (test/helpers/postgres.ts). */
+import { freshSchema, postgresSkip } from '../helpers/postgres.js';
 import { catalogConformance } from './conformance.js';
 
-const url = process.env.FJORD_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-async function reachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    await client.query('select 1');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    // Ending a client that never connected can reject too; the answer is already decided.
-    await client.end().catch(() => undefined);
-  }
-}
-
-const skip = skipUnless({
-  ok: await reachable(),
-  what: `PostgreSQL at ${url} (set FJORD_TEST_POSTGRES_URL)`,
-});
-const admin = skip === false ? new pg.Pool({ connectionString: url, max: 2 }) : null;
-after(() => admin?.end());
-
-async function newStore() {
-  const schema = `fjord_test_${randomBytes(6).toString('hex')}`;
-  return {
-    // openCatalog creates the schema; the test drops it.
-    location: { url, schema },
-    destroy: async () => {
-      await admin?.query(`drop schema if exists "${schema}" cascade`);
-    },
-  };
-}
-
-catalogConformance('PostgreSQL', newStore, { skip, concurrentConnections: true });
+catalogConformance('PostgreSQL', freshSchema, { skip: postgresSkip, concurrentConnections: true });

@@ -18,6 +18,7 @@ import {
 import { catalogLocation } from '../publish/distribution.js';
 import { episodeLayout } from '../publish/media-store.js';
 import { progressBar, type ProgressBar } from '../publish/torrent/index.js';
+import { formatBytes } from './torrent.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -123,18 +124,6 @@ function actor(): string {
   } catch {
     return 'cli';
   }
-}
-
-function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(1)} ${units[i]}`;
 }
 
 async function publish(file: string, o: PublishFlags, io: Io): Promise<void> {

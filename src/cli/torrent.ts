@@ -36,7 +36,8 @@ export function parseSize(text: string): number {
   return n;
 }
 
-function formatBytes(n: number): string {
+/** Bytes for a terminal: 1.5 MiB, 16 KiB, 900 B (also used by `fjord publish`). */
+export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
   const units = ['KiB', 'MiB', 'GiB', 'TiB'];
   let v = n / 1024;

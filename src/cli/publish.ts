@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
-import { openCatalog, slugify, type Catalog } from '../catalog/index.js';
+import { isDistributable, openCatalog, slugify, type Catalog, type Episode } from '../catalog/index.js';
 import { checkPublicUrls, defaults, readConfigFile, readDataDirConfig, type Config } from '../config.js';
 import {
   distributionStatus,
@@ -220,38 +220,99 @@ interface UnpublishFlags extends CommonFlags {
   episode: string;
 }
 
-async function unpublish(o: UnpublishFlags, io: Io): Promise<void> {
+/** The catalog's episode named by --series (title or slug), --season and --episode, or a one-line error. */
+async function findEpisode(
+  catalog: Catalog,
+  o: UnpublishFlags,
+): Promise<{ episode: Episode; label: string }> {
   const season = parseNumber(o.season, '--season');
-  const episode = parseNumber(o.episode, '--episode');
+  const number = parseNumber(o.episode, '--episode');
+  const name = o.series.trim();
+  let series = /^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(name) ? await catalog.getSeriesBySlug(name) : null;
+  if (!series) {
+    let slug = '';
+    try {
+      slug = slugify(name);
+    } catch {
+      // reported below as unknown
+    }
+    series = slug ? await catalog.getSeriesBySlug(slug) : null;
+  }
+  if (!series) throw new PublishError(`unknown series "${o.series}"`);
+  const episode = await catalog.getEpisode(series.slug, season, number);
+  const label = episodeLayout(series.slug, season, number, '').name;
+  if (!episode)
+    throw new PublishError(`no episode ${label} (${series.title}, season ${season}, episode ${number})`);
+  return { episode, label };
+}
+
+async function unpublish(o: UnpublishFlags, io: Io): Promise<void> {
   const settings = publishSettings(o);
   const catalog = await openCatalogFor(settings);
   try {
-    const name = o.series.trim();
-    let series = /^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(name) ? await catalog.getSeriesBySlug(name) : null;
-    if (!series) {
-      let slug = '';
-      try {
-        slug = slugify(name);
-      } catch {
-        // reported below as unknown
-      }
-      series = slug ? await catalog.getSeriesBySlug(slug) : null;
-    }
-    if (!series) throw new PublishError(`unknown series "${o.series}"`);
-    const before = await catalog.getEpisode(series.slug, season, episode);
-    const label = episodeLayout(series.slug, season, episode, '').name;
-    if (!before)
-      throw new PublishError(`no episode ${label} (${series.title}, season ${season}, episode ${episode})`);
+    const { episode: before, label } = await findEpisode(catalog, o);
     if (before.withdrawnAt) {
       io.out.write(
         `${label} was already withdrawn at ${before.withdrawnAt.toISOString()}; nothing changed\n`,
       );
       return;
     }
-    const after = await catalog.unpublishEpisode(series.slug, season, episode, actor());
+    const after = await catalog.unpublishEpisode(before.seriesSlug, before.season, before.episode, actor());
     io.out.write(
       `withdrew ${label}: "${after.title}" at ${after.withdrawnAt?.toISOString() ?? '?'}; ` +
         `a running fjord serve stops distributing it within seconds (nothing was deleted)\n`,
+    );
+  } finally {
+    await catalog.close();
+  }
+}
+
+interface RightsFlags extends UnpublishFlags {
+  cleared?: boolean;
+  notCleared?: boolean;
+  availableFrom?: string;
+  availableUntil?: string;
+  licence?: string;
+  rightsHolder: string[];
+}
+
+/** `fjord rights`: change an episode's rights after publishing (clear it, move its window). */
+async function rights(o: RightsFlags, io: Io): Promise<void> {
+  if (o.cleared && o.notCleared) throw new PublishError('give only one of --cleared and --not-cleared');
+  const from = o.availableFrom === undefined ? undefined : parseTime(o.availableFrom, '--available-from');
+  const until =
+    o.availableUntil === undefined
+      ? undefined
+      : o.availableUntil === 'none'
+        ? null
+        : parseTime(o.availableUntil, '--available-until');
+  const settings = publishSettings(o);
+  const catalog = await openCatalogFor(settings);
+  try {
+    const { episode, label } = await findEpisode(catalog, o);
+    const r = episode.rights;
+    const next = {
+      licence: o.licence ?? r.licence,
+      holders: o.rightsHolder.length > 0 ? o.rightsHolder : r.holders,
+      clearedWorldwide: o.cleared ? true : o.notCleared ? false : r.clearedWorldwide,
+      availableFrom: from ?? r.availableFrom,
+      availableUntil: until === undefined ? r.availableUntil : until,
+    };
+    const after = await catalog.setRights(episode.id, next, actor());
+    const now = new Date();
+    const state = isDistributable(after.rights, after.withdrawnAt, now)
+      ? 'distributed now'
+      : after.withdrawnAt
+        ? 'withdrawn (unpublished), so not distributed'
+        : !after.rights.clearedWorldwide
+          ? 'not cleared, so not distributed'
+          : after.rights.availableFrom > now
+            ? `distributed from ${after.rights.availableFrom.toISOString()}`
+            : 'outside its window, so not distributed';
+    io.out.write(
+      `${label}: ${after.rights.clearedWorldwide ? 'cleared worldwide' : 'not cleared'}, ` +
+        `window ${after.rights.availableFrom.toISOString()} to ${after.rights.availableUntil?.toISOString() ?? 'open'}, ` +
+        `licence ${after.rights.licence}; ${state}\n`,
     );
   } finally {
     await catalog.close();
@@ -310,4 +371,22 @@ export function registerPublish(program: Command, io: Io = stdio): void {
     .requiredOption('--episode <n>', 'episode number')
     .showHelpAfterError(false)
     .action((o: UnpublishFlags) => unpublish(o, io));
+
+  program
+    .command('rights')
+    .description("change an episode's rights after publishing: clear it, move or end its window")
+    .option('--data <dir>', 'data directory (default ./data)')
+    .option('--config <file>', 'settings file (JSON; DATA/fjord.json is read too)')
+    .option('--catalog <url>', 'postgres://... catalog (default: SQLite in the data directory)')
+    .requiredOption('--series <name>', "the series' title or slug")
+    .requiredOption('--season <n>', 'season number')
+    .requiredOption('--episode <n>', 'episode number')
+    .option('--cleared', 'rights are now cleared for worldwide distribution')
+    .option('--not-cleared', 'rights are no longer cleared (stops distribution)')
+    .option('--available-from <time>', 'new start of the availability window (ISO 8601)')
+    .option('--available-until <time>', "new end of the window (ISO 8601), or 'none' for no end")
+    .option('--licence <id>', 'new licence (SPDX id or all-rights-reserved)')
+    .option('--rights-holder <name>', 'rights holders, replacing the list; repeatable', collect, [])
+    .showHelpAfterError(false)
+    .action((o: RightsFlags) => rights(o, io));
 }

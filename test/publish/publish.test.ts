@@ -692,3 +692,52 @@ test('DATA/fjord.json supplies the public URLs; flags override it', async () => 
   assert.equal(r.status, 1);
   assert.match(r.stderr, /unknown setting "nonsense"/);
 });
+
+test('rights: an episode stored without --cleared is cleared later, and can be stopped again', async () => {
+  const data = join(WORK, 'rights');
+  const where = ['--data', data, '--series', 'Later', '--season', '1', '--episode', '1'];
+  let r = await fjord(['publish', VIDEO, ...where, '--new-series', '--title', 'L', '-q']);
+  assert.equal(r.status, 0, r.stderr);
+  const allowed = async () => {
+    const c = await openCatalog({ dataDir: data });
+    try {
+      return (await c.distributableInfoHashes()).allowed.length;
+    } finally {
+      await c.close();
+    }
+  };
+  assert.equal(await allowed(), 0, 'stored, not distributed');
+  r = await fjord(['rights', ...where, '--cleared', '--available-until', '2999-01-01T00:00:00Z']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(
+    r.stdout,
+    /^later-s01e01: cleared worldwide, window \S+ to 2999-01-01T00:00:00.000Z, .*; distributed now\n$/,
+  );
+  assert.equal(await allowed(), 2, 'v1 and truncated v2');
+  r = await fjord(['rights', ...where, '--available-until', 'none']);
+  assert.match(r.stdout, /to open, .*distributed now/);
+  r = await fjord(['rights', ...where, '--not-cleared']);
+  assert.match(r.stdout, /not cleared, so not distributed/);
+  assert.equal(await allowed(), 0);
+  for (const [args, reason] of [
+    [['--cleared', '--not-cleared'], /only one of --cleared and --not-cleared/],
+    [['--available-from', 'soon'], /--available-from/],
+  ] as const) {
+    r = await fjord(['rights', ...where, ...args]);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, reason);
+  }
+  r = await fjord([
+    'rights',
+    '--data',
+    data,
+    '--series',
+    'Later',
+    '--season',
+    '1',
+    '--episode',
+    '9',
+    '--cleared',
+  ]);
+  assert.match(r.stderr, /no episode later-s01e09/);
+});

@@ -5,67 +5,17 @@
  * multipart bodies as a browser builds them; accounts and logins.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { join } from 'node:path';
-import { serveFjord, type Served } from '../helpers/cli.js';
-import { tempDir } from '../helpers/tracker.js';
-import { freePort } from '../web/site-helpers.js';
+import { startSite, waitFor, type Site } from '../web/site-helpers.js';
 
-export interface SubtitleSite {
-  work: string;
-  data: string;
-  ports: { http: number; ws: number; web: number };
-  base: string;
-  served: Served;
-  get(
-    path: string,
-    headers?: Record<string, string>,
-  ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }>;
-  stop(): Promise<void>;
-}
+export type SubtitleSite = Site;
 
-/** Starts `fjord serve` as test/web/site-helpers.ts's startSite does, with `extra` settings. */
-export async function startSubtitleSite(
+/** startSite (test/web/site-helpers.ts) with 127.0.0.1 trusted as a proxy, and `extra` settings. */
+export function startSubtitleSite(
   prefix: string,
   extra: Record<string, unknown> = {},
 ): Promise<SubtitleSite> {
-  const work = tempDir(prefix);
-  const data = join(work, 'data');
-  mkdirSync(data, { recursive: true });
-  const ports = { http: await freePort(), ws: await freePort(), web: await freePort() };
-  const base = `http://127.0.0.1:${ports.web}`;
-  writeFileSync(
-    join(data, 'fjord.json'),
-    JSON.stringify({
-      publicWebUrl: base,
-      publicTrackerUrls: [`http://127.0.0.1:${ports.http}/announce`],
-      publicWsTrackerUrls: [`ws://127.0.0.1:${ports.ws}/announce`],
-      trustedProxies: ['127.0.0.1/32'],
-      ...extra,
-    }),
-  );
-  const served = await serveFjord(
-    [
-      ...['--data', data],
-      ...['--http', `127.0.0.1:${ports.http}`, '--udp', `127.0.0.1:${ports.http}`],
-      ...['--ws', `127.0.0.1:${ports.ws}`, '--web', `127.0.0.1:${ports.web}`],
-      ...['--admin', 'off', '--interval', '10'],
-    ],
-    ['udp', 'http', 'ws', 'web'],
-  );
-  return {
-    work,
-    data,
-    ports,
-    base,
-    served,
-    get: (path, headers = {}) => request(ports.web, 'GET', path, { headers }),
-    async stop() {
-      await served.stop();
-      rmSync(work, { recursive: true, force: true });
-    },
-  };
+  return startSite(prefix, { trustedProxies: ['127.0.0.1/32'], ...extra });
 }
 
 export interface Reply {
@@ -201,11 +151,4 @@ export function get(port: number, path: string, s: Login | null = null): Promise
 }
 
 /** Polls `fn` every 100 ms until it is true; throws after `ms`. */
-export async function eventually(fn: () => Promise<boolean>, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await fn()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out after ${ms} ms: ${what}`);
-}
+export const eventually = waitFor;

@@ -56,8 +56,11 @@ export interface Site {
   stop(): Promise<void>;
 }
 
-/** Starts `fjord serve` with every listener on loopback; the data directory's fjord.json has the public URLs. */
-export async function startSite(prefix: string): Promise<Site> {
+/**
+ * Starts `fjord serve` with every listener on loopback; the data directory's fjord.json has the
+ * public URLs and any `extra` settings.
+ */
+export async function startSite(prefix: string, extra: Record<string, unknown> = {}): Promise<Site> {
   const work = tempDir(prefix);
   const data = join(work, 'data');
   mkdirSync(data, { recursive: true });
@@ -69,6 +72,7 @@ export async function startSite(prefix: string): Promise<Site> {
       publicWebUrl: base,
       publicTrackerUrls: [`http://127.0.0.1:${ports.http}/announce`],
       publicWsTrackerUrls: [`ws://127.0.0.1:${ports.ws}/announce`],
+      ...extra,
     }),
   );
   const served = await serveFjord(

@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 /**
- * Builds the native UDP batching addon (native/udp-batch: recvmmsg/sendmmsg for the UDP tracker)
- * with node-gyp. `npm install` and `npm ci` run it (the package's install script).
+ * Builds fjord's native I/O addon (native/io: recvmmsg/sendmmsg for the UDP tracker, an epoll
+ * accept/read/write loop for the HTTP tracker) with node-gyp. `npm install` and `npm ci` run it (the package's install script).
  *
- * It never fails the install: the tracker falls back to node:dgram without the addon, so when the
+ * It never fails the install: the tracker falls back to node:dgram and node:net without the addon, so when the
  * build cannot be done (not Linux, no compiler, no Node headers) it prints a one-line note and
- * exits 0. Under CI a broken build still shows: test/tracker/udp-batch.test.ts fails when CI is
- * set and the addon did not load.
+ * exits 0. Under CI a broken build still shows: test/tracker/udp-batch.test.ts and http-native.test.ts
+ * fail when CI is set and the addon did not load.
  *
  * Offline: node-gyp is the one bundled with npm (npm names it in npm_config_node_gyp for install
  * scripts; else it is looked for next to npm), never fetched; Node's headers are taken from npm's
@@ -23,8 +23,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
-const DIR = join(ROOT, 'native/udp-batch');
-const OUT = join(DIR, 'build/Release/udp_batch.node');
+const DIR = join(ROOT, 'native/io');
+const OUT = join(DIR, 'build/Release/fjord_io.node');
 const verbose = process.argv.includes('--verbose');
 
 function note(text) {
@@ -48,12 +48,12 @@ function findNodeGyp() {
 
 function main() {
   if (process.platform !== 'linux') {
-    note(`native UDP batching addon not built (Linux only; ${process.platform} uses node:dgram)`);
+    note(`native I/O addon not built (Linux only; ${process.platform} uses node:dgram and node:net)`);
     return;
   }
   const gyp = findNodeGyp();
   if (!gyp) {
-    note('native UDP batching addon not built: node-gyp not found (npm bundles it); using node:dgram');
+    note('native I/O addon not built: node-gyp not found (npm bundles it); using node:dgram and node:net');
     return;
   }
   const args = [gyp, 'rebuild'];
@@ -68,7 +68,7 @@ function main() {
     timeout: 300_000,
   });
   if (r.status === 0 && existsSync(OUT)) {
-    note(`built the native UDP batching addon (${OUT.slice(ROOT.length + 1)})`);
+    note(`built the native I/O addon (${OUT.slice(ROOT.length + 1)})`);
     return;
   }
   const why = r.error ? r.error.message : `node-gyp exited with ${r.status ?? r.signal}`;
@@ -77,7 +77,7 @@ function main() {
     if (tail) process.stdout.write(`${tail}\n`);
   }
   note(
-    `native UDP batching addon not built (${why}); the UDP tracker uses node:dgram. ` +
+    `native I/O addon not built (${why}); the UDP tracker uses node:dgram. ` +
       'Retry with: node scripts/build-native.js --verbose',
   );
 }
@@ -86,7 +86,7 @@ try {
   main();
 } catch (e) {
   note(
-    `native UDP batching addon not built (${e instanceof Error ? e.message : String(e)}); using node:dgram`,
+    `native I/O addon not built (${e instanceof Error ? e.message : String(e)}); using node:dgram and node:net`,
   );
 }
 process.exit(0);

@@ -8,12 +8,21 @@
  * the tracker's work (docs/benchmarks.md). This parser reads the request line, looks at only the
  * headers it needs, answers with Content-Length and closes, as opentracker does.
  *
+ * Two ways in, one request handler. With the native I/O addon (native/io/http_batch.c, Linux) the
+ * connections never become net.Socket objects: C accepts them, reads the heads and calls
+ * `onBatch` with many at once; `handle()` writes each reply into the addon's output slot and C
+ * sends it and closes (a net.Socket per connection costs more than opentracker's whole request:
+ * docs/benchmarks.md). Without the addon (or with FJORD_HTTP_NATIVE=0) node:net accepts and
+ * `onData` feeds the same `handle()`. The few requests that need a socket (a WebSocket upgrade on
+ * a shared port, /metrics, routes of another part of fjord) are taken out of the addon as a
+ * net.Socket and finished in `slow()`; `handle()` says so before it has changed anything.
+ *
  * Limits: the request head may not exceed maxHeaderBytes (431 then close); a connection idle or
  * unfinished for httpIdleTimeout seconds is closed; a request body is never read.
  */
-import net from 'node:net';
+import net, { isIP } from 'node:net';
 import { HttpQuery, MAX_SCRAPE_HASHES, announceProblem, parseQuery } from '../protocol/http-query.js';
-import { isV4Mapped, parseIPv4, parseIPv6, inNetworks, Network } from '../protocol/ip.js';
+import { formatIP, isV4Mapped, parseIPv4, parseIPv6, inNetworks, Network } from '../protocol/ip.js';
 import { bencode } from '../protocol/bencode.js';
 import { EVENT_STOPPED } from '../swarm/store.js';
 import { clock } from '../swarm/clock.js';
@@ -34,11 +43,25 @@ import {
   P_HTTP,
   R_OK,
 } from './counters.js';
+import {
+  H_ACCEPTED,
+  H_ACCEPT_ERRORS,
+  NativeHttpListener,
+  httpNative,
+  httpNativeStatus,
+} from './http-native.js';
+import { hasUpgradeHeader } from './ws-server.js';
 import type { Tracker } from './tracker.js';
-import type { Endpoint } from '../config.js';
+import { formatEndpoint, type Endpoint } from '../config.js';
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 const OK_HEAD = 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ';
+/** handle(): the request needs a net.Socket (see slow()); nothing has been done or counted yet. */
+const SLOW = -1;
+/** handle(): the reply did not fit the reply buffer and is in `big`. */
+const BIG = -2;
+/** The largest reply written into a native output slot (announce: 200 IPv6 peers and the rest). */
+const REPLY_SLOT = 8192;
 
 function onSocketError(this: net.Socket): void {
   this.destroy();
@@ -48,7 +71,12 @@ function onSocketError(this: net.Socket): void {
 export type HttpFallback = (socket: net.Socket, head: Buffer, method: string, target: string) => boolean;
 
 export class HttpTrackerServer {
-  readonly server: net.Server;
+  /** The node:net server (null while the native listener serves this endpoint). */
+  server: net.Server | null = null;
+  /** The native listener (null on the node:net path). */
+  native: NativeHttpListener | null = null;
+  /** Which path serves this endpoint: 'native' (the addon) or 'net'. */
+  readonly io: 'native' | 'net';
   private readonly query = new HttpQuery();
   private readonly peer = Buffer.alloc(18);
   private readonly scratch = Buffer.allocUnsafeSlow(64 * 1024);
@@ -56,24 +84,43 @@ export class HttpTrackerServer {
   private readonly trusted: Network[];
   private readonly statsNets: Network[];
   private readonly lastFullScrape = new Map<string, number>();
-  /** Open connections and when each was accepted (clock seconds). */
+  /** Open node:net connections and when each was accepted (clock seconds). */
   private readonly sockets = new Map<net.Socket, number>();
   private readonly partial = new Map<net.Socket, Buffer>();
   private sweepTimer: NodeJS.Timeout | null = null;
   private readonly onDataListener: (this: net.Socket, chunk: Buffer) => void;
   private readonly onCloseListener: (this: net.Socket) => void;
+  /** Where handle() writes the reply: a native output slot, or netReply on the node:net path. */
+  private out: Buffer;
+  private readonly netReply = Buffer.allocUnsafeSlow(REPLY_SLOT);
+  /** A reply that did not fit `out` (handle() returned BIG). */
+  private big: Buffer = this.netReply;
+  /** The client of the request being handled: its address as text (null until asked for, on the native path) and bytes. */
+  private remoteText: string | null = null;
+  private readonly remoteBytes = Buffer.alloc(16);
+  private remoteLen = 0;
+  /** The native listener's accept count already added to the tracker's counters. */
+  private acceptedSeen = 0;
+  private acceptErrorsSeen = 0;
   /**
    * Set when the WebSocket tracker shares this port: given each GET /announce, it takes over the
    * connection (and returns true) if the request asks for a WebSocket.
    */
   upgrade: ((socket: net.Socket, head: Buffer, end: number) => boolean) | null = null;
 
+  /** `io`: 'net' forces node:net (tests compare the two paths in one process). */
   constructor(
     private readonly tracker: Tracker,
     readonly endpoint: Endpoint,
+    io: 'auto' | 'net' = 'auto',
   ) {
     this.trusted = tracker.config.trustedProxies.map((n) => new Network(n));
     this.statsNets = tracker.config.statsNetworks.map((n) => new Network(n));
+    this.out = this.netReply;
+    this.io =
+      io === 'auto' && httpNative !== null && isIP(endpoint.host) !== 0 && !endpoint.host.includes('%')
+        ? 'native'
+        : 'net';
     // Listeners shared by every connection (`this` is the socket), so accepting allocates no closures.
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const self = this;
@@ -83,36 +130,69 @@ export class HttpTrackerServer {
     this.onCloseListener = function (this: net.Socket) {
       self.onClose(this);
     };
-    this.server = net.createServer((socket) => this.onConnection(socket));
   }
 
   listen(): Promise<Endpoint> {
+    const t = this.tracker;
+    if (this.io === 'native' && httpNative !== null) {
+      const n = new NativeHttpListener(
+        httpNative,
+        this.endpoint.host,
+        this.endpoint.port,
+        4096,
+        t.config.maxHeaderBytes,
+        REPLY_SLOT,
+        (count) => this.onBatch(count),
+      );
+      this.native = n;
+      this.startSweep();
+      const bound = n.address();
+      t.log(`http ${formatEndpoint(bound)}: native connections (epoll, batches of up to ${n.slots})`);
+      return Promise.resolve(bound);
+    }
+    const server = (this.server = net.createServer((socket) => this.onConnection(socket)));
     return new Promise((resolve, reject) => {
       const onError = (err: Error) => reject(err);
-      this.server.once('error', onError);
+      server.once('error', onError);
       const v6 = this.endpoint.host.includes(':');
-      this.server.listen(
+      server.listen(
         { port: this.endpoint.port, host: this.endpoint.host, ipv6Only: v6, backlog: 4096 },
         () => {
-          this.server.off('error', onError);
+          server.off('error', onError);
           // From now on an error (e.g. too many open files on accept) is logged, never fatal.
-          this.server.on('error', (err) =>
-            this.tracker.log(`http ${this.endpoint.host}:${this.endpoint.port}: ${err.message}`),
+          server.on('error', (err) =>
+            t.log(`http ${this.endpoint.host}:${this.endpoint.port}: ${err.message}`),
           );
-          this.sweepTimer = setInterval(() => this.sweepIdle(), 1000);
-          this.sweepTimer.unref();
-          const a = this.server.address() as net.AddressInfo;
-          resolve({ host: a.address, port: a.port });
+          this.startSweep();
+          const a = server.address() as net.AddressInfo;
+          const bound = { host: a.address, port: a.port };
+          if (httpNative === null || this.endpoint.host.includes('%') || isIP(this.endpoint.host) === 0)
+            t.log(
+              `http ${formatEndpoint(bound)}: node:net${httpNative === null ? ` (native connections not used: ${httpNativeStatus.reason})` : ''}`,
+            );
+          resolve(bound);
         },
       );
     });
   }
 
+  private startSweep(): void {
+    this.sweepTimer = setInterval(() => this.sweepIdle(), 1000);
+    this.sweepTimer.unref();
+  }
+
   close(): Promise<void> {
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    for (const sock of this.sockets.keys()) sock.destroy();
+    if (this.native !== null) {
+      this.syncNativeCounters();
+      this.native.close();
+      return Promise.resolve();
+    }
+    const server = this.server;
     return new Promise((resolve) => {
-      this.server.close(() => resolve());
-      if (this.sweepTimer) clearInterval(this.sweepTimer);
-      for (const sock of this.sockets.keys()) sock.destroy();
+      if (server === null) resolve();
+      else server.close(() => resolve());
     });
   }
 
@@ -123,8 +203,13 @@ export class HttpTrackerServer {
    */
   private onConnection(socket: net.Socket): void {
     this.tracker.counters.httpConnections++;
-    this.sockets.set(socket, clock.seconds);
+    this.watch(socket);
     socket.on('data', this.onDataListener);
+  }
+
+  /** Times a node:net connection out with the others, and keeps its errors from being thrown. */
+  private watch(socket: net.Socket): void {
+    this.sockets.set(socket, clock.seconds);
     socket.on('error', onSocketError);
     socket.on('close', this.onCloseListener);
   }
@@ -143,40 +228,110 @@ export class HttpTrackerServer {
       this.partial.set(socket, buf);
     }
     const end = buf.indexOf(CRLFCRLF);
-    if (end < 0) {
-      if (buf.length > t.config.maxHeaderBytes) {
-        t.counters.error(P_HTTP, A_OTHER, E_TOO_LARGE);
-        this.plain(socket, 431, 'request head too large\n');
-        return;
-      }
+    if (end < 0 && buf.length <= t.config.maxHeaderBytes) {
       if (head === undefined) this.partial.set(socket, Buffer.from(chunk));
       return;
     }
     if (head !== undefined) this.partial.delete(socket);
-    if (end > t.config.maxHeaderBytes) {
-      t.counters.error(P_HTTP, A_OTHER, E_TOO_LARGE);
-      this.plain(socket, 431, 'request head too large\n');
-      return;
-    }
     socket.removeListener('data', this.onDataListener);
+    this.remoteText = socket.remoteAddress ?? '';
+    this.remoteLen = 0;
+    this.out = this.netReply;
+    const r = this.handleSafely(buf, end);
+    if (r === SLOW) this.slow(socket, buf, end);
+    else this.deliver(socket, r);
+  }
+
+  /**
+   * The native listener's batch: heads [0, count) are in its input slots. Each reply goes into
+   * its output slot; a request that needs a socket leaves the addon as a net.Socket.
+   */
+  private onBatch(count: number): void {
+    const n = this.native;
+    if (n === null) return;
+    this.syncNativeCounters();
+    const meta = n.meta;
+    for (let i = 0; i < count; i++) {
+      this.out = n.replies[i];
+      this.remoteText = null;
+      const family = n.family(i);
+      this.remoteLen = family === 4 ? 4 : 16;
+      meta.copy(this.remoteBytes, 0, n.addressOffset(i), n.addressOffset(i) + this.remoteLen);
+      const head = n.heads[i];
+      const end = n.end(i);
+      const r = this.handleSafely(head, end);
+      if (r >= 0) {
+        n.setReply(i, r);
+        continue;
+      }
+      // A socket is needed: take the connection out of the addon (its head is copied: the slot
+      // is reused by the next batch).
+      let socket: net.Socket;
+      try {
+        socket = new net.Socket({ fd: n.detach(i), readable: true, writable: true });
+      } catch (e) {
+        this.tracker.log(
+          `http: cannot take over a connection: ${e instanceof Error ? e.message : String(e)}`,
+        );
+        continue;
+      }
+      this.watch(socket);
+      if (r === BIG) socket.end(this.big);
+      else this.slow(socket, Buffer.from(head.subarray(0, n.length(i))), end);
+    }
+  }
+
+  /** Adds the native listener's accepted connections (and accept errors) to the tracker's counters. */
+  private syncNativeCounters(): void {
+    const n = this.native;
+    if (n === null) return;
+    const accepted = n.counters[H_ACCEPTED];
+    this.tracker.counters.httpConnections += accepted - this.acceptedSeen;
+    this.acceptedSeen = accepted;
+    const errors = n.counters[H_ACCEPT_ERRORS];
+    if (errors !== this.acceptErrorsSeen) {
+      this.acceptErrorsSeen = errors;
+      this.tracker.log(`http ${formatEndpoint(this.endpoint)}: accept failed (${n.lastError()})`);
+    }
+  }
+
+  /** handle(), with a bug answered by 500 and counted instead of ending the process. */
+  private handleSafely(buf: Buffer, end: number): number {
+    const t = this.tracker;
     try {
-      this.onRequest(socket, buf, end);
+      if (end < 0 || end > t.config.maxHeaderBytes) {
+        t.counters.error(P_HTTP, A_OTHER, E_TOO_LARGE);
+        return this.plain(431, 'request head too large\n');
+      }
+      return this.handle(buf, end, true);
     } catch (e) {
-      // A bug must not end the process or leave the client hanging: answer 500 and count it.
       t.counters.error(P_HTTP, A_OTHER, E_INTERNAL);
       t.log(`http: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-      if (!socket.destroyed) this.plain(socket, 500, 'internal error\n');
+      this.out = this.netReply;
+      return this.plain(500, 'internal error\n');
     }
+  }
+
+  /** Sends handle()'s reply on a node:net socket and ends it (a copy: `out` is reused). */
+  private deliver(socket: net.Socket, r: number): void {
+    if (socket.destroyed) return;
+    socket.end(r === BIG ? this.big : Buffer.from(this.out.subarray(0, r)));
   }
 
   /** Closes connections idle or unfinished for longer than httpIdleTimeout (runs every second). */
   private sweepIdle(): void {
-    const limit = clock.seconds - this.tracker.config.httpIdleTimeout;
+    const idle = this.tracker.config.httpIdleTimeout;
+    const limit = clock.seconds - idle;
     for (const [socket, since] of this.sockets) {
       if (since > limit) continue;
       this.tracker.counters.error(P_HTTP, A_OTHER, E_TIMEOUT);
       this.sockets.delete(socket);
       socket.destroy();
+    }
+    if (this.native !== null) {
+      this.syncNativeCounters();
+      const closed = this.native.sweep(idle);
+      for (let i = 0; i < closed; i++) this.tracker.counters.error(P_HTTP, A_OTHER, E_TIMEOUT);
     }
   }
 
@@ -185,8 +340,20 @@ export class HttpTrackerServer {
     this.sockets.delete(socket);
   }
 
-  /** Handles one request whose head is buf[0, end); always answers and closes. */
-  private onRequest(socket: net.Socket, buf: Buffer, end: number): void {
+  /** The client's address as text (formatted on demand on the native path). */
+  private remoteAddress(): string {
+    if (this.remoteText === null)
+      this.remoteText = formatIP(this.remoteBytes, 0, this.remoteLen === 4 ? 4 : 16);
+    return this.remoteText;
+  }
+
+  /**
+   * Handles one request whose head is buf[0, end): writes the reply into `out` and returns its
+   * length (BIG: it is in `big`), or returns SLOW, before doing anything, when the request needs
+   * a socket: a WebSocket upgrade (`upgrades`), /metrics (answered later), a route of another part
+   * of fjord (tracker.fallback).
+   */
+  private handle(buf: Buffer, end: number, upgrades: boolean): number {
     const t = this.tracker;
     // Request line: METHOD SP TARGET SP HTTP/x.y
     const sp1 = buf.indexOf(32);
@@ -194,68 +361,103 @@ export class HttpTrackerServer {
     const sp2 = sp1 < 0 ? -1 : buf.indexOf(32, sp1 + 1);
     if (sp1 <= 0 || sp2 < 0 || sp2 > lineEnd || buf[sp2 + 1] !== 72 /* H */) {
       t.counters.error(P_HTTP, A_OTHER, E_MALFORMED);
-      this.plain(socket, 400, 'malformed request line\n');
-      return;
+      return this.plain(400, 'malformed request line\n');
     }
     const isGet = sp1 === 3 && buf[0] === 71 && buf[1] === 69 && buf[2] === 84;
     let q = sp1 + 1;
     while (q < sp2 && buf[q] !== 63 /* ? */) q++;
-    const path = buf.toString('latin1', sp1 + 1, q);
     const qs = q < sp2 ? q + 1 : sp2;
     if (!isGet) {
-      const method = buf.toString('latin1', 0, sp1);
-      if (
-        t.fallback &&
-        t.fallback(socket, buf.subarray(0, end + 4), method, buf.toString('latin1', sp1 + 1, sp2))
-      ) {
-        this.release(socket);
-        return;
-      }
+      if (t.fallback) return SLOW;
       t.counters.error(P_HTTP, A_OTHER, E_MALFORMED);
-      this.plain(socket, 405, 'only GET is served here\n');
-      return;
+      return this.plain(405, 'only GET is served here\n');
     }
-    if (path === '/announce') {
-      if (this.upgrade !== null && this.upgrade(socket, buf, end)) this.release(socket);
-      else this.announce(socket, buf, qs, sp2, end);
-    } else if (path === '/scrape') this.scrape(socket, buf, qs, sp2);
-    else if (path === '/stats' || path === '/metrics') {
-      if (!inNetworks(socket.remoteAddress ?? '', this.statsNets)) {
+    const pathLength = q - sp1 - 1;
+    if (pathLength === 9 && matches(buf, sp1 + 1, '/announce')) {
+      if (upgrades && this.upgrade !== null && hasUpgradeHeader(buf, end)) return SLOW;
+      return this.announce(buf, qs, sp2, end);
+    }
+    if (pathLength === 7 && matches(buf, sp1 + 1, '/scrape')) return this.scrape(buf, qs, sp2);
+    const path = buf.toString('latin1', sp1 + 1, q);
+    if (path === '/stats' || path === '/metrics') {
+      if (!inNetworks(this.remoteAddress(), this.statsNets)) {
         t.counters.error(P_HTTP, A_OTHER, E_FORBIDDEN);
-        this.plain(socket, 403, 'statistics are not available to this address\n');
+        return this.plain(403, 'statistics are not available to this address\n');
+      }
+      if (path === '/metrics') return SLOW;
+      const r = t.statsPage(new URLSearchParams(buf.toString('latin1', qs, sp2)));
+      return this.respond(r.status, r.type, Buffer.from(r.body));
+    }
+    if (t.fallback) return SLOW;
+    t.counters.error(P_HTTP, A_OTHER, E_NOT_FOUND);
+    return this.plain(404, 'not found: this is a BitTorrent tracker (/announce, /scrape)\n');
+  }
+
+  /** The requests handle() returned SLOW for, with a socket (which `watch` already covers). */
+  private slow(socket: net.Socket, buf: Buffer, end: number): void {
+    const t = this.tracker;
+    const sp1 = buf.indexOf(32);
+    const sp2 = buf.indexOf(32, sp1 + 1);
+    const target = buf.toString('latin1', sp1 + 1, sp2);
+    const method = buf.toString('latin1', 0, sp1);
+    const q = target.indexOf('?');
+    const path = q < 0 ? target : target.slice(0, q);
+    try {
+      if (method === 'GET' && path === '/announce') {
+        if (this.upgrade !== null && this.upgrade(socket, buf, end)) {
+          this.release(socket);
+          return;
+        }
+        // It named an Upgrade that is not a WebSocket: an ordinary announce.
+        this.remoteText = socket.remoteAddress ?? '';
+        this.remoteLen = 0;
+        this.out = this.netReply;
+        this.deliver(socket, this.handle(buf, end, false));
         return;
       }
-      const query = new URLSearchParams(buf.toString('latin1', qs, sp2));
-      if (path === '/stats') {
-        const r = t.statsPage(query);
-        this.respond(socket, r.status, r.type, Buffer.from(r.body));
-      } else {
+      if (method === 'GET' && path === '/metrics') {
         void t.metricsText().then(
-          (text) => this.respond(socket, 200, 'text/plain; version=0.0.4; charset=utf-8', Buffer.from(text)),
-          () => this.plain(socket, 500, 'metrics failed\n'),
+          (text) => this.sendNow(socket, 200, 'text/plain; version=0.0.4; charset=utf-8', Buffer.from(text)),
+          () => this.sendNow(socket, 500, 'text/plain; charset=utf-8', Buffer.from('metrics failed\n')),
         );
+        return;
       }
-    } else {
-      if (
-        t.fallback &&
-        t.fallback(socket, buf.subarray(0, end + 4), 'GET', buf.toString('latin1', sp1 + 1, sp2))
-      ) {
+      if (t.fallback && t.fallback(socket, buf.subarray(0, end + 4), method, target)) {
         this.release(socket);
         return;
       }
-      t.counters.error(P_HTTP, A_OTHER, E_NOT_FOUND);
-      this.plain(socket, 404, 'not found: this is a BitTorrent tracker (/announce, /scrape)\n');
+      t.counters.error(P_HTTP, A_OTHER, method === 'GET' ? E_NOT_FOUND : E_MALFORMED);
+      if (method === 'GET')
+        this.sendNow(
+          socket,
+          404,
+          'text/plain; charset=utf-8',
+          Buffer.from('not found: this is a BitTorrent tracker (/announce, /scrape)\n'),
+        );
+      else this.sendNow(socket, 405, 'text/plain; charset=utf-8', Buffer.from('only GET is served here\n'));
+    } catch (e) {
+      t.counters.error(P_HTTP, A_OTHER, E_INTERNAL);
+      t.log(`http: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      this.sendNow(socket, 500, 'text/plain; charset=utf-8', Buffer.from('internal error\n'));
     }
+  }
+
+  /** Answers on a socket outside handle() (a reply written later, or by slow()). */
+  private sendNow(socket: net.Socket, status: number, type: string, body: Buffer): void {
+    this.out = this.netReply;
+    this.deliver(socket, this.respond(status, type, body));
   }
 
   /**
    * The requester's address into this.peer; returns 4 or 16 (its length), or 0 if unusable.
    * Behind a trusted proxy, the rightmost X-Forwarded-For address not itself a trusted proxy is the
-   * client (or the `ip` parameter, when there is no such header); otherwise the socket's address.
+   * client (or the `ip` parameter, when there is no such header); otherwise the connection's address.
    */
-  private requesterAddress(socket: net.Socket, buf: Buffer, end: number, ipParam: string | null): number {
-    let address = socket.remoteAddress ?? '';
-    if (this.trusted.length > 0 && inNetworks(address, this.trusted)) {
+  private requesterAddress(buf: Buffer, end: number, ipParam: string | null): number {
+    const p = this.peer;
+    let address: string;
+    if (this.trusted.length > 0 && inNetworks(this.remoteAddress(), this.trusted)) {
+      address = this.remoteAddress();
       const xff = headerValue(buf, end, 'x-forwarded-for');
       if (xff !== null) {
         const hops = xff.split(',').map((s) => s.trim());
@@ -266,46 +468,51 @@ export class HttpTrackerServer {
         }
         address = pick;
       } else if (ipParam !== null) address = ipParam;
-    }
+    } else if (this.remoteLen !== 0) {
+      // The native path has the address as bytes already.
+      this.remoteBytes.copy(p, 0, 0, this.remoteLen);
+      if (this.remoteLen === 4) return 4;
+      if (isV4Mapped(p, 0)) {
+        p.copyWithin(0, 12, 16);
+        return 4;
+      }
+      return 16;
+    } else address = this.remoteText ?? '';
     const v4 = parseIPv4(address);
     if (v4 >= 0) {
-      const p = this.peer;
       p[0] = v4 >>> 24;
       p[1] = (v4 >>> 16) & 0xff;
       p[2] = (v4 >>> 8) & 0xff;
       p[3] = v4 & 0xff;
       return 4;
     }
-    if (!parseIPv6(address, this.peer, 0)) return 0;
-    if (isV4Mapped(this.peer, 0)) {
-      this.peer.copyWithin(0, 12, 16);
+    if (!parseIPv6(address, p, 0)) return 0;
+    if (isV4Mapped(p, 0)) {
+      p.copyWithin(0, 12, 16);
       return 4;
     }
     return 16;
   }
 
-  private announce(socket: net.Socket, buf: Buffer, qs: number, qe: number, end: number): void {
+  private announce(buf: Buffer, qs: number, qe: number, end: number): number {
     const t = this.tracker;
     const sample = t.counters.shouldSample();
     const started = sample ? performance.now() : 0;
     const q = this.query;
     if (!parseQuery(buf, qs, qe, q) || announceProblem(q) !== null) {
       t.counters.error(P_HTTP, A_ANNOUNCE, E_MALFORMED);
-      this.failure(socket, 400, q.error ?? announceProblem(q) ?? 'bad request');
-      return;
+      return this.failure(400, q.error ?? announceProblem(q) ?? 'bad request');
     }
     const access = t.access.check(q.hashes, 0);
     if (access !== ALLOWED) {
       const withdrawn = access === WITHDRAWN;
       t.counters.error(P_HTTP, A_ANNOUNCE, withdrawn ? E_WITHDRAWN : E_NOT_ALLOWED);
-      this.failure(socket, 200, withdrawn ? MESSAGE_WITHDRAWN : MESSAGE_NOT_ALLOWED);
-      return;
+      return this.failure(200, withdrawn ? MESSAGE_WITHDRAWN : MESSAGE_NOT_ALLOWED);
     }
-    const addrLen = this.requesterAddress(socket, buf, end, q.ip);
+    const addrLen = this.requesterAddress(buf, end, q.ip);
     if (addrLen === 0) {
       t.counters.error(P_HTTP, A_ANNOUNCE, E_MALFORMED);
-      this.failure(socket, 400, 'unusable client address');
-      return;
+      return this.failure(400, 'unusable client address');
     }
     const peer = this.peer;
     peer[addrLen] = q.port >>> 8;
@@ -317,7 +524,7 @@ export class HttpTrackerServer {
     t.announceStats.http(swarm, v6, q.event, seed, q.downloaded, buf, q.peerIdStart, q.peerIdEnd);
 
     // Peers: the requester's own family first, then the other, numwant in all (BEP 7: peers6).
-    const out = this.scratch;
+    const scratch = this.scratch;
     let n4 = 0;
     let n6 = 0;
     const want = q.event === EVENT_STOPPED || swarm === undefined ? 0 : t.numwant(q.numwant);
@@ -325,16 +532,19 @@ export class HttpTrackerServer {
     const BASE6 = BASE4 + 6 * 1000;
     if (want > 0 && swarm !== undefined) {
       if (v6) {
-        n6 = store.selectPeers(swarm.v6, seed, want, out, BASE6);
-        n4 = store.selectPeers(swarm.v4, seed, want - n6, out, BASE4);
+        n6 = store.selectPeers(swarm.v6, seed, want, scratch, BASE6);
+        n4 = store.selectPeers(swarm.v4, seed, want - n6, scratch, BASE4);
       } else {
-        n4 = store.selectPeers(swarm.v4, seed, want, out, BASE4);
-        n6 = store.selectPeers(swarm.v6, seed, want - n4, out, BASE6);
+        n4 = store.selectPeers(swarm.v4, seed, want, scratch, BASE4);
+        n6 = store.selectPeers(swarm.v6, seed, want - n4, scratch, BASE6);
       }
     }
     const complete = swarm === undefined ? 0 : swarm.seeders;
     const incomplete = swarm === undefined ? 0 : swarm.leechers;
     const downloaded = swarm === undefined ? 0 : swarm.downloaded;
+    t.counters.request(P_HTTP, A_ANNOUNCE, R_OK);
+    t.counters.announces[P_HTTP * 2 + (v6 ? 1 : 0)]++;
+    let r: number;
     if (q.compact === 0) {
       const body = bencode({
         complete,
@@ -342,47 +552,39 @@ export class HttpTrackerServer {
         incomplete,
         interval: t.config.interval,
         'min interval': t.config.minInterval,
-        peers: dictPeers(out, BASE4, n4, 4).concat(dictPeers(out, BASE6, n6, 16)),
+        peers: dictPeers(scratch, BASE4, n4, 4).concat(dictPeers(scratch, BASE6, n6, 16)),
       });
-      t.counters.request(P_HTTP, A_ANNOUNCE, R_OK);
-      t.counters.announces[P_HTTP * 2 + (v6 ? 1 : 0)]++;
-      this.respond(socket, 200, 'text/plain', body);
-      if (sample) t.counters.observeLatency((performance.now() - started) / 1000);
-      return;
+      r = this.respond(200, 'text/plain', body);
+    } else {
+      // The compact reply, written straight after the head (no body buffer of its own): keys in
+      // sorted order as bencoding requires.
+      const s = `d8:completei${complete}e10:downloadedi${downloaded}e10:incompletei${incomplete}e8:intervali${t.config.interval}e12:min intervali${t.config.minInterval}e5:peers${n4 * 6}:`;
+      const s6 = n6 > 0 ? `6:peers6${n6 * 18}:` : '';
+      const bodyLength = s.length + n4 * 6 + s6.length + n6 * 18 + 1;
+      const head = OK_HEAD + bodyLength + '\r\nConnection: close\r\n\r\n';
+      const res = this.target(head.length + bodyLength);
+      let o = res.write(head, 0, 'latin1');
+      o += res.write(s, o, 'latin1');
+      o += scratch.copy(res, o, BASE4, BASE4 + n4 * 6);
+      if (n6 > 0) {
+        o += res.write(s6, o, 'latin1');
+        o += scratch.copy(res, o, BASE6, BASE6 + n6 * 18);
+      }
+      res[o] = 101; // 'e'
+      r = this.written(res, o + 1);
     }
-    // The compact reply, written straight into the response after the head (no body buffer of its
-    // own): keys in sorted order as bencoding requires.
-    const s = `d8:completei${complete}e10:downloadedi${downloaded}e10:incompletei${incomplete}e8:intervali${t.config.interval}e12:min intervali${t.config.minInterval}e5:peers${n4 * 6}:`;
-    const s6 = n6 > 0 ? `6:peers6${n6 * 18}:` : '';
-    const bodyLength = s.length + n4 * 6 + s6.length + n6 * 18 + 1;
-    const head = OK_HEAD + bodyLength + '\r\nConnection: close\r\n\r\n';
-    const res = Buffer.allocUnsafe(head.length + bodyLength);
-    let o = res.write(head, 0, 'latin1');
-    o += res.write(s, o, 'latin1');
-    o += out.copy(res, o, BASE4, BASE4 + n4 * 6);
-    if (n6 > 0) {
-      o += res.write(s6, o, 'latin1');
-      o += out.copy(res, o, BASE6, BASE6 + n6 * 18);
-    }
-    res[o] = 101; // 'e'
-    t.counters.request(P_HTTP, A_ANNOUNCE, R_OK);
-    t.counters.announces[P_HTTP * 2 + (v6 ? 1 : 0)]++;
-    if (!socket.destroyed) socket.end(res);
     if (sample) t.counters.observeLatency((performance.now() - started) / 1000);
+    return r;
   }
 
-  private scrape(socket: net.Socket, buf: Buffer, qs: number, qe: number): void {
+  private scrape(buf: Buffer, qs: number, qe: number): number {
     const t = this.tracker;
     const q = this.query;
     if (!parseQuery(buf, qs, qe, q)) {
       t.counters.error(P_HTTP, A_SCRAPE, E_MALFORMED);
-      this.failure(socket, 400, q.error ?? 'bad request');
-      return;
+      return this.failure(400, q.error ?? 'bad request');
     }
-    if (q.hashCount === 0) {
-      this.fullScrape(socket);
-      return;
-    }
+    if (q.hashCount === 0) return this.fullScrape();
     // BEP 48: `files` maps each raw 20-byte hash to its counts. Written by hand (this is one
     // request in ten from real clients): keys must be sorted by their bytes and unique, so the
     // hashes are ordered first and repeats skipped.
@@ -393,8 +595,7 @@ export class HttpTrackerServer {
       if (access !== ALLOWED) {
         const withdrawn = access === WITHDRAWN;
         t.counters.error(P_HTTP, A_SCRAPE, withdrawn ? E_WITHDRAWN : E_NOT_ALLOWED);
-        this.failure(socket, 200, withdrawn ? MESSAGE_WITHDRAWN : MESSAGE_NOT_ALLOWED);
-        return;
+        return this.failure(200, withdrawn ? MESSAGE_WITHDRAWN : MESSAGE_NOT_ALLOWED);
       }
       order[i] = i;
     }
@@ -427,22 +628,20 @@ export class HttpTrackerServer {
     }
     o += w.write('ee', o, 'latin1');
     t.counters.request(P_HTTP, A_SCRAPE, R_OK);
-    this.respond(socket, 200, 'text/plain', w.subarray(0, o));
+    return this.respond(200, 'text/plain', w.subarray(0, o));
   }
 
-  private fullScrape(socket: net.Socket): void {
+  private fullScrape(): number {
     const t = this.tracker;
     if (!t.config.fullScrape) {
       t.counters.error(P_HTTP, A_SCRAPE, E_FORBIDDEN);
-      this.failure(socket, 200, 'full scrape is disabled on this tracker; scrape with info_hash');
-      return;
+      return this.failure(200, 'full scrape is disabled on this tracker; scrape with info_hash');
     }
-    const who = socket.remoteAddress ?? '';
+    const who = this.remoteAddress();
     const last = this.lastFullScrape.get(who);
     if (last !== undefined && clock.seconds - last < t.config.fullScrapeInterval) {
       t.counters.error(P_HTTP, A_SCRAPE, E_RATE_LIMITED);
-      this.failure(socket, 429, `full scrape at most once every ${t.config.fullScrapeInterval} s`);
-      return;
+      return this.failure(429, `full scrape at most once every ${t.config.fullScrapeInterval} s`);
     }
     if (this.lastFullScrape.size > 10000) this.lastFullScrape.clear();
     this.lastFullScrape.set(who, clock.seconds);
@@ -457,25 +656,44 @@ export class HttpTrackerServer {
     });
     t.counters.fullScrapes++;
     t.counters.request(P_HTTP, A_SCRAPE, R_OK);
-    this.respond(socket, 200, 'text/plain', bencode({ files }));
+    return this.respond(200, 'text/plain', bencode({ files }));
   }
 
-  private failure(socket: net.Socket, status: number, reason: string): void {
-    this.respond(socket, status, 'text/plain', bencode({ 'failure reason': reason }));
+  private failure(status: number, reason: string): number {
+    return this.respond(status, 'text/plain', bencode({ 'failure reason': reason }));
   }
 
-  private plain(socket: net.Socket, status: number, text: string): void {
-    this.respond(socket, status, 'text/plain; charset=utf-8', Buffer.from(text));
+  private plain(status: number, text: string): number {
+    return this.respond(status, 'text/plain; charset=utf-8', Buffer.from(text));
   }
 
-  private respond(socket: net.Socket, status: number, type: string, body: Buffer): void {
-    if (socket.destroyed) return;
+  /** Writes a whole reply (head and body) and returns handle()'s result for it. */
+  private respond(status: number, type: string, body: Buffer): number {
     const head = `HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\nContent-Type: ${type}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`;
-    const out = Buffer.allocUnsafe(head.length + body.length);
-    out.write(head, 0, 'latin1');
-    body.copy(out, head.length);
-    socket.end(out);
+    const res = this.target(head.length + body.length);
+    res.write(head, 0, 'latin1');
+    body.copy(res, head.length);
+    return this.written(res, head.length + body.length);
   }
+
+  /** Where a reply of `size` bytes goes: `out` if it fits, else a new buffer kept in `big`. */
+  private target(size: number): Buffer {
+    if (size <= this.out.length) return this.out;
+    return (this.big = Buffer.allocUnsafe(size));
+  }
+
+  /** handle()'s result once `length` bytes were written into `res` (from target()). */
+  private written(res: Buffer, length: number): number {
+    if (res === this.out) return length;
+    this.big = res.subarray(0, length);
+    return BIG;
+  }
+}
+
+/** Whether buf at `at` holds the ASCII text `s`. */
+function matches(buf: Buffer, at: number, s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (buf[at + i] !== s.charCodeAt(i)) return false;
+  return true;
 }
 
 const REASONS: Record<number, string> = {

@@ -1,5 +1,5 @@
 /**
- * The native UDP batching addon (native/udp-batch, Linux): recvmmsg/sendmmsg in batches of up to
+ * The UDP half of the native I/O addon (native/io/udp_batch.c, Linux): recvmmsg/sendmmsg in batches of up to
  * 64 datagrams and one call into JavaScript per batch, instead of node:dgram's system call, Buffer,
  * `rinfo` and address string per datagram (docs/benchmarks.md, "Native UDP batching").
  *
@@ -7,15 +7,11 @@
  * compiler) or FJORD_UDP_BATCH=0 is set, `udpBatch` is null and the UDP listener uses node:dgram,
  * with the same tracker code and the same replies.
  *
- * The buffers are shared with the addon; their layouts are described in native/udp-batch/udp_batch.c.
+ * The buffers are shared with the addon; their layouts are described in native/io/udp_batch.c.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { getSystemErrorName } from 'node:util';
+import { NativeHandle, loadHalf, systemError, type NativeStatus } from './native-io.js';
 
-/** The addon's exports (native/udp-batch/udp_batch.c). */
+/** The addon's exports (native/io/udp_batch.c). */
 interface Binding {
   open(
     host: string,
@@ -39,52 +35,8 @@ interface Binding {
   COUNTERS: number;
 }
 
-const ADDON = 'native/udp-batch/build/Release/udp_batch.node';
-
-/** Whether the addon is in use, and if not, why (for the start-up log and tests). */
-export const udpBatchStatus: { loaded: boolean; reason: string; path: string | null } = {
-  loaded: false,
-  reason: '',
-  path: null,
-};
-
-function load(): Binding | null {
-  if (process.env.FJORD_UDP_BATCH === '0') {
-    udpBatchStatus.reason = 'FJORD_UDP_BATCH=0';
-    return null;
-  }
-  if (process.platform !== 'linux') {
-    udpBatchStatus.reason = `the addon is Linux only (${process.platform})`;
-    return null;
-  }
-  // From src/tracker (tsx), dist/tracker, or a copy of dist/ somewhere below the repository (the
-  // benchmark's snapshot): walk up to the directory that has the built addon.
-  let dir = dirname(fileURLToPath(import.meta.url));
-  let path: string | null = null;
-  for (;;) {
-    if (existsSync(join(dir, ADDON))) {
-      path = join(dir, ADDON);
-      break;
-    }
-    const up = dirname(dir);
-    if (up === dir) break;
-    dir = up;
-  }
-  if (path === null) {
-    udpBatchStatus.reason = `not built (${ADDON} missing; run: node scripts/build-native.js)`;
-    return null;
-  }
-  try {
-    const b = createRequire(import.meta.url)(path) as Binding;
-    if (typeof b.open !== 'function' || b.COUNTERS !== COUNTERS) throw new Error('unexpected exports');
-    udpBatchStatus.loaded = true;
-    udpBatchStatus.path = path;
-    return b;
-  } catch (e) {
-    udpBatchStatus.reason = `cannot load ${path}: ${e instanceof Error ? e.message : String(e)}`;
-    return null;
-  }
-}
+/** Whether the addon's UDP half is in use, and if not, why (for the start-up log and tests). */
+export const udpBatchStatus: NativeStatus = { loaded: false, reason: '', path: null };
 
 /** Indexes into NativeUdpSocket.counters (enum counter in udp_batch.c). */
 export const C_BATCHES = 0;
@@ -99,7 +51,12 @@ export const C_TRUNCATED = 8;
 const COUNTERS = 9;
 
 /** The addon, or null when node:dgram is to be used (see udpBatchStatus.reason). */
-export const udpBatch: Binding | null = load();
+export const udpBatch: Binding | null = loadHalf<Binding>(
+  'udp',
+  'FJORD_UDP_BATCH',
+  udpBatchStatus,
+  (b) => typeof b.open === 'function' && b.COUNTERS === COUNTERS,
+);
 
 /**
  * One bound UDP socket of the addon with its shared buffers. `onBatch(count)` is called with the
@@ -108,7 +65,7 @@ export const udpBatch: Binding | null = load();
  * `replies[i]` and its length with `setReply(i, length)` (0: none). The addon sends the replies
  * when onBatch returns.
  */
-export class NativeUdpSocket {
+export class NativeUdpSocket extends NativeHandle {
   readonly slots: number;
   /** Per-slot views of the input buffer (the first IN_SLOT bytes of each datagram). */
   private readonly messages: Buffer[] = [];
@@ -119,8 +76,7 @@ export class NativeUdpSocket {
   readonly counters: Float64Array;
   private readonly input: Buffer;
   private readonly overflow: Buffer;
-  private readonly handle: object;
-  private closed = false;
+  protected readonly handle: object;
 
   constructor(
     private readonly b: Binding,
@@ -130,6 +86,7 @@ export class NativeUdpSocket {
     bufferBytes: number,
     onBatch: (count: number) => void,
   ) {
+    super(b, C_LAST_ERRNO);
     const n = (this.slots = b.SLOTS);
     // Unzeroed allocations: the pages of a slot are only made resident once a datagram or reply
     // reaches them (most of `overflow` never is).
@@ -194,33 +151,4 @@ export class NativeUdpSocket {
   setReply(i: number, len: number): void {
     this.meta32[i * 8 + 3] = len;
   }
-
-  address(): { host: string; port: number } {
-    const [host, port] = this.b.address(this.handle);
-    return { host, port };
-  }
-
-  /** Closes the socket now (after the batch, if called from onBatch). Idempotent. */
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.b.close(this.handle);
-  }
-
-  /** The name of the last error counted (e.g. ECONNREFUSED). */
-  lastError(): string {
-    const errno = this.counters[C_LAST_ERRNO];
-    return errno > 0 ? getSystemErrorName(-errno) : 'none';
-  }
-}
-
-/** The addon's error as Node's own socket errors look (code, errno, syscall, address, port). */
-function systemError(e: unknown, host: string, port: number): Error {
-  if (!(e instanceof Error)) return new Error(String(e));
-  const err = e as NodeJS.ErrnoException;
-  if (err.code && err.syscall) {
-    err.message = `${err.syscall} ${err.code} ${host}:${port}`;
-    Object.assign(err, { address: host, port });
-  }
-  return err;
 }

@@ -1,5 +1,5 @@
 /*
- * udp_batch: UDP datagrams between the kernel and JavaScript in batches (Linux, Node-API).
+ * udp_batch.c: UDP datagrams between the kernel and JavaScript in batches (Linux, Node-API).
  *
  * Why this exists
  * ---------------
@@ -71,10 +71,8 @@
  * when both that has happened and JavaScript's handle to it has been garbage-collected.
  */
 #define _GNU_SOURCE
-#ifndef NAPI_VERSION
-#define NAPI_VERSION 8
-#endif
-#include <node_api.h>
+#include "common.h"
+
 #include <uv.h>
 
 #include <arpa/inet.h>
@@ -108,19 +106,9 @@ enum counter {
 };
 
 typedef struct sock {
-  napi_env env;
-  uv_poll_t poll;
+  io_handle h; /* first: common.c's lifecycle (poll, callback, closing) */
   int fd;
-  int events;         /* what the poll currently waits for: UV_READABLE or UV_WRITABLE */
-  int in_batch;       /* inside onBatch */
-  int closed;         /* close() was called (or the environment is going away) */
-  int close_deferred; /* close() was called inside onBatch: finish it after the batch */
-  int handle_closed;  /* uv_close's callback ran */
-  int finalized;      /* JavaScript's handle was garbage-collected */
-  int env_gone;       /* the environment's cleanup hook ran: no more Node-API calls */
-  napi_ref callback;  /* onBatch */
-  napi_ref buffers;   /* an array of the shared buffers, so they live as long as we use them */
-  napi_async_context async;
+  int events; /* what the poll currently waits for: UV_READABLE or UV_WRITABLE */
   uint8_t *input, *overflow, *meta, *output;
   size_t out_slot;
   double *counters;
@@ -141,39 +129,15 @@ static void count_error(sock *s, int which, int err) {
   s->counters[C_LAST_ERRNO] = err;
 }
 
-static void maybe_free(sock *s) {
-  if (s->handle_closed && s->finalized) free(s);
-}
-
-static void on_handle_closed(uv_handle_t *h) {
-  sock *s = (sock *)h->data;
-  if (!s->env_gone) {
-    napi_delete_reference(s->env, s->callback);
-    napi_delete_reference(s->env, s->buffers);
-    napi_async_destroy(s->env, s->async);
-  }
-  s->handle_closed = 1;
-  maybe_free(s);
-}
-
-static void cleanup_hook(void *arg);
-
-/* Stops watching, closes the socket now (the port is free again when close() returns). */
-static void finish_close(sock *s) {
-  uv_poll_stop(&s->poll);
+/* common.c's close_fds and free_owner for a sock. */
+static void close_sock_fd(io_handle *h) {
+  sock *s = (sock *)h;
   if (s->fd >= 0) close(s->fd);
   s->fd = -1;
-  if (!s->env_gone) napi_remove_env_cleanup_hook(s->env, cleanup_hook, s);
-  uv_close((uv_handle_t *)&s->poll, on_handle_closed);
 }
 
-/* The environment is being torn down (process exit, worker end) with the socket still open. */
-static void cleanup_hook(void *arg) {
-  sock *s = (sock *)arg;
-  s->env_gone = 1;
-  if (s->closed) return;
-  s->closed = 1;
-  finish_close(s);
+static void free_sock(io_handle *h) {
+  free(h);
 }
 
 static void set_events(sock *s, int events);
@@ -182,7 +146,7 @@ static void on_poll(uv_poll_t *h, int status, int events);
 static void set_events(sock *s, int events) {
   if (s->events == events) return;
   s->events = events;
-  uv_poll_start(&s->poll, events, on_poll);
+  uv_poll_start(&s->h.poll, events, on_poll);
 }
 
 /*
@@ -254,28 +218,8 @@ static void describe(sock *s, int n) {
 
 /* Calls onBatch(n). If JavaScript throws, the exception goes to process.on('uncaughtException'). */
 static void call_js(sock *s, int n) {
-  napi_env env = s->env;
-  napi_handle_scope scope;
-  napi_value cb, recv, argv[1];
-  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
-  napi_get_reference_value(env, s->callback, &cb);
-  napi_get_global(env, &recv);
-  napi_create_int32(env, n, &argv[0]);
-  s->in_batch = 1;
   s->counters[C_BATCHES] += 1;
-  napi_status st = napi_make_callback(env, s->async, recv, cb, 1, argv, NULL);
-  s->in_batch = 0;
-  if (st != napi_ok) {
-    bool pending = false;
-    napi_is_exception_pending(env, &pending);
-    if (pending) {
-      napi_value err;
-      napi_get_and_clear_last_exception(env, &err);
-      /* As an exception thrown by a dgram `message` listener: the process's uncaughtException. */
-      napi_fatal_exception(env, err);
-    }
-  }
-  napi_close_handle_scope(env, scope);
+  io_call(&s->h, n);
 }
 
 /* Queues the replies JavaScript wrote for datagrams [0, n) (those with a non-zero length). */
@@ -305,7 +249,7 @@ static void queue_replies(sock *s, int n) {
 static void on_poll(uv_poll_t *h, int status, int events) {
   sock *s = (sock *)h->data;
   (void)events;
-  if (s->closed) return;
+  if (s->h.closed) return;
   s->counters[C_POLLS] += 1;
   if (status < 0) {
     count_error(s, C_RECV_ERRORS, -status);
@@ -325,12 +269,12 @@ static void on_poll(uv_poll_t *h, int status, int events) {
     describe(s, n);
     call_js(s, n);
     queue_replies(s, n);
-    if (s->close_deferred) {
+    if (s->h.close_deferred) {
       flush(s); /* the batch's replies still go out, as far as the kernel takes them now */
-      finish_close(s);
+      io_finish_close(&s->h);
       return;
     }
-    if (s->closed) return; /* the environment went away meanwhile */
+    if (s->h.closed) return; /* the environment went away meanwhile */
     if (!flush(s)) {
       set_events(s, UV_WRITABLE);
       return;
@@ -341,52 +285,6 @@ static void on_poll(uv_poll_t *h, int status, int events) {
 
 /* ---------------------------------------------------------------------------------------- */
 /* JavaScript API                                                                            */
-
-static napi_value throw_sys(napi_env env, const char *syscall, int err) {
-  napi_value msg, code, error, num, sc;
-  char text[160];
-  const char *name = uv_err_name(-err);
-  snprintf(text, sizeof text, "%s %s", syscall, name);
-  napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &msg);
-  napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &code);
-  napi_create_error(env, code, msg, &error);
-  napi_create_int32(env, -err, &num);
-  napi_set_named_property(env, error, "errno", num);
-  napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &sc);
-  napi_set_named_property(env, error, "syscall", sc);
-  napi_throw(env, error);
-  return NULL;
-}
-
-static napi_value throw_type(napi_env env, const char *text) {
-  napi_throw_type_error(env, NULL, text);
-  return NULL;
-}
-
-static int buffer_arg(napi_env env, napi_value v, uint8_t **data, size_t *len) {
-  bool is = false;
-  napi_is_typedarray(env, v, &is);
-  if (!is) return 0;
-  napi_typedarray_type type;
-  size_t length, offset;
-  napi_value ab;
-  void *p;
-  if (napi_get_typedarray_info(env, v, &type, &length, &p, &ab, &offset) != napi_ok) return 0;
-  size_t size = 1;
-  if (type == napi_float64_array) size = 8;
-  else if (type != napi_uint8_array) return 0;
-  *data = (uint8_t *)p;
-  *len = length * size;
-  return 1;
-}
-
-static void finalize_sock(napi_env env, void *data, void *hint) {
-  (void)env;
-  (void)hint;
-  sock *s = (sock *)data;
-  s->finalized = 1;
-  maybe_free(s);
-}
 
 /*
  * open(host, port, rcvbuf, sndbuf, onBatch, input, overflow, meta, output, outSlot, counters)
@@ -399,13 +297,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   if (argc < 11) return throw_type(env, "open: 11 arguments expected");
 
-  char host[64];
-  size_t host_len;
-  if (napi_get_value_string_utf8(env, argv[0], host, sizeof host, &host_len) != napi_ok)
-    return throw_type(env, "open: host must be a string");
-  int32_t port, rcvbuf, sndbuf, out_slot;
-  if (napi_get_value_int32(env, argv[1], &port) != napi_ok || port < 0 || port > 65535)
-    return throw_type(env, "open: bad port");
+  int32_t rcvbuf, sndbuf, out_slot;
   napi_get_value_int32(env, argv[2], &rcvbuf);
   napi_get_value_int32(env, argv[3], &sndbuf);
   napi_valuetype t;
@@ -424,42 +316,8 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   if (((uintptr_t)meta & 3) != 0 || ((uintptr_t)counters & 7) != 0)
     return throw_type(env, "open: meta or counters misaligned");
 
-  union {
-    struct sockaddr_in v4;
-    struct sockaddr_in6 v6;
-  } sa;
-  socklen_t sa_len;
-  int family;
-  memset(&sa, 0, sizeof sa);
-  if (strchr(host, ':') != NULL) {
-    family = AF_INET6;
-    sa.v6.sin6_family = AF_INET6;
-    sa.v6.sin6_port = htons((uint16_t)port);
-    if (inet_pton(AF_INET6, host, &sa.v6.sin6_addr) != 1) return throw_type(env, "open: not an IPv6 address");
-    sa_len = sizeof sa.v6;
-  } else {
-    family = AF_INET;
-    sa.v4.sin_family = AF_INET;
-    sa.v4.sin_port = htons((uint16_t)port);
-    if (inet_pton(AF_INET, host, &sa.v4.sin_addr) != 1) return throw_type(env, "open: not an IPv4 address");
-    sa_len = sizeof sa.v4;
-  }
-
-  int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return throw_sys(env, "socket", errno);
-  if (family == AF_INET6) {
-    int one = 1;
-    if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) != 0) {
-      int e = errno;
-      close(fd);
-      return throw_sys(env, "setsockopt", e);
-    }
-  }
-  if (bind(fd, (struct sockaddr *)&sa, sa_len) != 0) {
-    int e = errno;
-    close(fd);
-    return throw_sys(env, "bind", e);
-  }
+  int fd = bound_socket(env, argv[0], argv[1], SOCK_DGRAM);
+  if (fd < 0) return NULL;
   /* The kernel caps these (net.core.rmem_max / wmem_max); the defaults still work. */
   if (rcvbuf > 0) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
   if (sndbuf > 0) setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
@@ -469,7 +327,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     close(fd);
     return throw_sys(env, "calloc", ENOMEM);
   }
-  s->env = env;
+  s->h.env = env;
   s->fd = fd;
   s->input = input;
   s->overflow = overflow;
@@ -487,97 +345,37 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     s->rx[i].msg_hdr.msg_iovlen = 2;
   }
 
-  napi_value keep, name, resource, handle;
+  napi_value keep;
   napi_create_array_with_length(env, 5, &keep);
   for (uint32_t i = 0; i < 5; i++) napi_set_element(env, keep, i, argv[i == 4 ? 10 : 5 + i]);
-  napi_create_reference(env, keep, 1, &s->buffers);
-  napi_create_reference(env, argv[4], 1, &s->callback);
-  napi_create_object(env, &resource);
-  napi_create_string_utf8(env, "fjord.udpBatch", NAPI_AUTO_LENGTH, &name);
-  napi_async_init(env, resource, name, &s->async);
-
-  uv_loop_t *loop;
-  napi_get_uv_event_loop(env, &loop);
-  uv_poll_init_socket(loop, &s->poll, fd);
-  s->poll.data = s;
+  s->h.close_fds = close_sock_fd;
+  s->h.free_owner = free_sock;
   s->events = UV_READABLE;
-  uv_poll_start(&s->poll, UV_READABLE, on_poll);
-  napi_add_env_cleanup_hook(env, cleanup_hook, s);
-
-  napi_create_external(env, s, finalize_sock, NULL, &handle);
-  return handle;
-}
-
-static sock *sock_arg(napi_env env, napi_callback_info info, napi_value *argv, size_t want) {
-  size_t argc = want;
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  void *p = NULL;
-  napi_valuetype t;
-  if (argc < 1 || napi_typeof(env, argv[0], &t) != napi_ok || t != napi_external ||
-      napi_get_value_external(env, argv[0], &p) != napi_ok)
-    throw_type(env, "expected a handle from open()");
-  return (sock *)p;
+  return io_start(env, &s->h, argv[4], keep, "fjord.udpBatch", fd, UV_READABLE, on_poll);
 }
 
 /* address(handle) -> [host, port], from getsockname. */
 static napi_value js_address(napi_env env, napi_callback_info info) {
   napi_value argv[1];
-  sock *s = sock_arg(env, info, argv, 1);
+  sock *s = (sock *)handle_arg(env, info, argv, 1);
   if (s == NULL) return NULL;
-  if (s->fd < 0) return throw_sys(env, "getsockname", EBADF);
-  struct sockaddr_in6 a;
-  socklen_t len = sizeof a;
-  if (getsockname(s->fd, (struct sockaddr *)&a, &len) != 0) return throw_sys(env, "getsockname", errno);
-  char text[INET6_ADDRSTRLEN];
-  int port;
-  if (a.sin6_family == AF_INET6) {
-    inet_ntop(AF_INET6, &a.sin6_addr, text, sizeof text);
-    port = ntohs(a.sin6_port);
-  } else {
-    const struct sockaddr_in *v4 = (const struct sockaddr_in *)&a;
-    inet_ntop(AF_INET, &v4->sin_addr, text, sizeof text);
-    port = ntohs(v4->sin_port);
-  }
-  napi_value out, h, p;
-  napi_create_array_with_length(env, 2, &out);
-  napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &h);
-  napi_create_int32(env, port, &p);
-  napi_set_element(env, out, 0, h);
-  napi_set_element(env, out, 1, p);
-  return out;
+  return socket_address(env, s->fd);
 }
 
-/* close(handle): idempotent; see "Closing" above. */
-static napi_value js_close(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
-  sock *s = sock_arg(env, info, argv, 1);
-  if (s == NULL || s->closed) return NULL;
-  s->closed = 1;
-  if (s->in_batch) s->close_deferred = 1;
-  else finish_close(s);
-  return NULL;
-}
-
-static napi_value init(napi_env env, napi_value exports) {
-  napi_value fn, v;
+/* The UDP half of the addon's exports (common.c puts it at exports.udp). */
+napi_value udp_batch_init(napi_env env) {
+  napi_value exports, fn;
+  napi_create_object(env, &exports);
   napi_create_function(env, "open", NAPI_AUTO_LENGTH, js_open, NULL, &fn);
   napi_set_named_property(env, exports, "open", fn);
   napi_create_function(env, "address", NAPI_AUTO_LENGTH, js_address, NULL, &fn);
   napi_set_named_property(env, exports, "address", fn);
-  napi_create_function(env, "close", NAPI_AUTO_LENGTH, js_close, NULL, &fn);
+  napi_create_function(env, "close", NAPI_AUTO_LENGTH, io_js_close, NULL, &fn);
   napi_set_named_property(env, exports, "close", fn);
-  const struct {
-    const char *name;
-    int value;
-  } constants[] = {
-      {"SLOTS", SLOTS},         {"IN_SLOT", IN_SLOT}, {"IN_OVERFLOW", IN_OVERFLOW},
-      {"META_SLOT", META_SLOT}, {"COUNTERS", C_COUNT},
-  };
-  for (size_t i = 0; i < sizeof constants / sizeof constants[0]; i++) {
-    napi_create_int32(env, constants[i].value, &v);
-    napi_set_named_property(env, exports, constants[i].name, v);
-  }
+  set_int(env, exports, "SLOTS", SLOTS);
+  set_int(env, exports, "IN_SLOT", IN_SLOT);
+  set_int(env, exports, "IN_OVERFLOW", IN_OVERFLOW);
+  set_int(env, exports, "META_SLOT", META_SLOT);
+  set_int(env, exports, "COUNTERS", C_COUNT);
   return exports;
 }
-
-NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

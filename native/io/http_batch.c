@@ -11,7 +11,8 @@
  * keeps the connections in C: accept4(2) gives the peer's address with the connection, the
  * request is usually already there and is read at once, the complete request heads of many
  * connections go to JavaScript in ONE call, and each reply is written with one send(2) followed
- * by close(2). JavaScript parses the request and writes the reply exactly as on node:net (the
+ * by close(2), the reply and the FIN in one segment. The listening socket defers accepting until
+ * a connection's request has arrived (TCP_DEFER_ACCEPT). JavaScript parses the request and writes the reply exactly as on node:net (the
  * same code, src/tracker/http-server.ts); src/tracker/native-io.ts loads the addon and fjord falls
  * back to node:net when it is missing (not built, another OS, or FJORD_HTTP_NATIVE=0).
  *
@@ -81,6 +82,8 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -179,10 +182,14 @@ static void conn_close(server *s, int fd) {
   s->counters[H_OPEN] -= 1;
 }
 
-/* Watches fd for `events` (EPOLLIN or EPOLLOUT); closes it if the kernel refuses. */
+/*
+ * Watches fd for `events` (EPOLLIN or EPOLLOUT); closes it if the kernel refuses. EPOLLRDHUP
+ * (the client shut its side) only with EPOLLIN: it stays reported while it is true, and a
+ * connection waiting to write must not be woken for it over and over.
+ */
 static int watch(server *s, int fd, conn *c, uint32_t events) {
   struct epoll_event ev;
-  ev.events = events | EPOLLRDHUP;
+  ev.events = events == EPOLLIN ? EPOLLIN | EPOLLRDHUP : events;
   ev.data.fd = fd;
   if (epoll_ctl(s->epfd, c->in_epoll ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ev) == 0) {
     c->in_epoll = 1;
@@ -239,14 +246,19 @@ static void finish_reply(server *s, int fd, conn *c) {
   watch(s, fd, c, EPOLLIN);
 }
 
-/* Sends the reply p[0, len) of a QUEUED connection (none: len 0) and moves it on. */
+/*
+ * Sends the reply p[0, len) of a QUEUED connection (none: len 0) and moves it on. MSG_MORE holds
+ * the reply's last segment until the close (or shutdown) that follows at once, so the reply and
+ * the FIN leave in one segment: 8 segments per connection instead of 10 on the benchmark's load,
+ * less work for both ends (and for the client, which reads the reply and the end together).
+ */
 static void send_reply(server *s, int fd, conn *c, const uint8_t *p, int32_t len) {
   if (len <= 0) {
     conn_close(s, fd);
     return;
   }
   ssize_t n;
-  do n = send(fd, p, (size_t)len, MSG_NOSIGNAL | MSG_DONTWAIT);
+  do n = send(fd, p, (size_t)len, MSG_NOSIGNAL | MSG_DONTWAIT | MSG_MORE);
   while (n < 0 && errno == EINTR);
   if (n == len) {
     finish_reply(s, fd, c);
@@ -439,7 +451,7 @@ static void on_conn_event(server *s, int fd) {
       break;
     case WRITING: {
       ssize_t n;
-      do n = send(fd, c->buf + c->off, c->len - c->off, MSG_NOSIGNAL | MSG_DONTWAIT);
+      do n = send(fd, c->buf + c->off, c->len - c->off, MSG_NOSIGNAL | MSG_DONTWAIT | MSG_MORE);
       while (n < 0 && errno == EINTR);
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
       if (n < 0) {
@@ -550,6 +562,14 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
 
   int fd = bound_socket(env, argv[0], argv[1], SOCK_STREAM);
   if (fd < 0) return NULL;
+  /* Accept a connection only once its first data (the request) has arrived, as nginx's
+     `deferred` does: the poll never wakes for a connection with nothing to read, and the read
+     right after accept4 finds the request. A connection that stays silent is handed over after
+     the kernel's SYN-ACK retries, or never; it costs no descriptor meanwhile. */
+  {
+    int secs = 2;
+    setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &secs, sizeof secs);
+  }
   if (listen(fd, backlog) != 0) {
     int e = errno;
     close(fd);

@@ -20,6 +20,7 @@
  * Limits: the request head may not exceed maxHeaderBytes (431 then close); a connection idle or
  * unfinished for httpIdleTimeout seconds is closed; a request body is never read.
  */
+import { closeSync } from 'node:fs';
 import net, { isIP } from 'node:net';
 import { HttpQuery, MAX_SCRAPE_HASHES, announceProblem, parseQuery } from '../protocol/http-query.js';
 import { formatIP, isV4Mapped, parseIPv4, parseIPv6, inNetworks, Network } from '../protocol/ip.js';
@@ -266,13 +267,15 @@ export class HttpTrackerServer {
       }
       // A socket is needed: take the connection out of the addon (its head is copied: the slot
       // is reused by the next batch).
+      const fd = n.detach(i);
       let socket: net.Socket;
       try {
-        socket = new net.Socket({ fd: n.detach(i), readable: true, writable: true });
+        socket = new net.Socket({ fd, readable: true, writable: true });
       } catch (e) {
         this.tracker.log(
           `http: cannot take over a connection: ${e instanceof Error ? e.message : String(e)}`,
         );
+        closeQuietly(fd);
         continue;
       }
       this.watch(socket);
@@ -687,6 +690,15 @@ export class HttpTrackerServer {
     if (res === this.out) return length;
     this.big = res.subarray(0, length);
     return BIG;
+  }
+}
+
+/** Closes a descriptor nobody else holds, ignoring errors (it may be gone already). */
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // already closed: nothing to do
   }
 }
 

@@ -244,6 +244,27 @@ test(
   },
 );
 
+test(
+  'a connection is accepted once its request begins, not at the handshake',
+  { skip: skipNative },
+  async () => {
+    const n = t.tracker.http[0].native!;
+    const accepted = n.counters[H_ACCEPTED];
+    const s = net.connect(t.httpPort, '127.0.0.1');
+    await once(s, 'connect');
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    assert.equal(n.counters[H_ACCEPTED] - accepted, 0, 'a silent connection waits in the kernel');
+    const reply = new Promise<string>((resolve) => {
+      const chunks: Buffer[] = [];
+      s.on('data', (c: Buffer) => chunks.push(c));
+      s.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
+    });
+    s.write(get(announcePath({ hash: hashOf(14), port: 4100 })));
+    assert.match(await reply, /^HTTP\/1.1 200 OK/);
+    assert.equal(n.counters[H_ACCEPTED] - accepted, 1);
+  },
+);
+
 test('200 connections at once are all answered and counted', async () => {
   const before = t.tracker.counters.httpConnections;
   const replies = await Promise.all(
@@ -276,7 +297,7 @@ test(
   'out of file descriptors: accepting pauses, is logged, and resumes once some are free',
   { skip: skipNative },
   async () => {
-    // A tracker in a child process limited to 64 descriptors; 80 connections that send nothing.
+    // A tracker in a child process limited to 64 descriptors; 80 connections that stop half-way.
     const script = fileURLToPath(new URL('../helpers/fd-limited-tracker.ts', import.meta.url));
     const child = spawn('prlimit', ['--nofile=64:64', process.execPath, '--import', 'tsx', script], {
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -297,7 +318,9 @@ test(
       });
       const idle: net.Socket[] = [];
       for (let i = 0; i < 80; i++) {
-        const s = net.connect(port, '127.0.0.1');
+        // A head begun and never finished (a connection that sends nothing is not even accepted:
+        // the listener defers accepting until a request arrives).
+        const s = net.connect(port, '127.0.0.1', () => s.write('GET /announce?'));
         s.on('error', () => {});
         idle.push(s);
       }

@@ -52,10 +52,13 @@ before(async () => {
     description: EVIL_DESC,
     extra: ['--rights-holder', EVIL_HOLDER],
   });
+  // Both episodes: the server may pick up the first publication before the second is made.
   await waitFor(
-    async () => (await site.get('/series/skjaergardsliv/s01e02')).status === 200,
+    async () =>
+      (await site.get('/series/skjaergardsliv/s01e02')).status === 200 &&
+      (await site.get('/series/evil-script-alert-4-script-show/s01e01')).status === 200,
     10_000,
-    'the episode page',
+    'both episode pages',
   );
 });
 after(() => site?.stop());

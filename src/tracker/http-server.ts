@@ -57,10 +57,16 @@ import { formatEndpoint, type Endpoint } from '../config.js';
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 const OK_HEAD = 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ';
-/** handle(): the request needs a net.Socket (see slow()); nothing has been done or counted yet. */
-const SLOW = -1;
 /** handle(): the reply did not fit the reply buffer and is in `big`. */
-const BIG = -2;
+const BIG = -1;
+/*
+ * handle(): the request needs a net.Socket (see slow()); nothing has been done or counted yet.
+ * UPGRADE: GET /announce naming an Upgrade, on a port shared with the WebSocket tracker; METRICS:
+ * /metrics, answered when its text is ready; FALLBACK: a route of another part of fjord.
+ */
+const UPGRADE = -2;
+const METRICS = -3;
+const FALLBACK = -4;
 /** The largest reply written into a native output slot (announce: 200 IPv6 peers and the rest). */
 const REPLY_SLOT = 8192;
 
@@ -96,10 +102,16 @@ export class HttpTrackerServer {
   private readonly netReply = Buffer.allocUnsafeSlow(REPLY_SLOT);
   /** A reply that did not fit `out` (handle() returned BIG). */
   private big: Buffer = this.netReply;
-  /** The client of the request being handled: its address as text (null until asked for, on the native path) and bytes. */
+  /**
+   * The client of the request being handled. node:net gives its address as text; the native path
+   * as 4 or 16 bytes in its meta buffer (remoteSource at remoteOffset), formatted only if asked.
+   */
   private remoteText: string | null = null;
-  private readonly remoteBytes = Buffer.alloc(16);
-  private remoteLen = 0;
+  private remoteSource: Buffer | null = null;
+  private remoteOffset = 0;
+  private remoteLen: 4 | 16 = 4;
+  /** Why this endpoint is on node:net although it was not forced there (null: it is not, or was forced). */
+  private readonly netReason: string | null;
   /** The native listener's accept count already added to the tracker's counters. */
   private acceptedSeen = 0;
   private acceptErrorsSeen = 0;
@@ -118,10 +130,15 @@ export class HttpTrackerServer {
     this.trusted = tracker.config.trustedProxies.map((n) => new Network(n));
     this.statsNets = tracker.config.statsNetworks.map((n) => new Network(n));
     this.out = this.netReply;
-    this.io =
-      io === 'auto' && httpNative !== null && isIP(endpoint.host) !== 0 && !endpoint.host.includes('%')
-        ? 'native'
-        : 'net';
+    this.netReason =
+      io === 'net'
+        ? null
+        : httpNative === null
+          ? `native connections not used: ${httpNativeStatus.reason}`
+          : isIP(endpoint.host) === 0 || endpoint.host.includes('%')
+            ? 'native connections need an IP address'
+            : null;
+    this.io = io === 'auto' && httpNative !== null && this.netReason === null ? 'native' : 'net';
     // Listeners shared by every connection (`this` is the socket), so accepting allocates no closures.
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const self = this;
@@ -167,10 +184,7 @@ export class HttpTrackerServer {
           this.startSweep();
           const a = server.address() as net.AddressInfo;
           const bound = { host: a.address, port: a.port };
-          if (httpNative === null || this.endpoint.host.includes('%') || isIP(this.endpoint.host) === 0)
-            t.log(
-              `http ${formatEndpoint(bound)}: node:net${httpNative === null ? ` (native connections not used: ${httpNativeStatus.reason})` : ''}`,
-            );
+          if (this.netReason !== null) t.log(`http ${formatEndpoint(bound)}: node:net (${this.netReason})`);
           resolve(bound);
         },
       );
@@ -235,12 +249,10 @@ export class HttpTrackerServer {
     }
     if (head !== undefined) this.partial.delete(socket);
     socket.removeListener('data', this.onDataListener);
-    this.remoteText = socket.remoteAddress ?? '';
-    this.remoteLen = 0;
-    this.out = this.netReply;
+    this.fromSocket(socket);
     const r = this.handleSafely(buf, end);
-    if (r === SLOW) this.slow(socket, buf, end);
-    else this.deliver(socket, r);
+    if (r >= 0 || r === BIG) this.deliver(socket, r);
+    else this.slow(socket, buf, end, r);
   }
 
   /**
@@ -251,13 +263,12 @@ export class HttpTrackerServer {
     const n = this.native;
     if (n === null) return;
     this.syncNativeCounters();
-    const meta = n.meta;
+    this.remoteSource = n.meta;
     for (let i = 0; i < count; i++) {
       this.out = n.replies[i];
       this.remoteText = null;
-      const family = n.family(i);
-      this.remoteLen = family === 4 ? 4 : 16;
-      meta.copy(this.remoteBytes, 0, n.addressOffset(i), n.addressOffset(i) + this.remoteLen);
+      this.remoteOffset = n.addressOffset(i);
+      this.remoteLen = n.family(i) === 4 ? 4 : 16;
       const head = n.heads[i];
       const end = n.end(i);
       const r = this.handleSafely(head, end);
@@ -280,7 +291,7 @@ export class HttpTrackerServer {
       }
       this.watch(socket);
       if (r === BIG) socket.end(this.big);
-      else this.slow(socket, Buffer.from(head.subarray(0, n.length(i))), end);
+      else this.slow(socket, Buffer.from(head.subarray(0, n.length(i))), end, r);
     }
   }
 
@@ -310,7 +321,6 @@ export class HttpTrackerServer {
     } catch (e) {
       t.counters.error(P_HTTP, A_OTHER, E_INTERNAL);
       t.log(`http: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-      this.out = this.netReply;
       return this.plain(500, 'internal error\n');
     }
   }
@@ -346,15 +356,22 @@ export class HttpTrackerServer {
   /** The client's address as text (formatted on demand on the native path). */
   private remoteAddress(): string {
     if (this.remoteText === null)
-      this.remoteText = formatIP(this.remoteBytes, 0, this.remoteLen === 4 ? 4 : 16);
+      this.remoteText =
+        this.remoteSource === null ? '' : formatIP(this.remoteSource, this.remoteOffset, this.remoteLen);
     return this.remoteText;
+  }
+
+  /** The request being handled came on a node:net socket: its client, and the reply buffer. */
+  private fromSocket(socket: net.Socket): void {
+    this.remoteText = socket.remoteAddress ?? '';
+    this.remoteSource = null;
+    this.out = this.netReply;
   }
 
   /**
    * Handles one request whose head is buf[0, end): writes the reply into `out` and returns its
-   * length (BIG: it is in `big`), or returns SLOW, before doing anything, when the request needs
-   * a socket: a WebSocket upgrade (`upgrades`), /metrics (answered later), a route of another part
-   * of fjord (tracker.fallback).
+   * length (BIG: it is in `big`), or returns UPGRADE, METRICS or FALLBACK, before doing anything,
+   * when the request needs a socket (`upgrades`: whether to look for a WebSocket upgrade).
    */
   private handle(buf: Buffer, end: number, upgrades: boolean): number {
     const t = this.tracker;
@@ -370,14 +387,10 @@ export class HttpTrackerServer {
     let q = sp1 + 1;
     while (q < sp2 && buf[q] !== 63 /* ? */) q++;
     const qs = q < sp2 ? q + 1 : sp2;
-    if (!isGet) {
-      if (t.fallback) return SLOW;
-      t.counters.error(P_HTTP, A_OTHER, E_MALFORMED);
-      return this.plain(405, 'only GET is served here\n');
-    }
+    if (!isGet) return t.fallback ? FALLBACK : this.notServed(false);
     const pathLength = q - sp1 - 1;
     if (pathLength === 9 && matches(buf, sp1 + 1, '/announce')) {
-      if (upgrades && this.upgrade !== null && hasUpgradeHeader(buf, end)) return SLOW;
+      if (upgrades && this.upgrade !== null && hasUpgradeHeader(buf, end)) return UPGRADE;
       return this.announce(buf, qs, sp2, end);
     }
     if (pathLength === 7 && matches(buf, sp1 + 1, '/scrape')) return this.scrape(buf, qs, sp2);
@@ -387,57 +400,50 @@ export class HttpTrackerServer {
         t.counters.error(P_HTTP, A_OTHER, E_FORBIDDEN);
         return this.plain(403, 'statistics are not available to this address\n');
       }
-      if (path === '/metrics') return SLOW;
+      if (path === '/metrics') return METRICS;
       const r = t.statsPage(new URLSearchParams(buf.toString('latin1', qs, sp2)));
       return this.respond(r.status, r.type, Buffer.from(r.body));
     }
-    if (t.fallback) return SLOW;
-    t.counters.error(P_HTTP, A_OTHER, E_NOT_FOUND);
-    return this.plain(404, 'not found: this is a BitTorrent tracker (/announce, /scrape)\n');
+    return t.fallback ? FALLBACK : this.notServed(true);
   }
 
-  /** The requests handle() returned SLOW for, with a socket (which `watch` already covers). */
-  private slow(socket: net.Socket, buf: Buffer, end: number): void {
+  /** 404 for a GET of a path not served here, 405 for any other method; counted. */
+  private notServed(get: boolean): number {
     const t = this.tracker;
-    const sp1 = buf.indexOf(32);
-    const sp2 = buf.indexOf(32, sp1 + 1);
-    const target = buf.toString('latin1', sp1 + 1, sp2);
-    const method = buf.toString('latin1', 0, sp1);
-    const q = target.indexOf('?');
-    const path = q < 0 ? target : target.slice(0, q);
+    t.counters.error(P_HTTP, A_OTHER, get ? E_NOT_FOUND : E_MALFORMED);
+    return get
+      ? this.plain(404, 'not found: this is a BitTorrent tracker (/announce, /scrape)\n')
+      : this.plain(405, 'only GET is served here\n');
+  }
+
+  /** The requests handle() returned UPGRADE, METRICS or FALLBACK for (`watch` covers the socket). */
+  private slow(socket: net.Socket, buf: Buffer, end: number, kind: number): void {
+    const t = this.tracker;
     try {
-      if (method === 'GET' && path === '/announce') {
+      if (kind === UPGRADE) {
         if (this.upgrade !== null && this.upgrade(socket, buf, end)) {
           this.release(socket);
           return;
         }
         // It named an Upgrade that is not a WebSocket: an ordinary announce.
-        this.remoteText = socket.remoteAddress ?? '';
-        this.remoteLen = 0;
-        this.out = this.netReply;
+        this.fromSocket(socket);
         this.deliver(socket, this.handle(buf, end, false));
-        return;
-      }
-      if (method === 'GET' && path === '/metrics') {
+      } else if (kind === METRICS) {
         void t.metricsText().then(
           (text) => this.sendNow(socket, 200, 'text/plain; version=0.0.4; charset=utf-8', Buffer.from(text)),
           () => this.sendNow(socket, 500, 'text/plain; charset=utf-8', Buffer.from('metrics failed\n')),
         );
-        return;
+      } else {
+        const sp1 = buf.indexOf(32);
+        const method = buf.toString('latin1', 0, sp1);
+        const target = buf.toString('latin1', sp1 + 1, buf.indexOf(32, sp1 + 1));
+        if (t.fallback !== null && t.fallback(socket, buf.subarray(0, end + 4), method, target)) {
+          this.release(socket);
+          return;
+        }
+        this.fromSocket(socket);
+        this.deliver(socket, this.notServed(method === 'GET'));
       }
-      if (t.fallback && t.fallback(socket, buf.subarray(0, end + 4), method, target)) {
-        this.release(socket);
-        return;
-      }
-      t.counters.error(P_HTTP, A_OTHER, method === 'GET' ? E_NOT_FOUND : E_MALFORMED);
-      if (method === 'GET')
-        this.sendNow(
-          socket,
-          404,
-          'text/plain; charset=utf-8',
-          Buffer.from('not found: this is a BitTorrent tracker (/announce, /scrape)\n'),
-        );
-      else this.sendNow(socket, 405, 'text/plain; charset=utf-8', Buffer.from('only GET is served here\n'));
     } catch (e) {
       t.counters.error(P_HTTP, A_OTHER, E_INTERNAL);
       t.log(`http: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
@@ -471,10 +477,12 @@ export class HttpTrackerServer {
         }
         address = pick;
       } else if (ipParam !== null) address = ipParam;
-    } else if (this.remoteLen !== 0) {
+    } else if (this.remoteSource !== null) {
       // The native path has the address as bytes already.
-      this.remoteBytes.copy(p, 0, 0, this.remoteLen);
-      if (this.remoteLen === 4) return 4;
+      const src = this.remoteSource;
+      const len = this.remoteLen;
+      for (let i = 0; i < len; i++) p[i] = src[this.remoteOffset + i];
+      if (len === 4) return 4;
       if (isV4Mapped(p, 0)) {
         p.copyWithin(0, 12, 16);
         return 4;

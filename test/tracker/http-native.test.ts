@@ -28,6 +28,7 @@ import {
   httpNativeStatus,
 } from '../../src/tracker/http-native.js';
 import { bdecode } from '../../src/protocol/bencode.js';
+import { E_INTERNAL, P_HTTP } from '../../src/tracker/counters.js';
 
 const forcedOff = process.env.FJORD_HTTP_NATIVE === '0';
 const native = httpNative !== null;
@@ -176,6 +177,32 @@ test('both paths give the same replies to the same requests (IPv4 and IPv6)', as
   // And the same state came of it: the counters agree.
   assert.equal(t.tracker.counters.httpConnections - u.tracker.counters.httpConnections, 0);
   assert.deepEqual(t.tracker.store.totals(), u.tracker.store.totals());
+});
+
+test('a bug while handling a request is answered with 500 and counted, on both paths', async () => {
+  for (const [r, port] of [
+    [t, t.httpPort],
+    [u, netPorts.v4],
+  ] as const) {
+    const access = r.tracker.access;
+    const check = access.check.bind(access);
+    const before = r.tracker.counters.errorCount(P_HTTP, E_INTERNAL);
+    access.check = () => {
+      throw new Error('a bug, provoked by the test');
+    };
+    let reply: Exchange;
+    try {
+      reply = await exchange(port, [get(announcePath({ hash: hashOf(15), port: 4200 }))]);
+    } finally {
+      access.check = check;
+    }
+    const text = reply.bytes.toString('latin1');
+    assert.match(text, /^HTTP\/1.1 500 Internal Server Error\r\n/);
+    assert.equal(body(reply.bytes).toString(), 'internal error\n');
+    assert.equal(r.tracker.counters.errorCount(P_HTTP, E_INTERNAL) - before, 1);
+    const ok = await httpGet(port, announcePath({ hash: hashOf(15), port: 4200 }));
+    assert.equal(ok.status, 200, 'served as before afterwards');
+  }
 });
 
 test('a head that comes in pieces is read whole; bytes after the head are drained, not reset', async () => {

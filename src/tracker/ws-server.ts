@@ -29,8 +29,9 @@
  *   - a ping every wsPingInterval: a socket that did not answer since the last one is closed, as is
  *     one that sent no message for wsIdleTimeout.
  *   - backpressure: relays to a socket with more than wsMaxBufferedBytes queued are dropped (the
- *     offerer's offer just times out), its own replies close it past 4 times that, and one still
- *     over the bound at the next ping is closed. A slow reader holds at most about 4 x the bound.
+ *     offerer's offer just times out), its own replies and pongs close it past 4 times that, and one
+ *     still over the bound at the next ping is closed. A slow reader holds at most about 4 x the
+ *     bound, whatever it sends (pings without reading included).
  *   - malformed messages get a `failure reason`; the wsMaxMalformed-th closes the socket (1008).
  *     Frames that break RFC 6455 close it at once (1002, or 1007 for text that is not UTF-8).
  *     Nothing a client sends can throw out of a handler (a bug is counted, logged, and closes 1011).
@@ -66,11 +67,11 @@ import {
   OP_CLOSE,
   OP_CONTINUATION,
   OP_PING,
-  OP_PONG,
   OP_TEXT,
   acceptValue,
   closeFrame,
   controlFrame,
+  pongFrame,
   textFrame,
   isValidKey,
   readFrame,
@@ -474,7 +475,9 @@ export class WsTrackerServer {
       c.fragments = null;
       this.onMessage(c, whole, 0, whole.length, c.fragmentOpcode === OP_BINARY);
     } else if (op === OP_PING) {
-      if (c.socket.writable) c.socket.write(controlFrame(OP_PONG, buf.subarray(f.start, f.end)));
+      // A pong answers the client's own frame: queued with its replies and under their bound, so a
+      // client that pings without reading is closed, not buffered for.
+      this.own(c, pongFrame(buf, f.start, f.end));
     } else if (op === OP_CLOSE) {
       // Answer the close (echoing a valid code) and end; 'close' then cleans up.
       const code = f.end - f.start >= 2 ? buf.readUInt16BE(f.start) : CLOSE_NORMAL;
@@ -551,16 +554,16 @@ export class WsTrackerServer {
     return c.socket.writableLength + (c.out === null ? 0 : c.out.length);
   }
 
-  /** Queues a message; the socket's messages of this turn go out as one write (flushAll). */
-  private send(c: WsConn, text: string): void {
+  /** Queues a frame (a byte view); the socket's frames of this turn go out as one write (flushAll). */
+  private queue(c: WsConn, frame: string): void {
     if (c.out === null) {
-      c.out = textFrame(text);
+      c.out = frame;
       this.flushing.push(c);
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         setImmediate(this.flushAll);
       }
-    } else c.out += textFrame(text);
+    } else c.out += frame;
   }
 
   private readonly flushAll = (): void => {
@@ -591,15 +594,23 @@ export class WsTrackerServer {
     c.socket.destroy();
   }
 
-  /** Sends a reply to the socket's own request; one that lets replies pile up this far is closed. */
+  /** Sends a reply to the socket's own request. */
   private reply(c: WsConn, text: string): void {
+    this.own(c, textFrame(text));
+  }
+
+  /**
+   * Queues a frame answering the socket's own (a reply, a pong); a socket that lets these pile up
+   * past 4 x wsMaxBufferedBytes is not reading: it is closed and its queue freed.
+   */
+  private own(c: WsConn, frame: string): void {
     if (c.closing) return;
     if (WsTrackerServer.queued(c) > 4 * this.tracker.config.wsMaxBufferedBytes) {
       this.tracker.counters.wsSlowClosed++;
       this.terminate(c);
       return;
     }
-    this.send(c, text);
+    this.queue(c, frame);
   }
 
   /** Sends a relayed offer or answer; dropped (false) when the socket is not keeping up. */
@@ -609,7 +620,7 @@ export class WsTrackerServer {
       this.tracker.counters.wsRelaysDropped++;
       return false;
     }
-    this.send(c, text);
+    this.queue(c, textFrame(text));
     return true;
   }
 

@@ -114,6 +114,11 @@ export interface Config {
   wsMaxPendingOffers: number;
   /** Seconds an offer may be answered (WebTorrent gives up on its offers after 50 s). */
   wsOfferTimeout: number;
+  /**
+   * Seconds from accept within which a WebSocket handshake (the whole request head) must arrive on a
+   * --ws listener of its own; a fixed deadline, not renewed by each byte.
+   */
+  wsHandshakeTimeout: number;
   /** Malformed messages tolerated on one socket: each gets a `failure reason`, this many closes it. */
   wsMaxMalformed: number;
   /** The broadcaster's time zone (IANA name): statistics' days and the admin API's times. */
@@ -188,6 +193,7 @@ export const defaults: Config = {
   wsMaxPendingOffers: 32,
   wsOfferTimeout: 60,
   wsMaxMalformed: 3,
+  wsHandshakeTimeout: 10,
   timeZone: 'Europe/Oslo',
   httpPricePerGb: 0.05,
   currency: 'EUR',
@@ -241,6 +247,7 @@ export function validateConfig(c: Config): Config {
   posInt('wsMaxPendingOffers', 1, 10000);
   posInt('wsOfferTimeout', 1, 3600);
   posInt('wsMaxMalformed', 1, 1000);
+  posInt('wsHandshakeTimeout', 1, 3600);
   if (c.minInterval > c.interval) throw new Error('minInterval must not exceed interval');
   checkStatisticsSettings(c);
   checkSubtitleSettings(c);

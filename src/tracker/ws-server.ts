@@ -26,6 +26,8 @@
  *     rest dropped (the client gets its reply as usual); wsMaxConnectionsPerAddress sockets per
  *     address (more get 429); wsMaxPeersPerConnection swarms per socket; wsMaxPendingOffers
  *     remembered offers per socket.
+ *   - the handshake on our own listener must be whole within wsHandshakeTimeout of accept (a fixed
+ *     deadline: a head trickled a byte at a time does not renew it).
  *   - a ping every wsPingInterval: a socket that did not answer since the last one is closed, as is
  *     one that sent no message for wsIdleTimeout.
  *   - backpressure: relays to a socket with more than wsMaxBufferedBytes queued are dropped (the
@@ -291,25 +293,27 @@ export class WsTrackerServer {
   private onRawConnection(socket: net.Socket): void {
     const t = this.tracker;
     this.rawSockets.add(socket);
-    const onClose = () => this.rawSockets.delete(socket);
-    const onTimeout = () => {
-      t.counters.error(P_WS, A_OTHER, E_TIMEOUT);
+    let answered = false;
+    // A fixed deadline from accept, never restarted by activity: a head trickled a line at a time
+    // must not hold a descriptor for ever. It also ends a refused socket whose client never closes.
+    const deadline = setTimeout(() => {
+      if (!answered) t.counters.error(P_WS, A_OTHER, E_TIMEOUT);
       socket.destroy();
+    }, t.config.wsHandshakeTimeout * 1000);
+    const onClose = () => {
+      clearTimeout(deadline);
+      this.rawSockets.delete(socket);
     };
     socket.on('close', onClose);
     socket.on('error', onSocketError);
-    socket.setTimeout(t.config.httpIdleTimeout * 1000, onTimeout);
     let buf: Buffer | null = null;
     const onData = (chunk: Buffer) => {
       buf = buf === null ? chunk : Buffer.concat([buf, chunk]);
       const end = buf.indexOf(CRLFCRLF);
       if (end < 0 && buf.length <= t.config.maxHeaderBytes) return;
-      // The handshake is over either way: its listeners go (the connection gets shared ones).
+      // The head is read either way: its reader goes (an upgraded connection gets shared listeners).
       socket.off('data', onData);
-      socket.off('close', onClose);
-      socket.off('timeout', onTimeout);
-      socket.setTimeout(0);
-      this.rawSockets.delete(socket);
+      answered = true;
       if (end < 0 || end > t.config.maxHeaderBytes) {
         t.counters.error(P_WS, A_OTHER, E_TOO_LARGE);
         plain(socket, 431, 'request head too large\n');
@@ -323,6 +327,10 @@ export class WsTrackerServer {
           'this is a WebSocket tracker: connect to ws://HOST:PORT/announce\n',
           'Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n',
         );
+      } else if ((socket as Tagged)[kConn] !== undefined) {
+        // Upgraded: the WebSocket's own timers (ping, idle) take over.
+        socket.off('close', onClose);
+        onClose();
       }
     };
     socket.on('data', onData);

@@ -119,6 +119,13 @@ export interface Config {
    * --ws listener of its own; a fixed deadline, not renewed by each byte.
    */
   wsHandshakeTimeout: number;
+  /**
+   * Offers one WebSocket may have relayed per second, on average (a token bucket); more are dropped.
+   * WebTorrent sends 5 or 10 offers an announce, one announce per torrent every wsInterval.
+   */
+  wsOfferRate: number;
+  /** The bucket's size: offers one WebSocket may have relayed at once (a page starting 10 torrents). */
+  wsOfferBurst: number;
   /** Malformed messages tolerated on one socket: each gets a `failure reason`, this many closes it. */
   wsMaxMalformed: number;
   /** The broadcaster's time zone (IANA name): statistics' days and the admin API's times. */
@@ -194,6 +201,8 @@ export const defaults: Config = {
   wsOfferTimeout: 60,
   wsMaxMalformed: 3,
   wsHandshakeTimeout: 10,
+  wsOfferRate: 10,
+  wsOfferBurst: 100,
   timeZone: 'Europe/Oslo',
   httpPricePerGb: 0.05,
   currency: 'EUR',
@@ -248,6 +257,8 @@ export function validateConfig(c: Config): Config {
   posInt('wsOfferTimeout', 1, 3600);
   posInt('wsMaxMalformed', 1, 1000);
   posInt('wsHandshakeTimeout', 1, 3600);
+  posInt('wsOfferRate', 1, 1_000_000);
+  posInt('wsOfferBurst', 1, 1_000_000);
   if (c.minInterval > c.interval) throw new Error('minInterval must not exceed interval');
   checkStatisticsSettings(c);
   checkSubtitleSettings(c);

@@ -26,6 +26,8 @@
  *     rest dropped (the client gets its reply as usual); wsMaxConnectionsPerAddress sockets per
  *     address (more get 429); wsMaxPeersPerConnection swarms per socket; wsMaxPendingOffers
  *     remembered offers per socket.
+ *   - offers relayed from one socket: a token bucket of wsOfferBurst refilled at wsOfferRate a
+ *     second; offers past it are dropped and counted (the announce is answered as usual).
  *   - the handshake on our own listener must be whole within wsHandshakeTimeout of accept (a fixed
  *     deadline: a head trickled a byte at a time does not renew it).
  *   - a ping every wsPingInterval: a socket that did not answer since the last one is closed, as is
@@ -150,6 +152,10 @@ class WsConn implements WsPeerHolder<WsConn> {
   fragments: Buffer[] | null = null;
   fragmentBytes = 0;
   fragmentOpcode = 0;
+  /** Offers this socket may still have relayed (a token bucket: wsOfferRate a second, wsOfferBurst at most). */
+  offerTokens: number;
+  /** performance.now() when offerTokens was last topped up. */
+  offerTime: number;
 
   constructor(
     readonly server: WsTrackerServer,
@@ -158,7 +164,10 @@ class WsConn implements WsPeerHolder<WsConn> {
     readonly v6: boolean,
     /** clock.seconds of the last message. */
     public seen: number,
-  ) {}
+  ) {
+    this.offerTokens = server.tracker.config.wsOfferBurst;
+    this.offerTime = performance.now();
+  }
 }
 
 const kConn = Symbol('fjord.ws.conn');
@@ -698,7 +707,7 @@ export class WsTrackerServer {
         );
       }
       if (peer !== null && swarm !== undefined && m.offers.length > 0 && m.event !== WS_EVENT_STOPPED)
-        this.relayOffers(swarm, peer, m, now);
+        this.relayOffers(c, swarm, peer, m, now);
       counters.announces[P_WS * 2 + (c.v6 ? 1 : 0)]++;
       t.announceStats.wsAnnounce(hash, c.v6, m.event, m.left, m.downloaded, fromByteView(m.peerId));
     }
@@ -708,13 +717,29 @@ export class WsTrackerServer {
   }
 
   /** Hands each offer to a different peer of the swarm (numwant of them at most) and remembers it. */
-  private relayOffers(swarm: WsSwarm<WsConn>, peer: WsPeer<WsConn>, m: WsAnnounce, now: number): void {
+  private relayOffers(
+    c: WsConn,
+    swarm: WsSwarm<WsConn>,
+    peer: WsPeer<WsConn>,
+    m: WsAnnounce,
+    now: number,
+  ): void {
     const cfg = this.tracker.config;
     const counters = this.tracker.counters;
     const offers = m.offers;
     const want = m.numwant < 0 || m.numwant > offers.length ? offers.length : m.numwant;
     const targets = this.targets;
-    const n = this.store.select(swarm, peer, peer.seed, want, targets);
+    let n = this.store.select(swarm, peer, peer.seed, want, targets);
+    // The offerer's token bucket: offers past its rate are dropped (not relayed) and counted.
+    const t = performance.now();
+    const tokens = Math.min(cfg.wsOfferBurst, c.offerTokens + ((t - c.offerTime) * cfg.wsOfferRate) / 1000);
+    c.offerTime = t;
+    if (n > tokens) {
+      const allowed = Math.floor(tokens);
+      counters.wsOffersRateLimited += n - allowed;
+      n = allowed;
+    }
+    c.offerTokens = tokens - n;
     const expires = now + cfg.wsOfferTimeout;
     for (let i = 0; i < n; i++) {
       const to = targets[i];

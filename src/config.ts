@@ -114,6 +114,18 @@ export interface Config {
   wsMaxPendingOffers: number;
   /** Seconds an offer may be answered (WebTorrent gives up on its offers after 50 s). */
   wsOfferTimeout: number;
+  /**
+   * Seconds from accept within which a WebSocket handshake (the whole request head) must arrive on a
+   * --ws listener of its own; a fixed deadline, not renewed by each byte.
+   */
+  wsHandshakeTimeout: number;
+  /**
+   * Offers one WebSocket may have relayed per second, on average (a token bucket); more are dropped.
+   * WebTorrent sends 5 or 10 offers an announce, one announce per torrent every wsInterval.
+   */
+  wsOfferRate: number;
+  /** The bucket's size: offers one WebSocket may have relayed at once (a page starting 10 torrents). */
+  wsOfferBurst: number;
   /** Malformed messages tolerated on one socket: each gets a `failure reason`, this many closes it. */
   wsMaxMalformed: number;
   /** The broadcaster's time zone (IANA name): statistics' days and the admin API's times. */
@@ -188,6 +200,9 @@ export const defaults: Config = {
   wsMaxPendingOffers: 32,
   wsOfferTimeout: 60,
   wsMaxMalformed: 3,
+  wsHandshakeTimeout: 10,
+  wsOfferRate: 10,
+  wsOfferBurst: 100,
   timeZone: 'Europe/Oslo',
   httpPricePerGb: 0.05,
   currency: 'EUR',
@@ -241,6 +256,9 @@ export function validateConfig(c: Config): Config {
   posInt('wsMaxPendingOffers', 1, 10000);
   posInt('wsOfferTimeout', 1, 3600);
   posInt('wsMaxMalformed', 1, 1000);
+  posInt('wsHandshakeTimeout', 1, 3600);
+  posInt('wsOfferRate', 1, 1_000_000);
+  posInt('wsOfferBurst', 1, 1_000_000);
   if (c.minInterval > c.interval) throw new Error('minInterval must not exceed interval');
   checkStatisticsSettings(c);
   checkSubtitleSettings(c);

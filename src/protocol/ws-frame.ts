@@ -155,6 +155,14 @@ export function controlFrame(opcode: number, payload: Uint8Array = new Uint8Arra
   return out;
 }
 
+/**
+ * A pong echoing the ping payload at buf[start, end) (at most 125 bytes), as a byte view like
+ * textFrame: queued with the socket's other frames of the turn, one write for all of them.
+ */
+export function pongFrame(buf: Buffer, start: number, end: number): string {
+  return String.fromCharCode(0x80 | OP_PONG, end - start) + buf.toString('latin1', start, end);
+}
+
 /** A close frame: the status code and a reason (cut to fit the 125-byte limit). */
 export function closeFrame(code: number, reason: string): Buffer {
   const r = Buffer.from(reason).subarray(0, 123);

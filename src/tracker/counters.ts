@@ -75,8 +75,10 @@ export class Counters {
   wsAnswersDropped = 0;
   /** Relays not sent because the receiving socket had too much queued (a slow reader). */
   wsRelaysDropped = 0;
-  /** Sockets closed for reading too slowly. */
+  /** Sockets closed for reading too slowly (replies or pongs piling up, or relays at the next ping). */
   wsSlowClosed = 0;
+  /** Offers not relayed because their socket was over its offer rate (wsOfferRate, wsOfferBurst). */
+  wsOffersRateLimited = 0;
   /** Latency histogram of sampled requests: counts per bucket (+Inf last), and the sum. */
   readonly latency = new Float64Array(LATENCY_BUCKETS.length + 1);
   latencySum = 0;

@@ -101,6 +101,7 @@ export function createMetrics(
       this.inc({ kind: 'answer' }, c.wsAnswersRelayed);
       this.inc({ kind: 'answer_unmatched' }, c.wsAnswersDropped);
       this.inc({ kind: 'dropped_slow_reader' }, c.wsRelaysDropped);
+      this.inc({ kind: 'offer_rate_limited' }, c.wsOffersRateLimited);
     },
   });
   new Counter({

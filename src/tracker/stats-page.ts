@@ -91,6 +91,7 @@ export function statsSnapshot(
       answersDropped: c.wsAnswersDropped,
       relaysDropped: c.wsRelaysDropped,
       slowClosed: c.wsSlowClosed,
+      offersRateLimited: c.wsOffersRateLimited,
     },
     errors,
   };

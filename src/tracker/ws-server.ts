@@ -26,11 +26,16 @@
  *     rest dropped (the client gets its reply as usual); wsMaxConnectionsPerAddress sockets per
  *     address (more get 429); wsMaxPeersPerConnection swarms per socket; wsMaxPendingOffers
  *     remembered offers per socket.
+ *   - offers relayed from one socket: a token bucket of wsOfferBurst refilled at wsOfferRate a
+ *     second; offers past it are dropped and counted (the announce is answered as usual).
+ *   - the handshake on our own listener must be whole within wsHandshakeTimeout of accept (a fixed
+ *     deadline: a head trickled a byte at a time does not renew it).
  *   - a ping every wsPingInterval: a socket that did not answer since the last one is closed, as is
  *     one that sent no message for wsIdleTimeout.
  *   - backpressure: relays to a socket with more than wsMaxBufferedBytes queued are dropped (the
- *     offerer's offer just times out), its own replies close it past 4 times that, and one still
- *     over the bound at the next ping is closed. A slow reader holds at most about 4 x the bound.
+ *     offerer's offer just times out), its own replies and pongs close it past 4 times that, and one
+ *     still over the bound at the next ping is closed. A slow reader holds at most about 4 x the
+ *     bound, whatever it sends (pings without reading included).
  *   - malformed messages get a `failure reason`; the wsMaxMalformed-th closes the socket (1008).
  *     Frames that break RFC 6455 close it at once (1002, or 1007 for text that is not UTF-8).
  *     Nothing a client sends can throw out of a handler (a bug is counted, logged, and closes 1011).
@@ -66,11 +71,11 @@ import {
   OP_CLOSE,
   OP_CONTINUATION,
   OP_PING,
-  OP_PONG,
   OP_TEXT,
   acceptValue,
   closeFrame,
   controlFrame,
+  pongFrame,
   textFrame,
   isValidKey,
   readFrame,
@@ -147,6 +152,10 @@ class WsConn implements WsPeerHolder<WsConn> {
   fragments: Buffer[] | null = null;
   fragmentBytes = 0;
   fragmentOpcode = 0;
+  /** Offers this socket may still have relayed (a token bucket: wsOfferRate a second, wsOfferBurst at most). */
+  offerTokens: number;
+  /** performance.now() when offerTokens was last topped up. */
+  offerTime: number;
 
   constructor(
     readonly server: WsTrackerServer,
@@ -155,7 +164,10 @@ class WsConn implements WsPeerHolder<WsConn> {
     readonly v6: boolean,
     /** clock.seconds of the last message. */
     public seen: number,
-  ) {}
+  ) {
+    this.offerTokens = server.tracker.config.wsOfferBurst;
+    this.offerTime = performance.now();
+  }
 }
 
 const kConn = Symbol('fjord.ws.conn');
@@ -290,25 +302,27 @@ export class WsTrackerServer {
   private onRawConnection(socket: net.Socket): void {
     const t = this.tracker;
     this.rawSockets.add(socket);
-    const onClose = () => this.rawSockets.delete(socket);
-    const onTimeout = () => {
-      t.counters.error(P_WS, A_OTHER, E_TIMEOUT);
+    let answered = false;
+    // A fixed deadline from accept, never restarted by activity: a head trickled a line at a time
+    // must not hold a descriptor for ever. It also ends a refused socket whose client never closes.
+    const deadline = setTimeout(() => {
+      if (!answered) t.counters.error(P_WS, A_OTHER, E_TIMEOUT);
       socket.destroy();
+    }, t.config.wsHandshakeTimeout * 1000);
+    const onClose = () => {
+      clearTimeout(deadline);
+      this.rawSockets.delete(socket);
     };
     socket.on('close', onClose);
     socket.on('error', onSocketError);
-    socket.setTimeout(t.config.httpIdleTimeout * 1000, onTimeout);
     let buf: Buffer | null = null;
     const onData = (chunk: Buffer) => {
       buf = buf === null ? chunk : Buffer.concat([buf, chunk]);
       const end = buf.indexOf(CRLFCRLF);
       if (end < 0 && buf.length <= t.config.maxHeaderBytes) return;
-      // The handshake is over either way: its listeners go (the connection gets shared ones).
+      // The head is read either way: its reader goes (an upgraded connection gets shared listeners).
       socket.off('data', onData);
-      socket.off('close', onClose);
-      socket.off('timeout', onTimeout);
-      socket.setTimeout(0);
-      this.rawSockets.delete(socket);
+      answered = true;
       if (end < 0 || end > t.config.maxHeaderBytes) {
         t.counters.error(P_WS, A_OTHER, E_TOO_LARGE);
         plain(socket, 431, 'request head too large\n');
@@ -322,6 +336,10 @@ export class WsTrackerServer {
           'this is a WebSocket tracker: connect to ws://HOST:PORT/announce\n',
           'Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n',
         );
+      } else if ((socket as Tagged)[kConn] !== undefined) {
+        // Upgraded: the WebSocket's own timers (ping, idle) take over.
+        socket.off('close', onClose);
+        onClose();
       }
     };
     socket.on('data', onData);
@@ -474,7 +492,9 @@ export class WsTrackerServer {
       c.fragments = null;
       this.onMessage(c, whole, 0, whole.length, c.fragmentOpcode === OP_BINARY);
     } else if (op === OP_PING) {
-      if (c.socket.writable) c.socket.write(controlFrame(OP_PONG, buf.subarray(f.start, f.end)));
+      // A pong answers the client's own frame: queued with its replies and under their bound, so a
+      // client that pings without reading is closed, not buffered for.
+      this.own(c, pongFrame(buf, f.start, f.end));
     } else if (op === OP_CLOSE) {
       // Answer the close (echoing a valid code) and end; 'close' then cleans up.
       const code = f.end - f.start >= 2 ? buf.readUInt16BE(f.start) : CLOSE_NORMAL;
@@ -551,16 +571,16 @@ export class WsTrackerServer {
     return c.socket.writableLength + (c.out === null ? 0 : c.out.length);
   }
 
-  /** Queues a message; the socket's messages of this turn go out as one write (flushAll). */
-  private send(c: WsConn, text: string): void {
+  /** Queues a frame (a byte view); the socket's frames of this turn go out as one write (flushAll). */
+  private queue(c: WsConn, frame: string): void {
     if (c.out === null) {
-      c.out = textFrame(text);
+      c.out = frame;
       this.flushing.push(c);
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         setImmediate(this.flushAll);
       }
-    } else c.out += textFrame(text);
+    } else c.out += frame;
   }
 
   private readonly flushAll = (): void => {
@@ -591,15 +611,23 @@ export class WsTrackerServer {
     c.socket.destroy();
   }
 
-  /** Sends a reply to the socket's own request; one that lets replies pile up this far is closed. */
+  /** Sends a reply to the socket's own request. */
   private reply(c: WsConn, text: string): void {
+    this.own(c, textFrame(text));
+  }
+
+  /**
+   * Queues a frame answering the socket's own (a reply, a pong); a socket that lets these pile up
+   * past 4 x wsMaxBufferedBytes is not reading: it is closed and its queue freed.
+   */
+  private own(c: WsConn, frame: string): void {
     if (c.closing) return;
     if (WsTrackerServer.queued(c) > 4 * this.tracker.config.wsMaxBufferedBytes) {
       this.tracker.counters.wsSlowClosed++;
       this.terminate(c);
       return;
     }
-    this.send(c, text);
+    this.queue(c, frame);
   }
 
   /** Sends a relayed offer or answer; dropped (false) when the socket is not keeping up. */
@@ -609,7 +637,7 @@ export class WsTrackerServer {
       this.tracker.counters.wsRelaysDropped++;
       return false;
     }
-    this.send(c, text);
+    this.queue(c, textFrame(text));
     return true;
   }
 
@@ -679,7 +707,7 @@ export class WsTrackerServer {
         );
       }
       if (peer !== null && swarm !== undefined && m.offers.length > 0 && m.event !== WS_EVENT_STOPPED)
-        this.relayOffers(swarm, peer, m, now);
+        this.relayOffers(c, swarm, peer, m, now);
       counters.announces[P_WS * 2 + (c.v6 ? 1 : 0)]++;
       t.announceStats.wsAnnounce(hash, c.v6, m.event, m.left, m.downloaded, fromByteView(m.peerId));
     }
@@ -689,13 +717,29 @@ export class WsTrackerServer {
   }
 
   /** Hands each offer to a different peer of the swarm (numwant of them at most) and remembers it. */
-  private relayOffers(swarm: WsSwarm<WsConn>, peer: WsPeer<WsConn>, m: WsAnnounce, now: number): void {
+  private relayOffers(
+    c: WsConn,
+    swarm: WsSwarm<WsConn>,
+    peer: WsPeer<WsConn>,
+    m: WsAnnounce,
+    now: number,
+  ): void {
     const cfg = this.tracker.config;
     const counters = this.tracker.counters;
     const offers = m.offers;
     const want = m.numwant < 0 || m.numwant > offers.length ? offers.length : m.numwant;
     const targets = this.targets;
-    const n = this.store.select(swarm, peer, peer.seed, want, targets);
+    let n = this.store.select(swarm, peer, peer.seed, want, targets);
+    // The offerer's token bucket: offers past its rate are dropped (not relayed) and counted.
+    const t = performance.now();
+    const tokens = Math.min(cfg.wsOfferBurst, c.offerTokens + ((t - c.offerTime) * cfg.wsOfferRate) / 1000);
+    c.offerTime = t;
+    if (n > tokens) {
+      const allowed = Math.floor(tokens);
+      counters.wsOffersRateLimited += n - allowed;
+      n = allowed;
+    }
+    c.offerTokens = tokens - n;
     const expires = now + cfg.wsOfferTimeout;
     for (let i = 0; i < n; i++) {
       const to = targets[i];

@@ -5,21 +5,28 @@
  * Sessions: the cookie carries 32 random bytes; the database keeps only their SHA-256, with the user,
  * a per-session CSRF token and an absolute expiry. Logging out or removing the user deletes them.
  *
- * Failed logins are counted per account ("user:NAME", whether or not it exists, so lockout does not
- * tell which names exist) and per client address ("addr:IP"). Each failure is answered after a delay
- * that doubles with the failures (250 ms, 500 ms, ... at most 8 s; the HTTP layer waits it out);
- * LOCK_ACCOUNT_AFTER failures on an account, or LOCK_ADDRESS_AFTER from one address, lock it for
- * LOCK_MS, during which even the right password is refused. Counts older than LOCK_MS start over.
+ * Logins (the policy is in login-throttle.ts and the README, "Admin login"): an attempt is first
+ * reserved against the per-address, per-(account, address) and per-account counters, and refused at
+ * once (no password check) when one is full or locked. Addresses an account has logged in from
+ * (`auth_known_addresses`) are exempt from the per-account and per-address counters for that account.
+ * A name that does not exist costs no scrypt work: the answer waits the typical check's duration
+ * instead. Password checks run at most two at a time, a known address's first. Each failure is
+ * answered after a delay that doubles with the pair's failures (250 ms, 500 ms, ... at most 8 s; the
+ * HTTP layer waits it out, holding nothing).
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Backend, Db } from '../catalog/index.js';
 import { authDb, type AuthDb, type UserRow } from './schema.js';
 import { generatePassword, hashPassword, verifyPassword, SCRYPT_N } from './password.js';
 import { isRole, ROLE_PERMISSIONS, type Permission, type Role } from './roles.js';
+import { addressKey } from '../subtitles/address.js';
+import { LoginThrottle, type ThrottleKey, type ThrottleKind } from './login-throttle.js';
 
-export const LOCK_ACCOUNT_AFTER = 5;
-export const LOCK_ADDRESS_AFTER = 20;
-export const LOCK_MS = 15 * 60_000;
+export { ACCOUNT_FAILURES, ADDRESS_FAILURES, LOCK_MS, PAIR_FAILURES, WINDOW_MS } from './login-throttle.js';
+/** Known addresses kept per account (the most recently used). */
+export const KNOWN_ADDRESSES_PER_USER = 20;
+/** Password checks run at once (each holds scrypt's 128 MiB). */
+export const CONCURRENT_CHECKS = 2;
 export const SESSION_MS = 12 * 3_600_000;
 const NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 export const MIN_PASSWORD_LENGTH = 12;
@@ -53,13 +60,29 @@ export interface Session {
 
 export type LoginResult =
   | { ok: true; sessionId: string; session: Session }
-  | { ok: false; reason: 'invalid' | 'locked'; delayMs: number };
+  | { ok: false; reason: 'invalid'; delayMs: number }
+  /** Refused before any check: `by` says which counter (pair, address, account), `retryAt` when. */
+  | { ok: false; reason: 'locked'; delayMs: number; by: ThrottleKind; retryAt: number };
+
+/** What logins have cost since the process started (GET /admin/api/login-stats). */
+export interface LoginCounters {
+  /** Submitted passwords checked against a stored hash (scrypt runs). */
+  passwordChecks: number;
+  /** Attempts for names that do not exist, answered after the typical check's time, no scrypt. */
+  unknownNames: number;
+  /** Attempts refused before any check, by the counter that refused them. */
+  refused: Record<ThrottleKind, number>;
+  failures: number;
+  successes: number;
+}
 
 export interface AccountsOptions {
   clock?: () => number;
   /** scrypt cost for new hashes (tests lower it). */
   scryptN?: number;
 }
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
 
@@ -90,11 +113,21 @@ export function sameSecret(a: string, b: string): boolean {
 export class Accounts {
   private readonly clock: () => number;
   private readonly scryptN: number;
-  /** Password checks in progress: at most two at a time (each holds scrypt's memory). */
+  /** Password checks in progress: at most CONCURRENT_CHECKS at a time. */
   private verifying = 0;
-  private readonly waiting: Array<() => void> = [];
-  /** A hash to check unknown names against, so they take as long as known ones. */
-  private dummy: Promise<string> | null = null;
+  /** Checks waiting: [0] from an account's known address, [1] the rest; [0] goes first. */
+  private readonly waiting: [Array<() => void>, Array<() => void>] = [[], []];
+  /** The typical check's duration (ms, moving average); null until one hash was timed. */
+  private typicalMs: number | null = null;
+  private calibrating: Promise<void> | null = null;
+  readonly throttle: LoginThrottle;
+  readonly counters: LoginCounters = {
+    passwordChecks: 0,
+    unknownNames: 0,
+    refused: { pair: 0, addr: 0, user: 0 },
+    failures: 0,
+    successes: 0,
+  };
 
   constructor(
     private readonly backend: Backend,
@@ -102,6 +135,7 @@ export class Accounts {
   ) {
     this.clock = options.clock ?? Date.now;
     this.scryptN = options.scryptN ?? SCRYPT_N;
+    this.throttle = new LoginThrottle(this.clock);
   }
 
   private get db(): AuthDb {
@@ -179,8 +213,8 @@ export class Accounts {
         .executeTakeFirst();
       if (!u) throw new AuthError('not-found', `no user "${name}"`);
       await db.deleteFrom('sessions').where('user_id', '=', Number(u.id)).execute();
+      await db.deleteFrom('auth_known_addresses').where('user_id', '=', Number(u.id)).execute();
       await db.deleteFrom('users').where('id', '=', Number(u.id)).execute();
-      await db.deleteFrom('auth_throttle').where('key', '=', `user:${name}`).execute();
       await this.audit(db, actor, 'user.remove', `user:${name}`, { role: u.role });
     });
   }
@@ -198,9 +232,10 @@ export class Accounts {
         .where('id', '=', Number(u.id))
         .execute();
       await db.deleteFrom('sessions').where('user_id', '=', Number(u.id)).execute();
-      await db.deleteFrom('auth_throttle').where('key', '=', `user:${name}`).execute();
       await this.audit(db, actor, 'user.passwd', `user:${name}`, {});
     });
+    // In this process at once; a serving process sees the new updated_at at the next attempt.
+    this.throttle.clear((k) => k === `user:${name}` || k.startsWith(`pair:${name} `));
     return password;
   }
 
@@ -216,7 +251,7 @@ export class Accounts {
       .where('id', '=', session.user.id)
       .executeTakeFirst();
     if (!row) throw new AuthError('not-found', 'no such user');
-    if (!(await this.verify(current, row.password_hash)))
+    if (!(await this.verify(current, row.password_hash, true)))
       throw new AuthError('wrong-password', 'the current password is wrong');
     const hash = await hashPassword(next, this.scryptN);
     await this.write(async (db) => {
@@ -237,49 +272,143 @@ export class Accounts {
 
   // ---- logins and sessions ----
 
-  private async verify(password: string, hash: string): Promise<boolean> {
-    if (this.verifying >= 2) await new Promise<void>((resolve) => this.waiting.push(resolve));
+  /** Runs `fn` when one of the CONCURRENT_CHECKS places is free; `first` jumps the queue. */
+  private async checkSlot<T>(first: boolean, fn: () => Promise<T>): Promise<T> {
+    if (this.verifying >= CONCURRENT_CHECKS)
+      await new Promise<void>((resolve) => this.waiting[first ? 0 : 1].push(resolve));
     this.verifying++;
     try {
-      return await verifyPassword(password, hash);
+      return await fn();
     } finally {
       this.verifying--;
-      this.waiting.shift()?.();
+      (this.waiting[0].shift() ?? this.waiting[1].shift())?.();
     }
+  }
+
+  /** Checks a password, timing the scrypt work for the typical duration. */
+  private verify(password: string, hash: string, first = false): Promise<boolean> {
+    return this.checkSlot(first, async () => {
+      this.counters.passwordChecks++;
+      const t0 = performance.now();
+      const ok = await verifyPassword(password, hash);
+      this.observe(performance.now() - t0);
+      return ok;
+    });
+  }
+
+  private observe(ms: number): void {
+    this.typicalMs = this.typicalMs === null ? ms : this.typicalMs * 0.8 + ms * 0.2;
+  }
+
+  /** How long a check takes here: timed once on a throwaway hash (one scrypt per process). */
+  private async typicalCheckMs(): Promise<number> {
+    if (this.typicalMs === null) {
+      this.calibrating ??= this.checkSlot(false, async () => {
+        const t0 = performance.now();
+        await hashPassword(generatePassword(), this.scryptN);
+        if (this.typicalMs === null) this.observe(performance.now() - t0);
+      });
+      await this.calibrating;
+    }
+    return this.typicalMs ?? 0;
+  }
+
+  /** Whether `user` has logged in from `address` (its throttle key) before. */
+  private async known(userId: number, address: string): Promise<boolean> {
+    const r = await this.db
+      .selectFrom('auth_known_addresses')
+      .select('address')
+      .where('user_id', '=', userId)
+      .where('address', '=', address)
+      .executeTakeFirst();
+    return r !== undefined;
   }
 
   /** Checks a name and password from `address`; on success opens a session. */
   async login(name: string, password: string, address: string): Promise<LoginResult> {
-    const now = this.clock();
-    const keys = [`user:${name.slice(0, 64)}`, `addr:${address}`];
-    const throttle = await this.db.selectFrom('auth_throttle').selectAll().where('key', 'in', keys).execute();
-    const live = throttle.filter((t) => now - Number(t.last_failure_at) < LOCK_MS);
-    const locked = live.some((t) => t.locked_until !== null && Number(t.locked_until) > now);
+    const who = name.slice(0, 64);
+    const from = addressKey(address) ?? (address || 'unknown');
+    const pair = `pair:${who} ${from}`;
     const row = NAME.test(name)
       ? await this.db.selectFrom('users').selectAll().where('name', '=', name).executeTakeFirst()
       : undefined;
-    // Always one scrypt computation, whether the name exists or the account is locked.
-    this.dummy ??= hashPassword(generatePassword(), this.scryptN);
-    const ok = await this.verify(password, row ? row.password_hash : await this.dummy);
-    if (ok && row && !locked) {
+    const known = row !== undefined && (await this.known(Number(row.id), from));
+    // A password set since counting began (`fjord user passwd`, even from another process) lifts
+    // the account's locks.
+    if (row !== undefined) {
+      const setAt = Number(row.updated_at);
+      const user = `user:${who}`;
+      if (this.throttle.since(user) > 0 && this.throttle.since(user) < setAt)
+        this.throttle.clear((k) => k === user);
+      if (this.throttle.since(pair) > 0 && this.throttle.since(pair) < setAt)
+        this.throttle.clear((k) => k === pair);
+    }
+    // A known address answers only for its own failures on this account.
+    const keys: ThrottleKey[] = [{ kind: 'pair', key: pair }];
+    if (!known) keys.push({ kind: 'addr', key: `addr:${from}` }, { kind: 'user', key: `user:${who}` });
+    const r = this.throttle.reserve(keys);
+    if (!r.ok) {
+      this.counters.refused[r.kind]++;
+      await this.write((db) =>
+        this.audit(db, who || '(empty)', 'login.locked', `user:${who}`, { address, by: r.kind }),
+      );
+      return { ok: false, reason: 'locked', delayMs: 0, by: r.kind, retryAt: r.retryAt };
+    }
+    let ok = false;
+    try {
+      if (row === undefined) {
+        // No scrypt for a name that does not exist, but the same time to answer.
+        this.counters.unknownNames++;
+        await sleep(await this.typicalCheckMs());
+      } else ok = await this.verify(password, row.password_hash, known);
+    } finally {
+      this.throttle.settle(r.keys, !ok);
+    }
+    const now = this.clock();
+    if (ok && row) {
+      this.counters.successes++;
       const sessionId = randomBytes(32).toString('base64url');
       const csrfToken = randomBytes(32).toString('base64url');
       const idHash = sha256(sessionId);
       const expiresAt = now + SESSION_MS;
+      const userId = Number(row.id);
       await this.write(async (db) => {
-        await db.deleteFrom('auth_throttle').where('key', '=', keys[0]).execute();
         await db.deleteFrom('sessions').where('expires_at', '<=', now).execute();
         await db
           .insertInto('sessions')
           .values({
             id_hash: idHash,
-            user_id: Number(row.id),
+            user_id: userId,
             csrf_token: csrfToken,
             created_at: now,
             expires_at: expiresAt,
             address,
           })
           .execute();
+        await db
+          .insertInto('auth_known_addresses')
+          .values({ user_id: userId, address: from, first_at: now, last_at: now })
+          .onConflict((oc) => oc.columns(['user_id', 'address']).doUpdateSet({ last_at: now }))
+          .execute();
+        const stale = await db
+          .selectFrom('auth_known_addresses')
+          .select('address')
+          .where('user_id', '=', userId)
+          .orderBy('last_at', 'desc')
+          .orderBy('address')
+          .offset(KNOWN_ADDRESSES_PER_USER)
+          .limit(1000)
+          .execute();
+        if (stale.length > 0)
+          await db
+            .deleteFrom('auth_known_addresses')
+            .where('user_id', '=', userId)
+            .where(
+              'address',
+              'in',
+              stale.map((x) => x.address),
+            )
+            .execute();
         await this.audit(db, row.name, 'login', `user:${row.name}`, { address });
       });
       return {
@@ -288,55 +417,21 @@ export class Accounts {
         session: { user: toUser(row), csrfToken, expiresAt: new Date(expiresAt), idHash },
       };
     }
-    // A failure (or a locked account): count it against the account and the address.
-    let worst = 0;
-    await this.write(async (db) => {
-      for (const key of keys) {
-        const t = await db.selectFrom('auth_throttle').selectAll().where('key', '=', key).executeTakeFirst();
-        const fresh = t !== undefined && now - Number(t.last_failure_at) < LOCK_MS;
-        const failures = (fresh ? Number(t.failures) : 0) + 1;
-        const limit = key.startsWith('user:') ? LOCK_ACCOUNT_AFTER : LOCK_ADDRESS_AFTER;
-        const lockedUntil =
-          failures >= limit
-            ? now + LOCK_MS
-            : fresh && t.locked_until !== null
-              ? Number(t.locked_until)
-              : null;
-        if (key.startsWith('user:')) worst = Math.max(worst, failures);
-        if (t === undefined)
-          await db
-            .insertInto('auth_throttle')
-            .values({ key, failures, last_failure_at: now, locked_until: lockedUntil })
-            .execute();
-        else
-          await db
-            .updateTable('auth_throttle')
-            .set({ failures, last_failure_at: now, locked_until: lockedUntil })
-            .where('key', '=', key)
-            .execute();
-      }
-      await this.audit(
-        db,
-        name.slice(0, 64) || '(empty)',
-        locked ? 'login.locked' : 'login.failed',
-        `user:${name.slice(0, 64)}`,
-        {
-          address,
-        },
-      );
-    });
-    return { ok: false, reason: locked ? 'locked' : 'invalid', delayMs: failureDelayMs(worst) };
+    this.counters.failures++;
+    await this.write((db) => this.audit(db, who || '(empty)', 'login.failed', `user:${who}`, { address }));
+    return { ok: false, reason: 'invalid', delayMs: failureDelayMs(this.throttle.failures(pair)) };
   }
 
-  /** Whether logins for this name or from this address are locked now (for tests and the login page). */
+  /** Whether a login for this name from this address would be refused now without a check. */
   async isLocked(name: string, address: string): Promise<boolean> {
-    const now = this.clock();
-    const rows = await this.db
-      .selectFrom('auth_throttle')
-      .selectAll()
-      .where('key', 'in', [`user:${name}`, `addr:${address}`])
-      .execute();
-    return rows.some((t) => t.locked_until !== null && Number(t.locked_until) > now);
+    const who = name.slice(0, 64);
+    const from = addressKey(address) ?? (address || 'unknown');
+    const row = NAME.test(name)
+      ? await this.db.selectFrom('users').select('id').where('name', '=', name).executeTakeFirst()
+      : undefined;
+    const known = row !== undefined && (await this.known(Number(row.id), from));
+    const keys = [`pair:${who} ${from}`, ...(known ? [] : [`addr:${from}`, `user:${who}`])];
+    return keys.some((k) => this.throttle.locked(k));
   }
 
   /** The live session for a cookie value, or null. */

@@ -212,4 +212,4 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(res.req?.method === 'HEAD' ? undefined : text);
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+export { sleep } from './accounts.js';

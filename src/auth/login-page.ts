@@ -7,13 +7,16 @@
  *                                         → 303 to next (or /admin/) with the session cookie;
  *                                         JSON {name, password} → 200 {user, role, csrfToken}
  *                                         (a cross-site form cannot send JSON, so it needs no token)
- *                                         failures: 401 (after the failure delay), 429 when locked
+ *                                         failures: 401 (after the failure delay); 429 with
+ *                                         Retry-After (and JSON `retryAt`) when refused unchecked
+ *   GET  /admin/api/login-stats           (admin) password checks run, attempts refused, locks held
  *   POST /admin/logout                    session + CSRF (form field `csrf` or X-CSRF-Token) → 303 /admin/login
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { WebServer } from '../web/server.js';
 import { sameSecret } from './accounts.js';
+import { ACCOUNT_FAILURES, ADDRESS_FAILURES, LOCK_MS, PAIR_FAILURES, WINDOW_MS } from './login-throttle.js';
 import {
   AuthHttp,
   LOGIN_CSRF_COOKIE,
@@ -74,12 +77,20 @@ function sendPage(res: ServerResponse, status: number, body: string): void {
   res.end(res.req?.method === 'HEAD' ? undefined : body);
 }
 
+const LOGIN_LIMITS = {
+  pairFailures: PAIR_FAILURES,
+  addressFailures: ADDRESS_FAILURES,
+  accountFailures: ACCOUNT_FAILURES,
+  windowSeconds: WINDOW_MS / 1000,
+  lockSeconds: LOCK_MS / 1000,
+};
+
 export type LoginProblem = 'expired' | 'invalid' | 'locked';
 
 const PROBLEMS: Record<LoginProblem, string> = {
   expired: 'The form expired. Please try again.',
   invalid: 'Wrong user name or password.',
-  locked: 'Too many failed attempts. Try again in 15 minutes.',
+  locked: 'Too many failed attempts. Try again later.',
 };
 
 /**
@@ -136,10 +147,18 @@ export function registerLogin(web: WebServer, auth: AuthHttp, render: LoginRende
     if (!result.ok) {
       // The delay grows with each failure: guessing gets slow long before the lockout.
       await sleep(result.delayMs);
-      const status = result.reason === 'locked' ? 429 : 401;
-      const problem = result.reason === 'locked' ? 'locked' : 'invalid';
-      if (body.json) return sendJson(res, status, { error: problem, message: PROBLEMS[problem] });
-      return showForm(auth, req, res, status, next, problem);
+      if (result.reason === 'invalid') {
+        if (body.json) return sendJson(res, 401, { error: 'invalid', message: PROBLEMS.invalid });
+        return showForm(auth, req, res, 401, next, 'invalid');
+      }
+      res.setHeader('Retry-After', Math.max(1, Math.ceil((result.retryAt - Date.now()) / 1000)));
+      if (body.json)
+        return sendJson(res, 429, {
+          error: 'locked',
+          message: PROBLEMS.locked,
+          retryAt: new Date(result.retryAt).toISOString(),
+        });
+      return showForm(auth, req, res, 429, next, 'locked');
     }
     const cookies = [auth.sessionCookie(req, result.sessionId)];
     const u = result.session.user;
@@ -160,6 +179,13 @@ export function registerLogin(web: WebServer, auth: AuthHttp, render: LoginRende
     res.setHeader('Location', next);
     res.setHeader('Cache-Control', 'no-store');
     res.end();
+  });
+
+  web.addRoute('GET', '/admin/api/login-stats', async (req, res) => {
+    const s = await auth.api(req, res, 'users');
+    if (s === null) return;
+    const a = auth.accounts;
+    sendJson(res, 200, { ...a.counters, throttle: a.throttle.summary(), limits: LOGIN_LIMITS });
   });
 
   web.addRoute('POST', '/admin/logout', async (req, res) => {

@@ -1,5 +1,6 @@
 /**
- * The account tables (catalog migration 002) as kysely sees them.
+ * The account tables (catalog migrations 002 and 004) as kysely sees them. `auth_throttle` is no
+ * longer written: login throttling lives in memory (login-throttle.ts).
  */
 import type { Kysely } from 'kysely';
 import type { Db } from '../catalog/index.js';
@@ -30,10 +31,18 @@ export type ThrottleRow = {
   locked_until: number | null;
 };
 
+export type KnownAddressRow = {
+  user_id: number;
+  address: string;
+  first_at: number;
+  last_at: number;
+};
+
 export type AuthTables = {
   users: UserRow;
   sessions: SessionRow;
   auth_throttle: ThrottleRow;
+  auth_known_addresses: KnownAddressRow;
   events: { id?: number; at: number; actor: string; action: string; subject: string; details: string };
 };
 

@@ -19,6 +19,7 @@ import { catalogLocation } from '../publish/distribution.js';
 import { episodeLayout } from '../publish/media-store.js';
 import { progressBar, type ProgressBar } from '../publish/torrent/index.js';
 import { formatBytes } from './torrent.js';
+import { secureDataDir } from './data-dir.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -74,6 +75,7 @@ export function publishSettings(o: CommonFlags & { tracker?: string[]; webUrl?: 
 }
 
 export function openCatalogFor(s: Pick<Config, 'dataDir' | 'catalogUrl'>): Promise<Catalog> {
+  secureDataDir(s.dataDir, !s.catalogUrl, (m) => process.stderr.write(`fjord: ${m}\n`));
   return openCatalog(catalogLocation(s));
 }
 

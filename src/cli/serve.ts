@@ -17,6 +17,7 @@ import { AdminApi } from '../tracker/admin-api.js';
 import { startDistribution } from '../publish/distribution.js';
 import { startNewsroom } from '../web/admin/api-service.js';
 import { startCommunitySubtitles } from '../subtitles/start.js';
+import { secureDataDir } from './data-dir.js';
 
 const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 const int = (name: string) => (v: string) => {
@@ -160,6 +161,8 @@ export function registerServe(program: Command): void {
 
 export async function runServe(config: Config): Promise<void> {
   const log = (m: string) => process.stderr.write(`fjord: ${m}\n`);
+  // Before anything writes there: the catalog holds password hashes and session secrets.
+  secureDataDir(config.dataDir, !config.catalogUrl, log);
   const tracker = new Tracker(config, log);
   if (config.mode === 'whitelist' && !config.listFile)
     log(

@@ -1,6 +1,7 @@
 /**
  * Accounts: scrypt hashes (never plaintext, parameters stored, verified in constant time), one-time
- * passwords, lockout per account and per address, the failure delay, sessions and the audit log.
+ * passwords, lockout per (account, address), per address and per account with known addresses exempt,
+ * the failure delay, sessions and the audit log.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,15 +12,18 @@ import { openCatalog, type Catalog } from '../../src/catalog/index.js';
 import {
   Accounts,
   AuthError,
-  LOCK_ACCOUNT_AFTER,
-  LOCK_ADDRESS_AFTER,
+  ACCOUNT_FAILURES,
+  ADDRESS_FAILURES,
   LOCK_MS,
+  PAIR_FAILURES,
   SESSION_MS,
+  KNOWN_ADDRESSES_PER_USER,
   failureDelayMs,
 } from '../../src/auth/accounts.js';
 import { hashPassword, verifyPassword } from '../../src/auth/password.js';
 import { authDb } from '../../src/auth/schema.js';
 import { can } from '../../src/auth/roles.js';
+import { freshSchema, postgresSkip } from '../helpers/postgres.js';
 
 const FAST = 1 << 10;
 
@@ -125,43 +129,103 @@ test('login opens a session; the one-time password must be changed; changing end
     ]);
   }));
 
-test(`an account locks after ${LOCK_ACCOUNT_AFTER} failures, even for the right password, for ${LOCK_MS / 60000} minutes`, () =>
+test(`${PAIR_FAILURES} failures lock one (account, address) pair for ${LOCK_MS / 60000} minutes; the lock is not renewed`, () =>
   withAccounts(async (a, _c, clock) => {
     const { password } = await a.addUser('ola', 'admin', 'cli:root');
     const delays: number[] = [];
-    for (let i = 0; i < LOCK_ACCOUNT_AFTER; i++) {
-      const r = await a.login('ola', 'guess' + i, `198.51.100.${i}`);
+    for (let i = 0; i < PAIR_FAILURES; i++) {
+      const r = await a.login('ola', 'guess' + i, '198.51.100.1');
       assert.equal(r.ok, false);
       if (!r.ok) delays.push(r.delayMs);
     }
     assert.deepEqual(delays, [250, 500, 1000, 2000, 4000]);
-    assert.equal(await a.isLocked('ola', '203.0.113.9'), true);
-    const locked = await a.login('ola', password, '203.0.113.9');
-    assert.ok(!locked.ok && locked.reason === 'locked');
-    clock.t += LOCK_MS + 1;
+    assert.equal(await a.isLocked('ola', '198.51.100.1'), true);
+    assert.equal(await a.isLocked('ola', '203.0.113.9'), false, 'other addresses are not locked');
+    const locked = await a.login('ola', password, '198.51.100.1');
+    assert.ok(!locked.ok && locked.reason === 'locked' && locked.by === 'pair');
+    const until = locked.retryAt;
+    clock.t += LOCK_MS / 2;
+    const again = await a.login('ola', password, '198.51.100.1');
+    assert.ok(!again.ok && again.reason === 'locked' && again.retryAt === until, 'not renewed');
     assert.equal((await a.login('ola', password, '203.0.113.9')).ok, true);
+    clock.t += LOCK_MS / 2 + 1;
+    assert.equal((await a.login('ola', password, '198.51.100.1')).ok, true);
     // Unknown names count too, so lockout does not reveal which names exist.
-    for (let i = 0; i < LOCK_ACCOUNT_AFTER; i++) await a.login('nobody', 'x', '203.0.113.10');
-    assert.equal(await a.isLocked('nobody', '203.0.113.11'), true);
+    for (let i = 0; i < PAIR_FAILURES; i++) await a.login('nobody', 'x', '203.0.113.10');
+    assert.equal(await a.isLocked('nobody', '203.0.113.10'), true);
+    assert.equal(a.counters.passwordChecks, 7, 'no scrypt for unknown names or locked attempts');
     assert.equal(failureDelayMs(20), 8000);
   }));
 
-test(`an address locks after ${LOCK_ADDRESS_AFTER} failures across accounts`, () =>
+test(`an address locks after ${ADDRESS_FAILURES} failures across accounts; an account after ${ACCOUNT_FAILURES}, except from its known addresses`, () =>
   withAccounts(async (a, _c, clock) => {
     const { password } = await a.addUser('per', 'moderator', 'cli:root');
-    for (let i = 0; i < LOCK_ADDRESS_AFTER; i++) await a.login(`user${i}`, 'x', '192.0.2.66');
+    for (let i = 0; i < ADDRESS_FAILURES; i++) await a.login(`user${i}`, 'x', '192.0.2.66');
     const r = await a.login('per', password, '192.0.2.66');
-    assert.ok(!r.ok && r.reason === 'locked');
+    assert.ok(!r.ok && r.reason === 'locked' && r.by === 'addr');
     assert.equal((await a.login('per', password, '192.0.2.67')).ok, true, 'other addresses are not affected');
     clock.t += LOCK_MS + 1;
     assert.equal((await a.login('per', password, '192.0.2.66')).ok, true);
-    // user passwd lifts an account lockout and sets a new one-time password.
-    for (let i = 0; i < LOCK_ACCOUNT_AFTER; i++) await a.login('per', 'x', `192.0.2.${100 + i}`);
+    // IPv6: one /64 is one address.
+    for (let i = 0; i < ADDRESS_FAILURES; i++) await a.login(`v6user${i}`, 'x', `2001:db8:1:2::${i + 1}`);
+    assert.equal(await a.isLocked('anyone', '2001:db8:1:2:ffff::9'), true);
+    // Failures from many addresses lock the account for new addresses, not for known ones.
+    await Promise.all(
+      Array.from({ length: ACCOUNT_FAILURES + 5 }, (_, i) => a.login('per', 'x', `198.18.0.${i + 1}`)),
+    );
     assert.equal(await a.isLocked('per', '192.0.2.200'), true);
+    assert.equal(await a.isLocked('per', '192.0.2.67'), false, 'a known address');
+    assert.equal((await a.login('per', password, '192.0.2.67')).ok, true);
+    // user passwd lifts an account lockout and sets a new one-time password.
     const fresh = await a.resetPassword('per', 'cli:root');
     assert.equal(await a.isLocked('per', '192.0.2.200'), false);
     assert.equal((await a.login('per', fresh, '192.0.2.200')).ok, true);
   }));
+
+for (const dialect of ['SQLite', 'PostgreSQL'] as const)
+  test(
+    `${dialect}: addresses an account logged in from are kept (the newest ${KNOWN_ADDRESSES_PER_USER}) and outlast a restart`,
+    { skip: dialect === 'PostgreSQL' ? postgresSkip : false },
+    async () => {
+      const pgSchema = dialect === 'PostgreSQL' ? await freshSchema() : null;
+      const dataDir = await mkdtemp(join(tmpdir(), 'fjord-auth-'));
+      const open = () => openCatalog(pgSchema ? pgSchema.location : { dataDir });
+      const clock = { t: Date.UTC(2026, 0, 1) };
+      let catalog = await open();
+      try {
+        let a = new Accounts(catalog.backend, { clock: () => clock.t, scryptN: FAST });
+        const { password } = await a.addUser('liv', 'editor', 'cli:root');
+        for (let i = 0; i < KNOWN_ADDRESSES_PER_USER + 5; i++) {
+          clock.t += 1000;
+          assert.equal((await a.login('liv', password, `192.0.2.${i + 1}`)).ok, true);
+        }
+        clock.t += 1000;
+        assert.equal((await a.login('liv', password, '192.0.2.25')).ok, true, 'again from one of them');
+        const rows = () =>
+          authDb(catalog.backend.db)
+            .selectFrom('auth_known_addresses')
+            .selectAll()
+            .orderBy('address')
+            .execute();
+        const kept = (await rows()).map((r) => r.address);
+        assert.equal(kept.length, KNOWN_ADDRESSES_PER_USER);
+        assert.ok(!kept.includes('192.0.2.1') && kept.includes('192.0.2.25'), 'the oldest went');
+        // A new process: the account is locked for new addresses, not for a remembered one.
+        await catalog.close();
+        catalog = await open();
+        a = new Accounts(catalog.backend, { clock: () => clock.t, scryptN: FAST });
+        for (let i = 0; i < ACCOUNT_FAILURES; i++) await a.login('liv', 'x', `198.18.1.${i + 1}`);
+        assert.equal((await a.login('liv', password, '203.0.113.1')).ok, false);
+        assert.equal((await a.login('liv', password, '192.0.2.25')).ok, true);
+        await a.removeUser('liv', 'cli:root');
+        assert.equal((await rows()).length, 0);
+      } finally {
+        await catalog.close();
+        await pgSchema?.destroy();
+        await rm(dataDir, { recursive: true, force: true });
+      }
+    },
+  );
 
 test('role matrix', () => {
   assert.ok(

@@ -32,6 +32,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isDistributable, type Catalog, type Episode } from '../catalog/index.js';
+import { BIDI_CONTROL } from '../catalog/validate.js';
 import {
   DEFAULT_MAX_BYTES,
   isValidLanguageTag,
@@ -320,6 +321,12 @@ export class CommunitySubtitles {
         422,
       );
     const credit = oneLineText(input.credit);
+    if (BIDI_CONTROL.test(credit))
+      return refuse(
+        'bad-name',
+        'the name to credit contains a character that reverses or reorders text (U+202A-U+202E, U+2066-U+2069)',
+        422,
+      );
     if (credit === '' || Array.from(credit).length > MAX_CREDIT_CHARS)
       return refuse(
         'bad-name',

@@ -471,7 +471,7 @@ export function episodePage(
         html`<dt>${t.holders}</dt>
           <dd>
             <ul>
-              ${r.holders.map((h) => html`<li>${h}</li>`)}
+              ${r.holders.map((h) => html`<li><bdi>${h}</bdi></li>`)}
             </ul>
           </dd>`
       }

@@ -18,9 +18,10 @@
  *   GET  /subtitle-status/<token>          the submission's status (HTML; no-store, not indexed)
  *   GET  /api/subtitles/<token>            the same as JSON
  *
- * Before any of the body is read: submissions open, the address not banned, not over its rate
- * limits, and a declared Content-Length within the limit. The body is then read with a hard limit
- * (the file's 512 KiB plus a little for the other fields), so nothing larger is ever held.
+ * Before any of the body is read: not from another site, submissions open, the address not banned,
+ * not over its rate limits nor its caps on pending submissions, and a declared Content-Length within
+ * the limit. The body is then read with a hard limit (the file's 512 KiB plus a little for the other
+ * fields), so nothing larger is ever held.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthHttp } from '../auth/http.js';

@@ -159,6 +159,14 @@ export interface Config {
   subtitleRateLimit: number;
   /** Seconds of that window: 5 an hour by default. */
   subtitleRateWindow: number;
+  /**
+   * Community subtitles waiting for moderation, at most: per address (IPv4, IPv6 /64), per network
+   * (IPv4 /24, IPv6 /48) and per episode; past one, a submission is refused (429) until moderators
+   * have reviewed some. Defaults 10, 20 and 50.
+   */
+  subtitlePendingPerAddress: number;
+  subtitlePendingPerRange: number;
+  subtitlePendingPerEpisode: number;
 }
 
 export const defaults: Config = {
@@ -212,6 +220,9 @@ export const defaults: Config = {
   subtitleLicenceUrl: null,
   subtitleRateLimit: 5,
   subtitleRateWindow: 3600,
+  subtitlePendingPerAddress: 10,
+  subtitlePendingPerRange: 20,
+  subtitlePendingPerEpisode: 50,
 };
 
 /** Parses HOST:PORT, [V6]:PORT or PORT (loopback) into an endpoint; throws a one-line reason. */

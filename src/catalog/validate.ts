@@ -28,17 +28,36 @@ function sizeInteger(value: number, what: string): number {
   return value;
 }
 
+/**
+ * The bidirectional embedding, override and isolate controls (U+202A-U+202E, U+2066-U+2069). One of
+ * them in a name makes the text after it display in another order than it is written ("U+202E
+ * txt.exe" reads as "exe.txt"), so a credit or title could show something other than what it says;
+ * no title, name or description needs them (the page's own direction handling does the rest).
+ */
+export const BIDI_CONTROL = /[\u202a-\u202e\u2066-\u2069]/;
+
+function noBidiControls(t: string, what: string): string {
+  const c = BIDI_CONTROL.exec(t)?.[0];
+  if (c !== undefined)
+    throw new CatalogError(
+      'invalid-input',
+      `${what} contains the bidirectional control character U+${c.charCodeAt(0).toString(16).toUpperCase()}, ` +
+        'which makes text display in another order than it is written: remove it',
+    );
+  return t;
+}
+
 export function text(value: string, what: string): string {
   const t = typeof value === 'string' ? value.trim() : '';
   if (t === '') throw new CatalogError('invalid-input', `${what} is empty`);
   if (/[\r\n]/.test(t)) throw new CatalogError('invalid-input', `${what} must be one line`);
-  return t;
+  return noBidiControls(t, what);
 }
 
-function optionalText(value: string | undefined): string | null {
+function optionalText(value: string | undefined, what: string): string | null {
   if (value === undefined) return null;
   const t = value.trim();
-  return t === '' ? null : t;
+  return t === '' ? null : noBidiControls(t, what);
 }
 
 export function validDate(value: Date, what: string): Date {
@@ -203,7 +222,7 @@ export interface CheckedSeries {
 export function checkSeries(s: SeriesInput): CheckedSeries {
   const title = text(s.title, 'series title');
   const slug = s.slug === undefined ? slugify(title) : checkSlug(s.slug);
-  return { slug, title, description: optionalText(s.description) };
+  return { slug, title, description: optionalText(s.description, 'series description') };
 }
 
 export interface CheckedPublish {
@@ -234,10 +253,10 @@ export function checkPublish(input: PublishEpisodeInput): CheckedPublish {
   return {
     series: checkSeries(input.series),
     season: positiveInteger(input.season, 'season'),
-    seasonTitle: optionalText(input.seasonTitle),
+    seasonTitle: optionalText(input.seasonTitle, 'season title'),
     episode: positiveInteger(input.episode, 'episode'),
     title: text(input.title, 'episode title'),
-    description: optionalText(input.description),
+    description: optionalText(input.description, 'description'),
     durationSeconds,
     rights: checkRights(input.rights),
     media: input.media.map(checkMedia),

@@ -32,6 +32,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isDistributable, type Catalog, type Episode } from '../catalog/index.js';
+import { BIDI_CONTROL } from '../catalog/validate.js';
 import {
   DEFAULT_MAX_BYTES,
   isValidLanguageTag,
@@ -44,6 +45,7 @@ import {
 } from '../protocol/subtitles.js';
 import { cueTexts, diffLines, type CueDiff } from './diff.js';
 import { licenceInfo, type LicenceInfo } from './licence.js';
+import { rangeKey } from './address.js';
 import { subtitleDb, type SubtitleDb } from './schema.js';
 import { CommunityFiles, episodeFolder } from './storage.js';
 
@@ -51,8 +53,10 @@ export type RefusalCode =
   | SubtitleErrorCode
   | 'closed'
   | 'cross-site'
+  | 'form-expired'
   | 'banned'
   | 'rate-limited'
+  | 'too-many-pending'
   | 'bad-request'
   | 'honeypot'
   | 'not-found'
@@ -144,6 +148,10 @@ export interface CommunityOptions {
   /** Accepted submissions per address per window; 0 closes submissions. */
   rateLimit: number;
   rateWindowMs: number;
+  /** Submissions waiting for moderation, at most: per address key, per range (rangeKey), per episode. */
+  pendingPerAddress?: number;
+  pendingPerRange?: number;
+  pendingPerEpisode?: number;
   /** Largest file; the issue's 512 KiB by default. */
   maxBytes?: number;
   clock?: () => number;
@@ -151,6 +159,10 @@ export interface CommunityOptions {
 }
 
 export const MAX_CREDIT_CHARS = 100;
+/** Defaults of the pending caps (config subtitlePendingPerAddress, ...PerRange, ...PerEpisode). */
+export const DEFAULT_PENDING_PER_ADDRESS = 10;
+export const DEFAULT_PENDING_PER_RANGE = 20;
+export const DEFAULT_PENDING_PER_EPISODE = 50;
 export const MAX_REASON_CHARS = 500;
 /** Attempts (refused ones included) per address and window: this many times the accepted limit, at least 20. */
 export const ATTEMPT_FACTOR = 4;
@@ -254,6 +266,56 @@ export class CommunitySubtitles {
     }
     const accepted = await this.acceptedSince(this.db, address, now - window);
     if (accepted.count >= this.o.rateLimit) return this.tooMany((accepted.oldest ?? now) + window - now);
+    return this.pendingRefusal(this.db, address, null);
+  }
+
+  /**
+   * The caps on submissions waiting for moderation, so that a network cannot bury the queue (and
+   * the disk) faster than moderators read it: per address key, per range (an IPv4 /24 or IPv6 /48:
+   * many addresses of one network count together) and, when known, per episode. Null: under them.
+   */
+  private async pendingRefusal(
+    db: SubtitleDb,
+    address: string,
+    episodeId: number | null,
+  ): Promise<Refusal | null> {
+    const pending = () =>
+      db
+        .selectFrom('subtitle_submissions as s')
+        .innerJoin('subtitle_files as f', 'f.id', 's.vtt_file_id')
+        .where('f.status', '=', 'pending');
+    const count = async (q: ReturnType<typeof pending>): Promise<number> =>
+      Number((await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst())?.n ?? 0);
+    const later = 'try again once moderators have reviewed them';
+    const perAddress = this.o.pendingPerAddress ?? DEFAULT_PENDING_PER_ADDRESS;
+    if ((await count(pending().where('s.address', '=', address))) >= perAddress)
+      return refuse(
+        'too-many-pending',
+        `${perAddress} submissions from your address are already waiting for moderation; ${later}`,
+        429,
+      );
+    // Keys of one range share a textual prefix wider than the range (IPv4 "a.b.c.", IPv6 its first
+    // group); the exact range is then decided here, over the few pending rows that match it.
+    const range = rangeKey(address);
+    const prefix = /^\d+\.\d+\.\d+\./.exec(address)?.[0] ?? /^[0-9a-f]+:/.exec(address)?.[0];
+    const near = await pending()
+      .select('s.address')
+      .where('s.address', prefix === undefined ? '=' : 'like', prefix === undefined ? address : `${prefix}%`)
+      .execute();
+    const perRange = this.o.pendingPerRange ?? DEFAULT_PENDING_PER_RANGE;
+    if (near.filter((r) => rangeKey(r.address) === range).length >= perRange)
+      return refuse(
+        'too-many-pending',
+        `${perRange} submissions from your network (${range}) are already waiting for moderation; ${later}`,
+        429,
+      );
+    const perEpisode = this.o.pendingPerEpisode ?? DEFAULT_PENDING_PER_EPISODE;
+    if (episodeId !== null && (await count(pending().where('s.episode_id', '=', episodeId))) >= perEpisode)
+      return refuse(
+        'too-many-pending',
+        `${perEpisode} submissions for this episode are already waiting for moderation; ${later}`,
+        429,
+      );
     return null;
   }
 
@@ -320,6 +382,12 @@ export class CommunitySubtitles {
         422,
       );
     const credit = oneLineText(input.credit);
+    if (BIDI_CONTROL.test(credit))
+      return refuse(
+        'bad-name',
+        'the name to credit contains a character that reverses or reorders text (U+202A-U+202E, U+2066-U+2069)',
+        422,
+      );
     if (credit === '' || Array.from(credit).length > MAX_CREDIT_CHARS)
       return refuse(
         'bad-name',
@@ -336,6 +404,8 @@ export class CommunitySubtitles {
       );
     if (input.file === null || input.file.length === 0)
       return refuse('no-file', 'choose a subtitle file (SRT or WebVTT)', 422);
+    const crowded = await this.pendingRefusal(this.db, input.address, episode.id);
+    if (crowded !== null) return crowded;
 
     const official = await this.officialTexts(episode);
     const v = validateSubtitle(input.file, {
@@ -345,11 +415,19 @@ export class CommunitySubtitles {
     });
     if (!v.ok) return refuse(v.code, v.reason, v.code === 'too-large' ? 413 : 422);
 
+    // What is stored is bounded as the upload is: WebVTT escapes & < > (`&amp;` is five bytes for
+    // one), so 512 KiB of ampersands would otherwise be 2.5 MB on disk.
+    const vtt = Buffer.from(toWebVtt(v.parsed), 'utf8');
+    const srt = Buffer.from(toSrt(v.parsed), 'utf8');
+    if (Math.max(vtt.length, srt.length) > this.maxBytes)
+      return refuse(
+        'too-large',
+        `converted to WebVTT the file would be larger than the limit of ${Math.round(this.maxBytes / 1024)} KiB ` +
+          '(each &, < and > takes several bytes there): make it smaller',
+        413,
+      );
     const folder = episodeFolder(episode.seriesSlug, episode.season, episode.episode);
-    const pair = await this.files.write(folder, language, {
-      vtt: Buffer.from(toWebVtt(v.parsed), 'utf8'),
-      srt: Buffer.from(toSrt(v.parsed), 'utf8'),
-    });
+    const pair = await this.files.write(folder, language, { vtt, srt });
     const token = randomBytes(32).toString('base64url');
     try {
       const result = await this.write(async (db, now) => {
@@ -359,6 +437,8 @@ export class CommunitySubtitles {
         const accepted = await this.acceptedSince(db, input.address, now - this.o.rateWindowMs);
         if (accepted.count >= this.o.rateLimit)
           return this.tooMany((accepted.oldest ?? now) + this.o.rateWindowMs - now);
+        const crowdedNow = await this.pendingRefusal(db, input.address, episode.id);
+        if (crowdedNow !== null) return crowdedNow;
         const fileRow = (format: 'vtt' | 'srt', path: string) =>
           db
             .insertInto('subtitle_files')

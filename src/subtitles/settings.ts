@@ -1,6 +1,6 @@
 /**
  * Checks of the community subtitle settings in the config (subtitleLicence, subtitleLicenceUrl,
- * subtitleRateLimit, subtitleRateWindow); one-line errors, as validateConfig throws them.
+ * subtitleRateLimit, subtitleRateWindow, subtitlePendingPer*); one-line errors, as validateConfig throws them.
  */
 import { LICENCE_ID } from './licence.js';
 
@@ -9,6 +9,9 @@ export function checkSubtitleSettings(c: {
   subtitleLicenceUrl: unknown;
   subtitleRateLimit: unknown;
   subtitleRateWindow: unknown;
+  subtitlePendingPerAddress: unknown;
+  subtitlePendingPerRange: unknown;
+  subtitlePendingPerEpisode: unknown;
 }): void {
   if (typeof c.subtitleLicence !== 'string' || !LICENCE_ID.test(c.subtitleLicence))
     throw new Error(
@@ -32,4 +35,7 @@ export function checkSubtitleSettings(c: {
   };
   int(c.subtitleRateLimit, 'subtitleRateLimit', 0, 10_000);
   int(c.subtitleRateWindow, 'subtitleRateWindow', 60, 30 * 86_400);
+  int(c.subtitlePendingPerAddress, 'subtitlePendingPerAddress', 1, 100_000);
+  int(c.subtitlePendingPerRange, 'subtitlePendingPerRange', 1, 100_000);
+  int(c.subtitlePendingPerEpisode, 'subtitlePendingPerEpisode', 1, 100_000);
 }

@@ -21,6 +21,9 @@ export async function startCommunitySubtitles(
     | 'subtitleLicenceUrl'
     | 'subtitleRateLimit'
     | 'subtitleRateWindow'
+    | 'subtitlePendingPerAddress'
+    | 'subtitlePendingPerRange'
+    | 'subtitlePendingPerEpisode'
   >,
   distribution: Pick<Distribution, 'catalog' | 'web' | 'audience' | 'sync'>,
   auth: AuthHttp,
@@ -32,6 +35,9 @@ export async function startCommunitySubtitles(
     licenceUrl: config.subtitleLicenceUrl,
     rateLimit: config.subtitleRateLimit,
     rateWindowMs: config.subtitleRateWindow * 1000,
+    pendingPerAddress: config.subtitlePendingPerAddress,
+    pendingPerRange: config.subtitlePendingPerRange,
+    pendingPerEpisode: config.subtitlePendingPerEpisode,
     log,
   });
   await service.refreshCredits();

@@ -191,7 +191,7 @@ export class Audience {
     web.addRoute(
       'GET',
       '/series/:slug/:code',
-      page((_req, res, ctx, m, data) => {
+      page((req, res, ctx, m, data) => {
         const e = this.findEpisode(data, m);
         const s = e && data.findSeries(e.episode.seriesSlug);
         if (!e || !s) return this.layout.notFound(res, ctx);
@@ -199,7 +199,7 @@ export class Audience {
           res,
           ctx,
           200,
-          episodePage(ctx.lang, e, s, this.figures(e), this.links, this.community ?? undefined),
+          episodePage(ctx.lang, e, s, this.figures(e), this.links, this.community ?? undefined, req),
         );
       }),
     );

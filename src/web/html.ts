@@ -25,7 +25,11 @@
  *
  * escapeText() also replaces characters that XML 1.0 forbids (C0 controls other than tab, line feed
  * and carriage return; U+FFFE, U+FFFF; unpaired surrogates) with U+FFFD: a title containing \x01
- * would otherwise make a feed ill-formed, which real feed readers reject as a whole.
+ * would otherwise make a feed ill-formed, which real feed readers reject as a whole. It removes the
+ * bidirectional embedding, override and isolate controls (U+202A-U+202E, U+2066-U+2069): one in a
+ * name ("U+202E") makes what follows it display reversed, beyond the name, so text could show other
+ * than it says. The catalog refuses them on input (src/catalog/validate.ts); this covers what came
+ * in before, or from elsewhere (submitters' names). Directional text itself needs none of them.
  */
 
 const brand: unique symbol = Symbol('fjord.markup');
@@ -54,9 +58,14 @@ const NOT_XML =
   // eslint-disable-next-line no-control-regex
   /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
+const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/g;
+
 /** Text → markup-safe text, for element content and quoted attribute values, in HTML and XML alike. */
 export function escapeText(text: string): string {
-  return text.replace(NOT_XML, '\uFFFD').replace(SPECIAL, (c) => ENTITIES[c]);
+  return text
+    .replace(NOT_XML, '\uFFFD')
+    .replace(BIDI_CONTROLS, '')
+    .replace(SPECIAL, (c) => ENTITIES[c]);
 }
 
 function render(v: Interpolation): string {

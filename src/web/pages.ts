@@ -4,6 +4,7 @@
  * function returns the <main> content and title for Layout.send(); data comes from SiteData, words
  * from the dictionary below (Norwegian Bokmål and English).
  */
+import type { IncomingMessage } from 'node:http';
 import { html, type Markup } from './html.js';
 import {
   defineMessages,
@@ -213,7 +214,8 @@ export interface PageLinks {
 export interface EpisodeCommunity {
   /** "Translated by NAME · CC BY 4.0" for an approved community subtitle, or null. */
   credit(lang: Lang, s: SubtitleEntry): string | null;
-  section(lang: Lang, e: EpisodeEntry): Markup;
+  /** The contribute section; `viewer` is the request it is drawn for (its form token is bound to it). */
+  section(lang: Lang, e: EpisodeEntry, viewer?: IncomingMessage): Markup;
 }
 
 const time = (lang: Lang, d: Date): Markup =>
@@ -350,6 +352,7 @@ export function episodePage(
   figures: SwarmFigures,
   links: PageLinks,
   community?: EpisodeCommunity,
+  viewer?: IncomingMessage,
 ): PageInput {
   const t = text[lang];
   const ep = e.episode;
@@ -461,7 +464,7 @@ export function episodePage(
       }
     </dl>
     <h2 id="subtitles">${t.subtitles}</h2>
-    ${subtitles} ${community?.section(lang, e)}
+    ${subtitles} ${community?.section(lang, e, viewer)}
     <h2 id="rights">${t.rights}</h2>
     <dl class="facts">
       <dt>${t.licence}</dt>
@@ -471,7 +474,7 @@ export function episodePage(
         html`<dt>${t.holders}</dt>
           <dd>
             <ul>
-              ${r.holders.map((h) => html`<li>${h}</li>`)}
+              ${r.holders.map((h) => html`<li><bdi>${h}</bdi></li>`)}
             </ul>
           </dd>`
       }

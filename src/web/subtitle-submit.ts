@@ -4,7 +4,8 @@
  * The rules are the service's (src/subtitles/service.ts); this file reads requests and draws pages.
  *
  *   POST /series/<slug>/s01e02/subtitles   the form (multipart/form-data: language, file, name,
- *                                          licence=accept, website = the honeypot, left empty)
+ *                                          licence=accept, website = the honeypot, left empty,
+ *                                          token = the form's token, see crossSite())
  *                                          → 303 to the status page, or the refusal with the form again
  *   GET  /series/<slug>/s01e02/subtitles   → 303 to the episode page's form
  *   POST /api/subtitles                    the same as JSON: fields series, season, episode,
@@ -18,13 +19,15 @@
  *   GET  /subtitle-status/<token>          the submission's status (HTML; no-store, not indexed)
  *   GET  /api/subtitles/<token>            the same as JSON
  *
- * Before any of the body is read: submissions open, the address not banned, not over its rate
- * limits, and a declared Content-Length within the limit. The body is then read with a hard limit
- * (the file's 512 KiB plus a little for the other fields), so nothing larger is ever held.
+ * Before any of the body is read: not from another site, submissions open, the address not banned,
+ * not over its rate limits nor its caps on pending submissions, and a declared Content-Length within
+ * the limit. The body is then read with a hard limit (the file's 512 KiB plus a little for the other
+ * fields), so nothing larger is ever held.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthHttp } from '../auth/http.js';
-import { addressKey } from '../subtitles/address.js';
+import { addressKey, rangeKey } from '../subtitles/address.js';
+import { FormTokens } from '../subtitles/form-token.js';
 import { licenceShort } from '../subtitles/licence.js';
 import {
   discardRest,
@@ -54,6 +57,8 @@ export interface SubtitleSubmitOptions {
   auth: Pick<AuthHttp, 'clientAddress'>;
   /** The site's public base URL, for the API's absolute status links. */
   publicWebUrl: string;
+  /** The form tokens' key and clock (a random key per process by default). */
+  formTokens?: FormTokens;
 }
 
 /** What a submission request carried, whichever way it came. */
@@ -75,11 +80,21 @@ function kib(n: number): string {
   return `${Math.round(n / 1024)} KiB`;
 }
 
+/** Where a form is drawn: the episode it submits to, and the request it is drawn for. */
+interface FormTarget {
+  action: string;
+  episodeId: number;
+  durationSeconds: number | null;
+  viewer: IncomingMessage | undefined;
+}
+
 export class SubtitleSubmissions implements EpisodeCommunity {
   private readonly base: string;
+  private readonly tokens: FormTokens;
 
   constructor(private readonly o: SubtitleSubmitOptions) {
     this.base = o.publicWebUrl.replace(/\/+$/, '');
+    this.tokens = o.formTokens ?? new FormTokens();
   }
 
   // ---- on the episode page ----
@@ -91,14 +106,20 @@ export class SubtitleSubmissions implements EpisodeCommunity {
     return c === undefined ? null : `${subtitleText[lang].translatedBy(c.name)} · ${licenceShort(c.licence)}`;
   }
 
-  section(lang: Lang, e: EpisodeEntry): Markup {
-    return this.form(lang, `${e.path}/subtitles`, e.episode.durationSeconds, EMPTY);
+  section(lang: Lang, e: EpisodeEntry, viewer?: IncomingMessage): Markup {
+    const target = {
+      action: `${e.path}/subtitles`,
+      episodeId: e.episode.id,
+      durationSeconds: e.episode.durationSeconds,
+      viewer,
+    };
+    return this.form(lang, target, EMPTY);
   }
 
-  private form(lang: Lang, action: string, durationSeconds: number | null, v: FormValues): Markup {
+  private form(lang: Lang, f: FormTarget, v: FormValues): Markup {
     const t = subtitleText[lang];
     const svc = this.o.service;
-    const duration = durationSeconds === null ? null : formatDuration(durationSeconds);
+    const duration = f.durationSeconds === null ? null : formatDuration(f.durationSeconds);
     const intro = t.contributeIntro(formatBytes(lang, svc.maxBytes), duration);
     if (!svc.open)
       return html`<section id="contribute" aria-labelledby="contribute-heading">
@@ -111,7 +132,8 @@ export class SubtitleSubmissions implements EpisodeCommunity {
     return html`<section id="contribute" aria-labelledby="contribute-heading">
       <h2 id="contribute-heading">${t.contributeHeading}</h2>
       <p>${intro}</p>
-      <form method="post" action="${action}" enctype="multipart/form-data">
+      <form method="post" action="${f.action}" enctype="multipart/form-data">
+        <input type="hidden" name="token" value="${this.tokens.issue(f.episodeId, this.range(f.viewer))}" />
         <label for="sub-language">${t.language}</label>
         <input
           type="text"
@@ -186,10 +208,12 @@ export class SubtitleSubmissions implements EpisodeCommunity {
    * A browser says where a form or fetch came from; one from another site is refused, so a page
    * elsewhere cannot make its visitors submit (from their addresses, into their rate limits and
    * bans). A plain text or form body needs no CORS preflight, so this is the only guard there is
-   * without a cookie. Sec-Fetch-Site says it in every current browser; Origin is also checked when it
-   * names a site, but it is "null" for this site's own form too, since its pages are sent with
-   * `Referrer-Policy: no-referrer`. Neither header (curl, scripts, old browsers): allowed, as those
-   * act for themselves.
+   * without a cookie. Sec-Fetch-Site says it in every current browser: when it is sent, only
+   * `same-origin` is accepted. Origin is also checked when it names a site, but it is "null" for this
+   * site's own form too (its pages are sent with `Referrer-Policy: no-referrer`), exactly as for an
+   * attacker's sandboxed page: `Origin: null` without Sec-Fetch-Site needs the form's token
+   * (tokenRefusal, once the body is read). No Origin and no Sec-Fetch-Site (curl, scripts): allowed,
+   * as those act for themselves.
    */
   private crossSite(req: IncomingMessage): Refusal | null {
     const refused: Refusal = {
@@ -199,7 +223,7 @@ export class SubtitleSubmissions implements EpisodeCommunity {
       status: 403,
     };
     const fetchSite = req.headers['sec-fetch-site'];
-    if (fetchSite === 'cross-site' || fetchSite === 'same-site') return refused;
+    if (fetchSite !== undefined && fetchSite !== 'same-origin') return refused;
     const origin = req.headers.origin;
     if (origin === undefined || origin === 'null') return null;
     let host: string | null;
@@ -213,9 +237,29 @@ export class SubtitleSubmissions implements EpisodeCommunity {
       : refused;
   }
 
+  /**
+   * A post that says `Origin: null` and no Sec-Fetch-Site (a browser without Sec-Fetch-*, from this
+   * site's form or from anyone's sandboxed page) must carry the token of a form drawn for this
+   * episode and the submitter's address range, not older than FORM_TOKEN_TTL_SECONDS.
+   */
+  private tokenRefusal(req: IncomingMessage, token: string | undefined, episodeId: number): Refusal | null {
+    if (req.headers['sec-fetch-site'] !== undefined || req.headers.origin !== 'null') return null;
+    if (this.tokens.check(token, episodeId, this.range(req))) return null;
+    return {
+      ok: false,
+      code: 'form-expired',
+      reason: 'the form has expired or was not made by this site: submit it again from the form below',
+      status: 403,
+    };
+  }
+
   private address(req: IncomingMessage): string {
     // An address that is not an IP (a Unix socket behind a proxy) still gets one shared key.
     return addressKey(this.o.auth.clientAddress(req)) ?? 'unknown';
+  }
+
+  private range(req: IncomingMessage | undefined): string {
+    return req === undefined ? 'unknown' : rangeKey(this.address(req));
   }
 
   private async formPost(req: IncomingMessage, res: ServerResponse, m: RouteMatch): Promise<void> {
@@ -230,13 +274,9 @@ export class SubtitleSubmissions implements EpisodeCommunity {
       discardRest(req);
       return this.o.layout.notFound(res, ctx);
     }
+    const target = { action, episodeId: episode.id, durationSeconds: episode.durationSeconds, viewer: req };
     const refusedPage = (r: Refusal, v: FormValues): void =>
-      this.refusedPage(req, res, ctx, r, {
-        action,
-        episodePath,
-        duration: episode.durationSeconds,
-        values: v,
-      });
+      this.refusedPage(req, res, ctx, r, { target, episodePath, values: v });
     const admitted = this.crossSite(req) ?? (await svc.admit(this.address(req)));
     if (admitted !== null) return refusedPage(admitted, EMPTY);
     const got = await this.readMultipart(req);
@@ -247,6 +287,8 @@ export class SubtitleSubmissions implements EpisodeCommunity {
       name: f.get('name') ?? '',
       licence: f.get('licence') === 'accept',
     };
+    const forged = this.tokenRefusal(req, f.get('token'), episode.id);
+    if (forged !== null) return refusedPage(forged, values);
     const r = await svc.submit({
       seriesSlug: m.params.slug,
       season: episode.season,
@@ -284,10 +326,17 @@ export class SubtitleSubmissions implements EpisodeCommunity {
       );
     if (!('fields' in got)) return this.refusedJson(req, res, got);
     const f = got.fields;
-    const r = await svc.submit({
+    const named = {
       seriesSlug: f.get('series') ?? '',
       season: Number(f.get('season') ?? 'x'),
       episode: Number(f.get('episode') ?? 'x'),
+    };
+    // An unknown episode is refused by submit(); a known one may need the form's token first.
+    const episode = await svc.findEpisode(named.seriesSlug, named.season, named.episode);
+    const forged = episode === null ? null : this.tokenRefusal(req, f.get('token'), episode.id);
+    if (forged !== null) return this.refusedJson(req, res, forged);
+    const r = await svc.submit({
+      ...named,
       language: f.get('language') ?? '',
       credit: f.get('name') ?? '',
       licenceAccepted: f.get('licence') === 'accept',
@@ -394,7 +443,7 @@ export class SubtitleSubmissions implements EpisodeCommunity {
     res: ServerResponse,
     ctx: RequestContext,
     r: Refusal,
-    f: { action: string; episodePath: string; duration: number | null; values: FormValues },
+    f: { target: FormTarget; episodePath: string; values: FormValues },
   ): void {
     discardRest(req);
     const t = subtitleText[ctx.lang];
@@ -410,8 +459,9 @@ export class SubtitleSubmissions implements EpisodeCommunity {
           r.code !== 'closed' &&
           r.code !== 'cross-site' &&
           r.code !== 'rate-limited' &&
+          r.code !== 'too-many-pending' &&
           html`<p>${t.tryAgain}</p>
-            ${this.form(ctx.lang, f.action, f.duration, f.values)}`
+            ${this.form(ctx.lang, f.target, f.values)}`
         }`,
     });
   }

@@ -23,7 +23,10 @@
  * zero bytes for published hybrid torrents (N at most the piece length).
  *
  * HTTP: GET and HEAD; single and multiple byte ranges (206, multipart/byteranges; 416 with
- * `Content-Range: bytes *\/size` when none is satisfiable); If-Range; strong ETag and Last-Modified
+ * `Content-Range: bytes *\/size` when none is satisfiable); overlapping and adjacent ranges are
+ * coalesced, and a set of more than MAX_MERGED_RANGES disjoint ranges, or one whose multipart reply
+ * would be longer than the file, gets the whole file with a plain 200, so a reply is never longer
+ * than the file however the Range header is written; If-Range; strong ETag and Last-Modified
  * with 304 for If-None-Match / If-Modified-Since, 412 for If-Match / If-Unmodified-Since; bodies
  * streamed from disk. CORS is open (`*`): WebTorrent in browsers uses web seeds through fetch.
  */
@@ -42,8 +45,15 @@ export interface ByteRange {
   end: number;
 }
 
-/** More ranges than this in one request and the Range header is ignored (RFC 9110 lets a server). */
+/** More range specs than this in one header and the Range header is ignored (RFC 9110 lets a server). */
 export const MAX_RANGES = 32;
+
+/**
+ * More disjoint ranges than this after coalescing and the whole file is sent with a plain 200 instead
+ * of a multipart reply (RFC 9110 §14.2 lets a server ignore such a Range header, as nginx and Apache
+ * do). Web seed clients (libtorrent, qBittorrent, aria2, WebTorrent) ask for one range at a time.
+ */
+export const MAX_MERGED_RANGES = 8;
 
 /**
  * Parses a Range header against a representation of `size` bytes (RFC 9110 §14.1.2):
@@ -77,6 +87,23 @@ export function parseRange(header: string | undefined, size: number): ByteRange[
     out.push({ start, end: Math.min(last, size - 1) });
   }
   return out;
+}
+
+/**
+ * Coalesces overlapping and adjacent ranges (RFC 9110 §14.6 allows it whatever the order asked), so
+ * that no byte is sent twice: `bytes=0-,0-,...` is one range, and the sum of what is sent never
+ * exceeds the size. Ranges that are already disjoint and not adjacent keep the order asked (§14.6
+ * says parts should follow it); otherwise the result is in ascending order.
+ */
+export function coalesceRanges(ranges: ByteRange[]): ByteRange[] {
+  const sorted = [...ranges].sort((a, b) => a.start - b.start);
+  const merged: ByteRange[] = [];
+  for (const r of sorted) {
+    const last = merged.at(-1);
+    if (last !== undefined && r.start <= last.end + 1) last.end = Math.max(last.end, r.end);
+    else merged.push({ ...r });
+  }
+  return merged.length === ranges.length ? ranges : merged;
 }
 
 /** Entity tags in an If-None-Match / If-Match list. */
@@ -166,6 +193,15 @@ export async function sendEntity(req: IncomingMessage, res: ServerResponse, e: E
     if (!still) ranges = null;
   }
 
+  if (ranges !== null && ranges.length > 0) {
+    ranges = coalesceRanges(ranges);
+    if (ranges.length > MAX_MERGED_RANGES) ranges = null;
+  }
+  // A multipart reply is never allowed to be longer than the whole file (part headers on many ranges
+  // that cover nearly all of it): the file itself, once, is the cheaper answer.
+  const multipart = ranges !== null && ranges.length > 1 ? multipartLayout(ranges, e) : null;
+  if (multipart !== null && multipart.length > e.size) ranges = null;
+
   if (ranges === null) {
     res.statusCode = 200;
     res.setHeader('Content-Type', e.contentType);
@@ -189,6 +225,31 @@ export async function sendEntity(req: IncomingMessage, res: ServerResponse, e: E
     if (await pump(e.body(r.start, r.end), res)) res.end();
     return;
   }
+  const { boundary, parts, closing, length } = multipart ?? multipartLayout(ranges, e);
+  res.setHeader('Content-Type', `multipart/byteranges; boundary=${boundary}`);
+  res.setHeader('Content-Length', length);
+  const all = ranges;
+  // One stream for the whole body: one pipeline, whatever the number of parts.
+  async function* body(): AsyncGenerator<Buffer> {
+    for (let i = 0; i < all.length; i++) {
+      yield Buffer.from(parts[i]);
+      for await (const chunk of e.body(all[i].start, all[i].end)) yield chunk as Buffer;
+    }
+    yield Buffer.from(closing);
+  }
+  if (await pump(Readable.from(body()), res)) res.end();
+}
+
+interface MultipartLayout {
+  boundary: string;
+  /** The delimiter and headers before each part's bytes. */
+  parts: string[];
+  closing: string;
+  /** Content-Length of the whole multipart/byteranges body. */
+  length: number;
+}
+
+function multipartLayout(ranges: ByteRange[], e: Entity): MultipartLayout {
   const boundary = randomBytes(12).toString('hex');
   const parts = ranges.map(
     (r, i) =>
@@ -200,13 +261,7 @@ export async function sendEntity(req: IncomingMessage, res: ServerResponse, e: E
     parts.reduce((s, p) => s + Buffer.byteLength(p), 0) +
     ranges.reduce((s, r) => s + r.end - r.start + 1, 0) +
     Buffer.byteLength(closing);
-  res.setHeader('Content-Type', `multipart/byteranges; boundary=${boundary}`);
-  res.setHeader('Content-Length', length);
-  for (let i = 0; i < ranges.length; i++) {
-    res.write(parts[i]);
-    if (!(await pump(e.body(ranges[i].start, ranges[i].end), res))) return;
-  }
-  res.end(closing);
+  return { boundary, parts, closing, length };
 }
 
 function sameDate(value: string, lastModified: Date | null): boolean {

@@ -36,7 +36,10 @@ export function serviceSuite(
         dataDir: string,
         slug: string,
       ) => Promise<void>,
-      options: { rateLimit?: number } = {},
+      options: {
+        rateLimit?: number;
+        pending?: [perAddress: number, perRange: number, perEpisode: number];
+      } = {},
     ): Promise<void> {
       const store = await newStore();
       const dataDir = mkdtempSync(join(tmpdir(), 'fjord-subsvc-'));
@@ -56,6 +59,13 @@ export function serviceSuite(
           licenceUrl: null,
           rateLimit: options.rateLimit ?? 5,
           rateWindowMs: HOUR,
+          ...(options.pending === undefined
+            ? {}
+            : {
+                pendingPerAddress: options.pending[0],
+                pendingPerRange: options.pending[1],
+                pendingPerEpisode: options.pending[2],
+              }),
           clock: () => clock.t,
         });
         await fn(service, catalog, clock, dataDir, e.seriesSlug);
@@ -174,6 +184,42 @@ export function serviceSuite(
           assert.equal(files.length, 2 * 4, 'the refused one left no files');
         },
         { rateLimit: 2 },
+      );
+    });
+
+    test('pending caps: per address, per network (IPv4 /24, IPv6 /48), per episode, also inside the write', async () => {
+      await withService(
+        async (s, _c, _clock, _dataDir, slug) => {
+          const one = async (address: string) => {
+            const r = await s.submit(input(slug, { address }));
+            return r.ok ? 'ok' : `${r.code} ${r.status} ${r.reason}`;
+          };
+          const first = await submitOk(s, input(slug, { address: '192.0.2.1' }));
+          await submitOk(s, input(slug, { address: '192.0.2.1' }));
+          const third = await s.admit('192.0.2.1');
+          assert.equal(third?.code, 'too-many-pending');
+          assert.equal(third?.status, 429);
+          assert.match(third?.reason ?? '', /^2 submissions from your address are already waiting/);
+          // A decision frees the slot.
+          await s.reject(first.id, 'mia', 'test');
+          assert.equal(await s.admit('192.0.2.1'), null);
+          // The network: 192.0.2.0/24 holds 1 + 2 more; 192.0.20.x is another network.
+          assert.equal(await one('192.0.2.2'), 'ok');
+          assert.equal(await one('192.0.20.1'), 'ok');
+          const [a, b] = await Promise.all([one('192.0.2.3'), one('192.0.2.4')]);
+          assert.deepEqual([a, b].filter((x) => x === 'ok').length, 1, `${a} / ${b}`);
+          assert.match(
+            [a, b].find((x) => x !== 'ok') ?? '',
+            /^too-many-pending 429 3 submissions from your network \(192\.0\.2\.0\/24\)/,
+          );
+          // IPv6: /64s of one /48 count together; the episode then fills up (7 pending, its cap).
+          assert.equal(await one('2001:db8:5:1::1'), 'ok');
+          assert.equal(await one('2001:db8:5:2::1'), 'ok');
+          assert.equal(await one('2001:db8:5:3::1'), 'ok');
+          assert.match(await one('2001:db8:5:4::1'), /network \(2001:db8:5::\/48\)/);
+          assert.match(await one('198.51.100.1'), /^too-many-pending 429 7 submissions for this episode/);
+        },
+        { rateLimit: 100, pending: [2, 3, 7] },
       );
     });
 

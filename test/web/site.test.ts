@@ -196,7 +196,7 @@ test('the episode page: magnet with v1 and v2 xt, dn, trackers, web seed and xs;
   ]);
   assert.deepEqual(p.getAll('ws'), [`${site.base}/media/skjaergardsliv/`]);
   assert.equal(p.get('xs'), `${site.base}/torrents/${ep1.name}.torrent`);
-  has(r.text, /<dd>\s*<ul>\s*<li>NRK<\/li>\s*<\/ul>\s*<\/dd>/);
+  has(r.text, /<dd>\s*<ul>\s*<li><bdi>NRK<\/bdi><\/li>\s*<\/ul>\s*<\/dd>/);
   has(r.text, /<dd>CC-BY-4.0<\/dd>/);
   has(r.text, /Om fyret på Lista\./);
   // The player: tracks for each language, WebTorrent served here, the WebSocket tracker in the CSP.

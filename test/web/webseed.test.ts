@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Episode } from '../../src/catalog/index.js';
 import { WebServer } from '../../src/web/server.js';
-import { WebSeed, parseRange, cleanPath } from '../../src/web/webseed.js';
+import { WebSeed, parseRange, cleanPath, coalesceRanges } from '../../src/web/webseed.js';
 import { tempDir } from '../helpers/tracker.js';
 
 const DATA = tempDir('fjord-webseed-');
@@ -152,6 +152,31 @@ test('parseRange follows RFC 9110', () => {
   assert.equal(parseRange('bytes=' + Array(40).fill('0-1').join(','), 10), null, 'too many ranges');
 });
 
+test('coalesceRanges merges overlapping and adjacent ranges and keeps disjoint ones in order', () => {
+  assert.deepEqual(
+    coalesceRanges([
+      { start: 5, end: 9 },
+      { start: 0, end: 1 },
+    ]),
+    [
+      { start: 5, end: 9 },
+      { start: 0, end: 1 },
+    ],
+  );
+  assert.deepEqual(
+    coalesceRanges([
+      { start: 5, end: 9 },
+      { start: 0, end: 4 },
+      { start: 20, end: 30 },
+      { start: 25, end: 26 },
+    ]),
+    [
+      { start: 0, end: 9 },
+      { start: 20, end: 30 },
+    ],
+  );
+});
+
 test('cleanPath refuses every way out of the store', () => {
   assert.deepEqual(cleanPath('a/b%20c.mkv'), ['a', 'b c.mkv']);
   for (const bad of [
@@ -229,6 +254,59 @@ test('multiple ranges: multipart/byteranges with the right bytes and length', as
   assert.ok(p[1].body.equals(VIDEO.subarray(50000, 50100)));
   assert.ok(p[2].body.equals(VIDEO.subarray(SIZE - 5)));
   assert.equal(p[0].type, 'video/x-matroska');
+});
+
+test('range amplification: repeated, overlapping and suffix ranges never make a reply longer than the file', async () => {
+  // 32 times the whole file, as `0-` and as a suffix range: one range, the file once.
+  for (const spec of ['0-', `-${SIZE}`, `-${SIZE * 10}`]) {
+    const r = await request(`/${V}`, { Range: 'bytes=' + Array(32).fill(spec).join(',') });
+    assert.equal(r.status, 206, spec);
+    assert.equal(r.headers['content-length'], String(SIZE), spec);
+    assert.equal(r.headers['content-range'], `bytes 0-${SIZE - 1}/${SIZE}`, spec);
+    assert.ok(r.body.equals(VIDEO), spec);
+  }
+  // 32 suffix ranges of half the file: the last half, once.
+  let r = await request(`/${V}`, {
+    Range:
+      'bytes=' +
+      Array(32)
+        .fill(`-${SIZE / 2}`)
+        .join(','),
+  });
+  assert.equal(r.status, 206);
+  assert.equal(r.headers['content-length'], String(SIZE / 2));
+  assert.ok(r.body.equals(VIDEO.subarray(SIZE / 2)));
+  // Many disjoint ranges (more than MAX_MERGED_RANGES): the whole file with a plain 200.
+  const many = Array.from({ length: 20 }, (_, i) => `${i * 1000}-${i * 1000 + 9}`).join(',');
+  r = await request(`/${V}`, { Range: `bytes=${many}` });
+  assert.equal(r.status, 200);
+  assert.equal(r.headers['content-length'], String(SIZE));
+  // Two ranges that cover all but one byte: a multipart reply would outgrow the file, so 200.
+  r = await request(`/${V}`, { Range: `bytes=0-49999, 50001-${SIZE - 1}` });
+  assert.equal(r.status, 200);
+  assert.equal(Number(r.headers['content-length']), SIZE);
+});
+
+test('overlapping and adjacent ranges are merged into a correct multipart/byteranges reply', async () => {
+  const r = await request(`/${V}`, { Range: 'bytes=1000-1099, 0-99, 50-149, 150-199, 1050-1199, 1100-1100' });
+  assert.equal(r.status, 206);
+  assert.match(String(r.headers['content-type']), /^multipart\/byteranges; boundary=/);
+  assert.equal(Number(r.headers['content-length']), r.body.length);
+  const p = parts(r);
+  assert.deepEqual(
+    p.map((x) => x.range),
+    [`bytes 0-199/${SIZE}`, `bytes 1000-1199/${SIZE}`],
+  );
+  assert.ok(p[0].body.equals(VIDEO.subarray(0, 200)));
+  assert.ok(p[1].body.equals(VIDEO.subarray(1000, 1200)));
+  // Up to MAX_MERGED_RANGES disjoint ranges are still answered part by part, in the order asked.
+  const eight = [7, 6, 5, 4, 3, 2, 1, 0].map((i) => `${i * 1000}-${i * 1000 + 9}`).join(',');
+  const m = await request(`/${V}`, { Range: `bytes=${eight}` });
+  assert.equal(m.status, 206);
+  const mp = parts(m);
+  assert.equal(mp.length, 8);
+  assert.equal(mp[0].range, `bytes 7000-7009/${SIZE}`);
+  assert.ok(mp[7].body.equals(VIDEO.subarray(0, 10)));
 });
 
 test('unsatisfiable ranges: 416 with Content-Range bytes */size; invalid ones are ignored', async () => {

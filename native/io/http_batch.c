@@ -49,7 +49,8 @@
  *             the batch's connection i at i * inSlot. inSlot is the largest head accepted plus 4.
  *   meta      N x H_META (48) bytes, int32 in the machine's byte order:
  *               +0  end of the head: offset of its "\r\n\r\n", or -1 when inSlot bytes came
- *                   without one (too large: JavaScript answers 431)
+ *                   without one (too large: JavaScript answers 431), or -2 when a line of it
+ *                   ended in a bare LF before its end came (JavaScript answers 400)
  *               +4  the client's address family, 4 or 6
  *               +8  the client's port
  *               +12 reply length: 0 here; JavaScript writes the length of the reply it put in
@@ -96,6 +97,7 @@
 #define MAX_ROUNDS 4
 #define ACCEPT_MAX 256
 #define FIRST_BUF 1024
+#define BARE_LF (-2) /* meta +0 for a head with a bare LF line end (see bare_lf) */
 
 enum hcounter {
   H_BATCHES,       /* calls into JavaScript */
@@ -205,6 +207,21 @@ static int32_t head_end(const uint8_t *p, uint32_t len, uint32_t from) {
   if (len < 4) return -1;
   const uint8_t *hit = (const uint8_t *)memmem(p + from, len - from, "\r\n\r\n", 4);
   return hit == NULL ? -1 : (int32_t)(hit - p);
+}
+
+/*
+ * Whether p[from, len) holds a line feed not preceded by a carriage return. A head whose lines end
+ * in bare LF never gets its "\r\n\r\n": it is handed to JavaScript at once (end = BARE_LF, which
+ * answers 400) instead of waiting for the idle timeout.
+ */
+static int bare_lf(const uint8_t *p, uint32_t len, uint32_t from) {
+  const uint8_t *q = p + from;
+  const uint8_t *e = p + len;
+  while ((q = (const uint8_t *)memchr(q, '\n', (size_t)(e - q))) != NULL) {
+    if (q == p || q[-1] != '\r') return 1;
+    q++;
+  }
+  return 0;
 }
 
 static void dispatch(server *s);
@@ -335,7 +352,8 @@ static void read_head(server *s, int fd, conn *c) {
     uint32_t from = c->len > 3 ? c->len - 3 : 0;
     c->len += (uint32_t)n;
     int32_t end = head_end(c->buf, c->len, from);
-    if (end >= 0 || c->len >= s->in_slot) {
+    if (end < 0 && bare_lf(c->buf, c->len, from)) end = BARE_LF;
+    if (end != -1 || c->len >= s->in_slot) {
       uint8_t *slot = next_slot(s);
       memcpy(slot, c->buf, c->len);
       uint32_t len = c->len;
@@ -364,7 +382,8 @@ static void first_read(server *s, int fd, conn *c) {
     return;
   }
   int32_t end = head_end(slot, (uint32_t)n, 0);
-  if (end >= 0 || (size_t)n >= s->in_slot) {
+  if (end < 0 && bare_lf(slot, (uint32_t)n, 0)) end = BARE_LF;
+  if (end != -1 || (size_t)n >= s->in_slot) {
     enqueue(s, fd, c, (uint32_t)n, end);
     return;
   }

@@ -123,7 +123,10 @@ export class NativeHttpListener extends NativeHandle {
     }
   }
 
-  /** Offset of head i's blank line ("\r\n\r\n"), or -1 when it grew too large without one. */
+  /**
+   * Offset of head i's blank line ("\r\n\r\n"), or -1 when it grew too large without one, or -2
+   * when a line of it ended in a bare LF first.
+   */
   end(i: number): number {
     return this.meta32[i * 12];
   }

@@ -47,10 +47,15 @@ import {
 import {
   H_ACCEPTED,
   H_ACCEPT_ERRORS,
+  H_OPEN,
+  H_REFUSED,
+  H_SHED,
   NativeHttpListener,
   httpNative,
   httpNativeStatus,
 } from './http-native.js';
+import { AddressCounts } from './address-limit.js';
+import { processBudget, type DescriptorBudget } from './descriptors.js';
 import { hasUpgradeHeader } from './ws-server.js';
 import type { Tracker } from './tracker.js';
 import { formatEndpoint, type Endpoint } from '../config.js';
@@ -107,6 +112,13 @@ function remoteAddress(req: HttpRequest): string {
   return req.remoteText;
 }
 
+/** On a node:net connection: the address it is counted under in `perAddress` (until uncounted). */
+const kCounted = Symbol('fjord.http.counted');
+type Counted = net.Socket & { [kCounted]?: string };
+
+/** Seconds between two log lines about refused, shed or failed accepts (a flood is one line). */
+const LOG_EVERY = 10;
+
 function onSocketError(this: net.Socket): void {
   this.destroy();
 }
@@ -143,6 +155,21 @@ export class HttpTrackerServer {
   /** The native listener's accept count already added to the tracker's counters. */
   private acceptedSeen = 0;
   private acceptErrorsSeen = 0;
+  private refusedSeen = 0;
+  private shedSeen = 0;
+  /** Open node:net connections per client address (the native path counts in C). */
+  private readonly perAddress: AddressCounts;
+  /** The process's descriptors, shared with the other listeners; `maxOpen`: this one's share. */
+  private readonly budget: DescriptorBudget;
+  private readonly budgetUser = { open: () => this.openConnections() };
+  private maxOpen = Infinity;
+  /** The trusted proxies as the addon's exempt networks (17 bytes each; it takes up to 32). */
+  private readonly exemptRecords: Uint8Array;
+  /** Accept problems not yet logged (see note()), and when the last line about them was written. */
+  private unlogged = { acceptErrors: 0, refused: 0, shed: 0, error: '' };
+  private loggedAt = -Infinity;
+  /** HOST:PORT for the log (the bound port once listening). */
+  private label: string;
   /**
    * Set when the WebSocket tracker shares this port: given each GET /announce, it takes over the
    * connection (and returns true) if the request asks for a WebSocket.
@@ -157,6 +184,12 @@ export class HttpTrackerServer {
   ) {
     this.trusted = tracker.config.trustedProxies.map((n) => new Network(n));
     this.statsNets = tracker.config.statsNetworks.map((n) => new Network(n));
+    this.label = formatEndpoint(endpoint);
+    this.perAddress = new AddressCounts(tracker.config.httpMaxConnectionsPerAddress);
+    this.budget = processBudget(tracker.config.descriptorReserve);
+    this.exemptRecords = new Uint8Array(17 * Math.min(32, this.trusted.length));
+    for (let i = 0; i * 17 < this.exemptRecords.length; i++)
+      this.trusted[i].writeRecord(this.exemptRecords, i * 17);
     this.netReason =
       io === 'net'
         ? null
@@ -190,10 +223,13 @@ export class HttpTrackerServer {
         (count) => this.onBatch(count),
       );
       this.native = n;
+      this.budget.join(this.budgetUser);
+      this.applyLimits();
       for (let i = 0; i < n.slots; i++)
         this.slotRequests.push(new HttpRequest(n.replies[i], n.meta, n.addressOffset(i)));
       this.startSweep();
       const bound = n.address();
+      this.label = formatEndpoint(bound);
       t.log(`http ${formatEndpoint(bound)}: native connections (epoll, batches of up to ${n.slots})`);
       return Promise.resolve(bound);
     }
@@ -206,13 +242,19 @@ export class HttpTrackerServer {
         { port: this.endpoint.port, host: this.endpoint.host, ipv6Only: v6, backlog: 4096 },
         () => {
           server.off('error', onError);
-          // From now on an error (e.g. too many open files on accept) is logged, never fatal.
-          server.on('error', (err) =>
-            t.log(`http ${this.endpoint.host}:${this.endpoint.port}: ${err.message}`),
-          );
+          // From now on an error (e.g. too many open files on accept) is logged, never fatal, and
+          // a flood of them is one line every LOG_EVERY seconds.
+          server.on('error', (err: NodeJS.ErrnoException) => {
+            this.unlogged.acceptErrors++;
+            this.unlogged.error = err.code ?? err.message;
+            this.note();
+          });
+          this.budget.join(this.budgetUser);
+          this.applyLimits();
           this.startSweep();
           const a = server.address() as net.AddressInfo;
           const bound = { host: a.address, port: a.port };
+          this.label = formatEndpoint(bound);
           if (this.netReason !== null) t.log(`http ${formatEndpoint(bound)}: node:net (${this.netReason})`);
           resolve(bound);
         },
@@ -227,6 +269,7 @@ export class HttpTrackerServer {
 
   close(): Promise<void> {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.budget.leave(this.budgetUser);
     for (const sock of this.sockets.keys()) sock.destroy();
     if (this.native !== null) {
       this.syncNativeCounters();
@@ -246,9 +289,86 @@ export class HttpTrackerServer {
    * not closures. A request that arrives in pieces keeps its partial head in `partial`.
    */
   private onConnection(socket: net.Socket): void {
-    this.tracker.counters.httpConnections++;
+    const t = this.tracker;
+    t.counters.httpConnections++;
+    // The limits the native path keeps in C (http_batch.c, accept_some): per address, then the
+    // descriptor budget, making room by closing the connection that has waited longest.
+    const address = socket.remoteAddress ?? '';
+    const exempt = this.trusted.length > 0 && inNetworks(address, this.trusted);
+    if (!exempt && this.perAddress.full(address)) {
+      t.counters.error(P_HTTP, A_OTHER, E_RATE_LIMITED);
+      this.unlogged.refused++;
+      this.note();
+      socket.on('error', onSocketError);
+      socket.destroy();
+      return;
+    }
+    if (this.sockets.size >= this.maxOpen) {
+      const oldest = this.sockets.keys().next();
+      t.counters.error(P_HTTP, A_OTHER, E_TIMEOUT);
+      this.unlogged.shed++;
+      this.note();
+      if (oldest.done === true) {
+        socket.on('error', onSocketError);
+        socket.destroy();
+        return;
+      }
+      this.sockets.delete(oldest.value);
+      oldest.value.destroy();
+    }
+    if (!exempt) {
+      this.perAddress.add(address);
+      (socket as Counted)[kCounted] = address;
+    }
     this.watch(socket);
     socket.on('data', this.onDataListener);
+  }
+
+  /** Connections this listener holds now (the addon's and node:net's). */
+  private openConnections(): number {
+    return this.sockets.size + (this.native === null ? 0 : this.native.counters[H_OPEN]);
+  }
+
+  /** Sets this listener's share of the descriptor budget and the per-address cap (every second). */
+  private applyLimits(): void {
+    const allowed = this.budget.allowance();
+    if (this.native === null) {
+      this.maxOpen = allowed;
+      return;
+    }
+    // The addon's own connections get what the node:net ones (handed over) leave; 0 is "no limit"
+    // to the addon, so at least 1.
+    const mine = allowed === Infinity ? 0 : Math.max(1, Math.min(2 ** 31 - 1, allowed - this.sockets.size));
+    this.native.limits(mine, this.tracker.config.httpMaxConnectionsPerAddress, this.exemptRecords);
+  }
+
+  /** Stops counting a node:net connection against its address (closed, or taken by another part). */
+  private uncount(socket: net.Socket): void {
+    const address = (socket as Counted)[kCounted];
+    if (address === undefined) return;
+    (socket as Counted)[kCounted] = undefined;
+    this.perAddress.remove(address);
+  }
+
+  /**
+   * Logs refused, shed and failed accepts, at most one line every LOG_EVERY seconds (a flood of
+   * EMFILE or of one address's connections must not become a flood of log lines).
+   */
+  private note(): void {
+    if (clock.seconds - this.loggedAt < LOG_EVERY) return;
+    const u = this.unlogged;
+    const parts: string[] = [];
+    if (u.acceptErrors > 0)
+      parts.push(`accept failed (${u.error})${u.acceptErrors > 1 ? ` ${u.acceptErrors} times` : ''}`);
+    if (u.refused > 0)
+      parts.push(
+        `${u.refused} connections refused (over ${this.tracker.config.httpMaxConnectionsPerAddress} from one address)`,
+      );
+    if (u.shed > 0) parts.push(`${u.shed} waiting connections closed to keep descriptors free`);
+    if (parts.length === 0) return;
+    this.loggedAt = clock.seconds;
+    this.tracker.log(`http ${this.label}: ${parts.join('; ')}`);
+    this.unlogged = { acceptErrors: 0, refused: 0, shed: 0, error: '' };
   }
 
   /** Times a node:net connection out with the others, and keeps its errors from being thrown. */
@@ -259,6 +379,7 @@ export class HttpTrackerServer {
   }
 
   private onClose(socket: net.Socket): void {
+    this.uncount(socket);
     this.sockets.delete(socket);
     this.partial.delete(socket);
   }
@@ -334,11 +455,22 @@ export class HttpTrackerServer {
     const accepted = n.counters[H_ACCEPTED];
     this.tracker.counters.httpConnections += accepted - this.acceptedSeen;
     this.acceptedSeen = accepted;
+    const c = this.tracker.counters;
     const errors = n.counters[H_ACCEPT_ERRORS];
-    if (errors !== this.acceptErrorsSeen) {
-      this.acceptErrorsSeen = errors;
-      this.tracker.log(`http ${formatEndpoint(this.endpoint)}: accept failed (${n.lastError()})`);
-    }
+    const refused = n.counters[H_REFUSED];
+    const shed = n.counters[H_SHED];
+    if (errors === this.acceptErrorsSeen && refused === this.refusedSeen && shed === this.shedSeen) return;
+    for (let i = this.refusedSeen; i < refused; i++) c.error(P_HTTP, A_OTHER, E_RATE_LIMITED);
+    for (let i = this.shedSeen; i < shed; i++) c.error(P_HTTP, A_OTHER, E_TIMEOUT);
+    const u = this.unlogged;
+    if (errors !== this.acceptErrorsSeen) u.error = n.lastError();
+    u.acceptErrors += errors - this.acceptErrorsSeen;
+    u.refused += refused - this.refusedSeen;
+    u.shed += shed - this.shedSeen;
+    this.acceptErrorsSeen = errors;
+    this.refusedSeen = refused;
+    this.shedSeen = shed;
+    this.note();
   }
 
   /** handle(), with a bug answered by 500 and counted instead of ending the process. */
@@ -382,10 +514,13 @@ export class HttpTrackerServer {
       const closed = this.native.sweep(idle);
       for (let i = 0; i < closed; i++) this.tracker.counters.error(P_HTTP, A_OTHER, E_TIMEOUT);
     }
+    this.applyLimits();
+    this.note();
   }
 
   /** Another part (WebSocket tracker, web pages) has taken the connection: stop timing it out. */
   private release(socket: net.Socket): void {
+    this.uncount(socket);
     this.sockets.delete(socket);
   }
 

@@ -75,6 +75,14 @@
  * accept4 fails for lack of descriptors or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM) the listening
  * socket leaves the epoll set until the next sweep(), instead of waking the loop in a busy circle;
  * the connections wait in the kernel's backlog meanwhile.
+ *
+ * Limits (set by JavaScript with limits(), src/tracker/http-server.ts): a connection from an
+ * address that has max_per_addr open already is closed as soon as it is accepted (an exact count
+ * per address, trusted proxies' networks exempt); and when more than max_open would be open (the
+ * listener's share of the process's descriptors less a reserve, src/tracker/descriptors.ts), the
+ * connection that has waited longest for its client (the head of the waiting list: READING,
+ * WRITING, DRAINING) is closed to make room, so a flood of slow clients cannot take the
+ * descriptors the web and admin listeners need.
  */
 #define _GNU_SOURCE
 #include "common.h"

@@ -13,7 +13,8 @@ import net from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { serveFjord, until } from '../helpers/cli.js';
-import { announcePath, hashOf, httpGet, tempDir } from '../helpers/tracker.js';
+import { announcePath, hashOf, httpGet, startTracker, tempDir } from '../helpers/tracker.js';
+import { HttpTrackerServer } from '../../src/tracker/http-server.js';
 import { httpNative, httpNativeStatus } from '../../src/tracker/http-native.js';
 
 const CAP = 30;
@@ -92,3 +93,22 @@ for (const io of ['native', 'net'] as const) {
     }
   });
 }
+
+test('trusted proxies are not counted per address; other addresses are (both paths)', async () => {
+  const r = await startTracker({ httpMaxConnectionsPerAddress: 3, trustedProxies: ['127.0.0.4/32'] });
+  const net4 = new HttpTrackerServer(r.tracker, { host: '127.0.0.1', port: 0 }, 'net');
+  const netPort = (await net4.listen()).port;
+  const held: net.Socket[] = [];
+  try {
+    for (const port of [r.httpPort, netPort]) {
+      for (let i = 0; i < 6; i++) held.push((await slow(port, '127.0.0.4')).socket);
+      for (let i = 0; i < 3; i++) held.push((await slow(port, '127.0.0.5')).socket);
+      assert.equal(await announce(port, '127.0.0.4', 10), 200, `a proxy's 7th connection (port ${port})`);
+      assert.equal(await announce(port, '127.0.0.5', 11), 0, `another address's 4th (port ${port})`);
+    }
+  } finally {
+    for (const s of held) s.destroy();
+    await net4.close();
+    await r.stop();
+  }
+});

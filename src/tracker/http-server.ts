@@ -333,7 +333,8 @@ export class HttpTrackerServer {
   private applyLimits(): void {
     const allowed = this.budget.allowance();
     if (this.native === null) {
-      this.maxOpen = allowed;
+      // At least one: a new connection can always take the place of the longest waiting one.
+      this.maxOpen = Math.max(1, allowed);
       return;
     }
     // The addon's own connections get what the node:net ones (handed over) leave; 0 is "no limit"

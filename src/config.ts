@@ -82,6 +82,17 @@ export interface Config {
   maxHeaderBytes: number;
   /** Seconds an HTTP connection may stay idle or unfinished before it is closed. */
   httpIdleTimeout: number;
+  /**
+   * Open HTTP tracker connections from one address (trusted proxies excepted); a new one beyond it
+   * is closed at once. Real clients open one per announce and close it within milliseconds.
+   */
+  httpMaxConnectionsPerAddress: number;
+  /**
+   * File descriptors the HTTP tracker leaves free for the rest of the process (web and admin
+   * listeners, files, the catalog), at most a quarter of the limit (`ulimit -n`). When its
+   * connections would take them, the one that has waited longest for its client is closed.
+   */
+  descriptorReserve: number;
   /** Seconds between writes of the downloaded counts to disk (and always at shutdown). */
   saveInterval: number;
   /** Admin API token; when null one is generated and kept in DATA/admin-token. */
@@ -194,6 +205,8 @@ export const defaults: Config = {
   statsNetworks: ['127.0.0.0/8', '::1/128'],
   maxHeaderBytes: 8192,
   httpIdleTimeout: 10,
+  httpMaxConnectionsPerAddress: 128,
+  descriptorReserve: 256,
   saveInterval: 60,
   adminToken: null,
   wsInterval: 120,
@@ -254,6 +267,8 @@ export function validateConfig(c: Config): Config {
   posInt('fullScrapeInterval', 1, 86400);
   posInt('maxHeaderBytes', 512, 1 << 20);
   posInt('httpIdleTimeout', 1, 3600);
+  posInt('httpMaxConnectionsPerAddress', 1, 1 << 20);
+  posInt('descriptorReserve', 0, 1 << 20);
   posInt('saveInterval', 1, 86400);
   posInt('wsInterval', 10, 86400);
   posInt('wsPeerTimeout', 10, 86400);

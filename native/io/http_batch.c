@@ -49,7 +49,8 @@
  *             the batch's connection i at i * inSlot. inSlot is the largest head accepted plus 4.
  *   meta      N x H_META (48) bytes, int32 in the machine's byte order:
  *               +0  end of the head: offset of its "\r\n\r\n", or -1 when inSlot bytes came
- *                   without one (too large: JavaScript answers 431)
+ *                   without one (too large: JavaScript answers 431), or -2 when a line of it
+ *                   ended in a bare LF before its end came (JavaScript answers 400)
  *               +4  the client's address family, 4 or 6
  *               +8  the client's port
  *               +12 reply length: 0 here; JavaScript writes the length of the reply it put in
@@ -74,6 +75,14 @@
  * accept4 fails for lack of descriptors or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM) the listening
  * socket leaves the epoll set until the next sweep(), instead of waking the loop in a busy circle;
  * the connections wait in the kernel's backlog meanwhile.
+ *
+ * Limits (set by JavaScript with limits(), src/tracker/http-server.ts): a connection from an
+ * address that has max_per_addr open already is closed as soon as it is accepted (an exact count
+ * per address, trusted proxies' networks exempt); and when more than max_open would be open (the
+ * listener's share of the process's descriptors less a reserve, src/tracker/descriptors.ts), the
+ * connection that has waited longest for its client (the head of the waiting list: READING,
+ * WRITING, DRAINING) is closed to make room, so a flood of slow clients cannot take the
+ * descriptors the web and admin listeners need.
  */
 #define _GNU_SOURCE
 #include "common.h"
@@ -83,9 +92,9 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -96,6 +105,8 @@
 #define MAX_ROUNDS 4
 #define ACCEPT_MAX 256
 #define FIRST_BUF 1024
+#define BARE_LF (-2) /* meta +0 for a head with a bare LF line end (see bare_lf) */
+#define MAX_EXEMPT 32 /* networks whose connections are not counted per address (trusted proxies) */
 
 enum hcounter {
   H_BATCHES,       /* calls into JavaScript */
@@ -112,6 +123,8 @@ enum hcounter {
   H_DETACHED,      /* connections handed to JavaScript */
   H_LAST_ERRNO,    /* errno of the last counted error */
   H_POLLS,         /* poll callbacks */
+  H_REFUSED,       /* connections closed at once: their address had maxPerAddress open already */
+  H_SHED,          /* connections closed to stay within maxOpen (the longest waiting first) */
   H_COUNT
 };
 
@@ -125,9 +138,17 @@ typedef struct conn {
   uint16_t port;
   uint32_t since; /* seconds on the loop's clock when accepted */
   uint8_t addr[16];
-  uint8_t *buf; /* READING: the head so far; WRITING: the reply */
+  uint8_t counted; /* counted in the per-address table */
+  uint8_t *buf;    /* READING: the head so far; WRITING: the reply */
   uint32_t len, cap, off;
+  int prev, next; /* in the waiting list (READING, WRITING, DRAINING), oldest first; -1: none */
 } conn;
+
+/* The per-address table: open connections by client address (IPv4 as v4-mapped IPv6). */
+typedef struct addr_slot {
+  uint8_t addr[16];
+  uint32_t count; /* 0: the slot is empty */
+} addr_slot;
 
 typedef struct server {
   io_handle h; /* first: common.c's lifecycle (poll, callback, closing) */
@@ -141,6 +162,14 @@ typedef struct server {
   int ncap;
   int batch_fd[H_SLOTS];
   int batch_n;
+  /* Limits set by limits(): connections open in this file at most, and per client address. */
+  int max_open, max_per_addr;
+  uint8_t exempt[MAX_EXEMPT][16];
+  int exempt_bits[MAX_EXEMPT];
+  int nexempt;
+  addr_slot *addrs; /* open addressing, linear probing; a power of two in size */
+  uint32_t addr_cap, addr_used;
+  int wait_head, wait_tail; /* the waiting list's ends (descriptors), -1 when empty */
 } server;
 
 static void count_error(server *s, int which, int err) {
@@ -172,9 +201,128 @@ static void conn_free_buf(conn *c) {
   c->len = c->cap = c->off = 0;
 }
 
+/*
+ * The waiting list: every connection this file holds for its client (a head still coming, a
+ * reply not yet taken, a client not yet gone), in the order they began to wait. When the
+ * listener is at max_open, the one at the head (it has waited longest) is closed to make room.
+ */
+static void wait_link(server *s, int fd, conn *c) {
+  if (c->prev != -1 || s->wait_head == fd) return; /* already in */
+  c->next = -1;
+  c->prev = s->wait_tail;
+  if (s->wait_tail >= 0) s->conns[s->wait_tail].next = fd;
+  else s->wait_head = fd;
+  s->wait_tail = fd;
+}
+
+static void wait_unlink(server *s, int fd, conn *c) {
+  if (c->prev == -1 && s->wait_head != fd) return; /* not in */
+  if (c->prev >= 0) s->conns[c->prev].next = c->next;
+  else s->wait_head = c->next;
+  if (c->next >= 0) s->conns[c->next].prev = c->prev;
+  else s->wait_tail = c->prev;
+  c->prev = c->next = -1;
+}
+
+/* The 16-byte key of a connection's address (IPv4 as ::ffff:a.b.c.d). */
+static void addr_key(const conn *c, uint8_t key[16]) {
+  if (c->family == 6) {
+    memcpy(key, c->addr, 16);
+    return;
+  }
+  memset(key, 0, 10);
+  key[10] = key[11] = 0xff;
+  memcpy(key + 12, c->addr, 4);
+}
+
+static int addr_exempt(const server *s, const uint8_t key[16]) {
+  for (int i = 0; i < s->nexempt; i++) {
+    int bits = s->exempt_bits[i], k = 0;
+    for (; bits >= 8; k++, bits -= 8)
+      if (key[k] != s->exempt[i][k]) break;
+    if (bits >= 8) continue;
+    if (bits == 0 || ((key[k] ^ s->exempt[i][k]) & (0xff << (8 - bits)) & 0xff) == 0) return 1;
+  }
+  return 0;
+}
+
+static uint32_t addr_hash(const uint8_t key[16]) {
+  uint32_t h = 2166136261u; /* FNV-1a: the table only spreads addresses, it defends nothing */
+  for (int i = 0; i < 16; i++) h = (h ^ key[i]) * 16777619u;
+  return h ^ (h >> 15);
+}
+
+/* The slot holding key, or the empty slot where it would go. */
+static addr_slot *addr_find(server *s, const uint8_t key[16]) {
+  uint32_t mask = s->addr_cap - 1;
+  for (uint32_t i = addr_hash(key) & mask;; i = (i + 1) & mask) {
+    addr_slot *e = &s->addrs[i];
+    if (e->count == 0 || memcmp(e->addr, key, 16) == 0) return e;
+  }
+}
+
+/* Doubles the table (or makes the first); 0 when out of memory. */
+static int addr_grow(server *s) {
+  uint32_t cap = s->addr_cap ? s->addr_cap * 2 : 256;
+  addr_slot *old = s->addrs;
+  uint32_t old_cap = s->addr_cap;
+  addr_slot *t = (addr_slot *)calloc(cap, sizeof(addr_slot));
+  if (t == NULL) return 0;
+  s->addrs = t;
+  s->addr_cap = cap;
+  for (uint32_t i = 0; i < old_cap; i++)
+    if (old[i].count > 0) *addr_find(s, old[i].addr) = old[i];
+  free(old);
+  return 1;
+}
+
+/*
+ * Counts a new connection for its address; 0 (nothing counted) when that address has
+ * max_per_addr open already. Exempt networks are not counted; out of memory: not counted.
+ */
+static int addr_add(server *s, conn *c) {
+  uint8_t key[16];
+  addr_key(c, key);
+  if (s->max_per_addr <= 0 || addr_exempt(s, key)) return 1;
+  if ((s->addr_used + 1) * 2 > s->addr_cap && !addr_grow(s)) return 1;
+  addr_slot *e = addr_find(s, key);
+  if (e->count >= (uint32_t)s->max_per_addr) return 0;
+  if (e->count == 0) {
+    memcpy(e->addr, key, 16);
+    s->addr_used++;
+  }
+  e->count++;
+  c->counted = 1;
+  return 1;
+}
+
+/* Uncounts a connection; an emptied slot is removed by shifting its cluster back (no tombstones). */
+static void addr_remove(server *s, conn *c) {
+  if (!c->counted) return;
+  c->counted = 0;
+  uint8_t key[16];
+  addr_key(c, key);
+  addr_slot *e = addr_find(s, key);
+  if (e->count == 0 || --e->count > 0) return;
+  s->addr_used--;
+  uint32_t mask = s->addr_cap - 1;
+  uint32_t hole = (uint32_t)(e - s->addrs);
+  for (uint32_t i = (hole + 1) & mask; s->addrs[i].count > 0; i = (i + 1) & mask) {
+    uint32_t home = addr_hash(s->addrs[i].addr) & mask;
+    /* Move entry i into the hole unless its home lies cyclically in (hole, i]. */
+    if (((i - home) & mask) >= ((i - hole) & mask)) {
+      s->addrs[hole] = s->addrs[i];
+      s->addrs[i].count = 0;
+      hole = i;
+    }
+  }
+}
+
 /* Closes the connection (close(2) also takes it out of the epoll set) and clears its entry. */
 static void conn_close(server *s, int fd) {
   conn *c = &s->conns[fd];
+  wait_unlink(s, fd, c);
+  addr_remove(s, c);
   conn_free_buf(c);
   c->state = FREE;
   c->in_epoll = 0;
@@ -207,6 +355,21 @@ static int32_t head_end(const uint8_t *p, uint32_t len, uint32_t from) {
   return hit == NULL ? -1 : (int32_t)(hit - p);
 }
 
+/*
+ * Whether p[from, len) holds a line feed not preceded by a carriage return. A head whose lines end
+ * in bare LF never gets its "\r\n\r\n": it is handed to JavaScript at once (end = BARE_LF, which
+ * answers 400) instead of waiting for the idle timeout.
+ */
+static int bare_lf(const uint8_t *p, uint32_t len, uint32_t from) {
+  const uint8_t *q = p + from;
+  const uint8_t *e = p + len;
+  while ((q = (const uint8_t *)memchr(q, '\n', (size_t)(e - q))) != NULL) {
+    if (q == p || q[-1] != '\r') return 1;
+    q++;
+  }
+  return 0;
+}
+
 static void dispatch(server *s);
 
 /* The input slot the next queued connection will use (after a dispatch if the batch is full). */
@@ -231,6 +394,7 @@ static void enqueue(server *s, int fd, conn *c, uint32_t len, int32_t end) {
      after the reply rather than reset the connection with unread bytes. */
   c->extra = end < 0 || len > (uint32_t)end + 4;
   c->state = QUEUED;
+  wait_unlink(s, fd, c);
   s->batch_fd[i] = fd;
 }
 
@@ -243,7 +407,7 @@ static void finish_reply(server *s, int fd, conn *c) {
   }
   shutdown(fd, SHUT_WR);
   c->state = DRAINING;
-  watch(s, fd, c, EPOLLIN);
+  if (watch(s, fd, c, EPOLLIN)) wait_link(s, fd, c);
 }
 
 /*
@@ -283,7 +447,7 @@ static void send_reply(server *s, int fd, conn *c, const uint8_t *p, int32_t len
   c->off = 0;
   c->state = WRITING;
   s->counters[H_WRITE_BLOCKED] += 1;
-  watch(s, fd, c, EPOLLOUT);
+  if (watch(s, fd, c, EPOLLOUT)) wait_link(s, fd, c);
 }
 
 /* Calls onBatch for the queued connections and sends their replies. */
@@ -335,7 +499,8 @@ static void read_head(server *s, int fd, conn *c) {
     uint32_t from = c->len > 3 ? c->len - 3 : 0;
     c->len += (uint32_t)n;
     int32_t end = head_end(c->buf, c->len, from);
-    if (end >= 0 || c->len >= s->in_slot) {
+    if (end < 0 && bare_lf(c->buf, c->len, from)) end = BARE_LF;
+    if (end != -1 || c->len >= s->in_slot) {
       uint8_t *slot = next_slot(s);
       memcpy(slot, c->buf, c->len);
       uint32_t len = c->len;
@@ -354,7 +519,7 @@ static void first_read(server *s, int fd, conn *c) {
   while (n < 0 && errno == EINTR);
   if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
     c->state = READING;
-    watch(s, fd, c, EPOLLIN);
+    if (watch(s, fd, c, EPOLLIN)) wait_link(s, fd, c);
     return;
   }
   if (n <= 0) {
@@ -364,7 +529,8 @@ static void first_read(server *s, int fd, conn *c) {
     return;
   }
   int32_t end = head_end(slot, (uint32_t)n, 0);
-  if (end >= 0 || (size_t)n >= s->in_slot) {
+  if (end < 0 && bare_lf(slot, (uint32_t)n, 0)) end = BARE_LF;
+  if (end != -1 || (size_t)n >= s->in_slot) {
     enqueue(s, fd, c, (uint32_t)n, end);
     return;
   }
@@ -382,7 +548,7 @@ static void first_read(server *s, int fd, conn *c) {
   c->len = (uint32_t)n;
   c->cap = cap;
   c->state = READING;
-  watch(s, fd, c, EPOLLIN);
+  if (watch(s, fd, c, EPOLLIN)) wait_link(s, fd, c);
 }
 
 static void pause_accepting(server *s) {
@@ -434,8 +600,27 @@ static int accept_some(server *s) {
       memcpy(c->addr, &a->sin_addr, 4);
     }
     c->since = now_seconds(s);
+    c->prev = c->next = -1;
     s->counters[H_ACCEPTED] += 1;
+    if (!addr_add(s, c)) {
+      /* This address has max_per_addr connections open: refused at once (close(2) with the
+         request unread resets the connection: the client learns at once, and no state is kept). */
+      close(fd);
+      s->counters[H_REFUSED] += 1;
+      continue;
+    }
     s->counters[H_OPEN] += 1;
+    /* At max_open: the connection that has waited longest for its client goes (a slow client's,
+       most likely; a real announce comes whole with its connection and is answered at once). */
+    if (s->max_open > 0 && s->counters[H_OPEN] > s->max_open) {
+      if (s->wait_head >= 0) conn_close(s, s->wait_head);
+      else {
+        conn_close(s, fd);
+        s->counters[H_SHED] += 1;
+        continue;
+      }
+      s->counters[H_SHED] += 1;
+    }
     first_read(s, fd, c);
   }
   return 1;
@@ -492,6 +677,7 @@ static void close_server_fds(io_handle *h) {
 
 static void free_server(io_handle *h) {
   server *s = (server *)h;
+  free(s->addrs);
   free(s->conns);
   free(s);
 }
@@ -600,6 +786,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   s->in_slot = (size_t)in_slot;
   s->out_slot = (size_t)out_slot;
   s->counters = (double *)counters;
+  s->wait_head = s->wait_tail = -1;
 
   napi_value keep;
   napi_create_array_with_length(env, 4, &keep);
@@ -640,6 +827,8 @@ static napi_value js_detach(napi_env env, napi_callback_info info) {
   int fd = s->batch_fd[slot];
   conn *c = &s->conns[fd];
   if (c->in_epoll) epoll_ctl(s->epfd, EPOLL_CTL_DEL, fd, NULL);
+  wait_unlink(s, fd, c);
+  addr_remove(s, c);
   conn_free_buf(c);
   c->state = FREE;
   c->in_epoll = 0;
@@ -680,6 +869,56 @@ static napi_value js_sweep(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/*
+ * limits(handle, maxOpen, maxPerAddress, exempt) sets the connection limits (0: none). exempt is a
+ * Uint8Array of 17-byte records, a network each: 16 bytes of address (IPv4 as ::ffff:a.b.c.d) and
+ * its prefix length in bits (IPv4: 96 + the IPv4 prefix); connections from them are not counted
+ * per address (trusted proxies carry many clients). maxOpen may change at any time; the per-address
+ * limit applies to connections accepted after it is set.
+ */
+static napi_value js_limits(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  server *s = (server *)handle_arg(env, info, argv, 4);
+  if (s == NULL) return NULL;
+  int32_t max_open, per_addr;
+  uint8_t *ex;
+  size_t ex_len;
+  if (napi_get_value_int32(env, argv[1], &max_open) != napi_ok || max_open < 0 ||
+      napi_get_value_int32(env, argv[2], &per_addr) != napi_ok || per_addr < 0 ||
+      !buffer_arg(env, argv[3], &ex, &ex_len) || ex_len % 17 != 0 || ex_len / 17 > MAX_EXEMPT)
+    return throw_type(env, "limits: bad arguments");
+  s->max_open = max_open;
+  s->max_per_addr = per_addr;
+  s->nexempt = (int)(ex_len / 17);
+  for (int i = 0; i < s->nexempt; i++) {
+    memcpy(s->exempt[i], ex + i * 17, 16);
+    s->exempt_bits[i] = ex[i * 17 + 16] > 128 ? 128 : ex[i * 17 + 16];
+  }
+  return NULL;
+}
+
+/*
+ * openDescriptors() -> the number of descriptors this process has open (entries of
+ * /proc/self/fd, less the one reading it), or -1 when that cannot be read. A few milliseconds at
+ * 20,000 descriptors: JavaScript calls it at most once a second, less often when there are many.
+ */
+static napi_value js_open_descriptors(napi_env env, napi_callback_info info) {
+  (void)info;
+  int n = -1;
+  DIR *d = opendir("/proc/self/fd");
+  if (d != NULL) {
+    n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+      if (e->d_name[0] != '.') n++;
+    closedir(d);
+    n -= 1; /* the directory's own descriptor */
+  }
+  napi_value out;
+  napi_create_int32(env, n, &out);
+  return out;
+}
+
 /* The HTTP half of the addon's exports (common.c puts it at exports.http). */
 napi_value http_batch_init(napi_env env) {
   napi_value exports, fn;
@@ -687,7 +926,8 @@ napi_value http_batch_init(napi_env env) {
   const struct {
     const char *name;
     napi_callback cb;
-  } fns[] = {{"open", js_open}, {"address", js_address}, {"detach", js_detach}, {"sweep", js_sweep}, {"close", io_js_close}};
+  } fns[] = {{"open", js_open}, {"address", js_address}, {"detach", js_detach}, {"sweep", js_sweep},
+                  {"limits", js_limits}, {"openDescriptors", js_open_descriptors}, {"close", io_js_close}};
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].cb, NULL, &fn);
     napi_set_named_property(env, exports, fns[i].name, fn);

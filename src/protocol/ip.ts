@@ -128,6 +128,12 @@ export class Network {
     this.bits = this.v6 ? bits : bits + 96;
   }
 
+  /** The network as 17 bytes at out[at]: its address (IPv4 as ::ffff:a.b.c.d) and prefix bits of that. */
+  writeRecord(out: Uint8Array, at: number): void {
+    out.set(this.bytes, at);
+    out[at + 16] = this.bits;
+  }
+
   contains(address: string): boolean {
     const b = addressBytes(address);
     if (b === null) return false;

@@ -29,6 +29,8 @@ interface Binding {
   address(handle: object): [string, number];
   detach(handle: object, slot: number): number;
   sweep(handle: object, idleSeconds: number): number;
+  limits(handle: object, maxOpen: number, maxPerAddress: number, exempt: Uint8Array): void;
+  openDescriptors(): number;
   close(handle: object): void;
   SLOTS: number;
   META_SLOT: number;
@@ -50,7 +52,9 @@ export const H_TIMED_OUT = 10;
 export const H_DETACHED = 11;
 export const H_LAST_ERRNO = 12;
 export const H_POLLS = 13;
-const COUNTERS = 14;
+export const H_REFUSED = 14;
+export const H_SHED = 15;
+const COUNTERS = 16;
 const META_SLOT = 48;
 
 /** Whether the addon's HTTP half is in use, and if not, why (for the start-up log and tests). */
@@ -123,7 +127,10 @@ export class NativeHttpListener extends NativeHandle {
     }
   }
 
-  /** Offset of head i's blank line ("\r\n\r\n"), or -1 when it grew too large without one. */
+  /**
+   * Offset of head i's blank line ("\r\n\r\n"), or -1 when it grew too large without one, or -2
+   * when a line of it ended in a bare LF first.
+   */
   end(i: number): number {
     return this.meta32[i * 12];
   }
@@ -154,6 +161,15 @@ export class NativeHttpListener extends NativeHandle {
   /** Takes connection i out of the addon (only inside onBatch); returns its file descriptor. */
   detach(i: number): number {
     return this.b.detach(this.handle, i);
+  }
+
+  /**
+   * Connections open in the addon at most (0: no limit; beyond it the one that has waited longest
+   * for its client is closed) and per client address (0: no limit; beyond it a new connection is
+   * closed at once), except from `exempt` networks (17 bytes each: see http_batch.c, limits()).
+   */
+  limits(maxOpen: number, maxPerAddress: number, exempt: Uint8Array): void {
+    if (!this.closed) this.b.limits(this.handle, maxOpen, maxPerAddress, exempt);
   }
 
   /** Closes connections idle for idleSeconds; returns how many. */

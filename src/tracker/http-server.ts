@@ -47,17 +47,22 @@ import {
 import {
   H_ACCEPTED,
   H_ACCEPT_ERRORS,
+  H_OPEN,
+  H_REFUSED,
+  H_SHED,
   NativeHttpListener,
   httpNative,
   httpNativeStatus,
 } from './http-native.js';
+import { AddressCounts } from './address-limit.js';
+import { processBudget, type DescriptorBudget } from './descriptors.js';
 import { hasUpgradeHeader } from './ws-server.js';
 import type { Tracker } from './tracker.js';
 import { formatEndpoint, type Endpoint } from '../config.js';
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 const OK_HEAD = 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ';
-/** handle(): the reply did not fit the reply buffer and is in `big`. */
+/** handle(): the reply did not fit the request's reply buffer and is in its `big`. */
 const BIG = -1;
 /*
  * handle(): the request needs a net.Socket (see slow()); nothing has been done or counted yet.
@@ -67,8 +72,52 @@ const BIG = -1;
 const UPGRADE = -2;
 const METRICS = -3;
 const FALLBACK = -4;
+/**
+ * A head's `end` when a line of it ended in a bare LF before a blank line came (both paths): such a
+ * head never gets its CRLFCRLF, so it is answered 400 at once instead of at the idle timeout.
+ */
+const BARE_LF = -2;
 /** The largest reply written into a native output slot (announce: 200 IPv6 peers and the rest). */
 const REPLY_SLOT = 8192;
+
+/**
+ * What is one request's own while it is handled: where its reply goes and who sent it. Passed to
+ * handle() and everything it calls, never kept on the server, so one request (a WebSocket
+ * hand-over, a reply written later) cannot change another's client address or reply buffer (issue
+ * 12: an `Upgrade: h2c` announce once made the rest of its native batch answer 400). The server's
+ * other buffers (query, peer, scratch) are scratch space, each written in full by the request
+ * using it before it reads them, within one synchronous call.
+ */
+class HttpRequest {
+  /** A reply that did not fit `out` (handle() returned BIG). */
+  big: Buffer | null = null;
+  /** The client's address as text; on the native path formatted only when asked (remoteAddress()). */
+  remoteText: string | null = null;
+  remoteLen: 4 | 16 = 4;
+
+  constructor(
+    /** Where handle() writes the reply: a native output slot, or the node:net path's buffer. */
+    readonly out: Buffer,
+    /** The native path's meta buffer, whose bytes at remoteOffset are the client's address (4 or 16). */
+    readonly remoteSource: Buffer | null,
+    readonly remoteOffset: number,
+  ) {}
+}
+
+/** The client's address as text (formatted on demand on the native path). */
+function remoteAddress(req: HttpRequest): string {
+  if (req.remoteText === null)
+    req.remoteText =
+      req.remoteSource === null ? '' : formatIP(req.remoteSource, req.remoteOffset, req.remoteLen);
+  return req.remoteText;
+}
+
+/** On a node:net connection: the address it is counted under in `perAddress` (until uncounted). */
+const kCounted = Symbol('fjord.http.counted');
+type Counted = net.Socket & { [kCounted]?: string };
+
+/** Seconds between two log lines about refused, shed or failed accepts (a flood is one line). */
+const LOG_EVERY = 10;
 
 function onSocketError(this: net.Socket): void {
   this.destroy();
@@ -97,24 +146,30 @@ export class HttpTrackerServer {
   private sweepTimer: NodeJS.Timeout | null = null;
   private readonly onDataListener: (this: net.Socket, chunk: Buffer) => void;
   private readonly onCloseListener: (this: net.Socket) => void;
-  /** Where handle() writes the reply: a native output slot, or netReply on the node:net path. */
-  private out: Buffer;
+  /** The node:net path's reply buffer: written by handle() and copied out at once by deliver(). */
   private readonly netReply = Buffer.allocUnsafeSlow(REPLY_SLOT);
-  /** A reply that did not fit `out` (handle() returned BIG). */
-  private big: Buffer = this.netReply;
-  /**
-   * The client of the request being handled. node:net gives its address as text; the native path
-   * as 4 or 16 bytes in its meta buffer (remoteSource at remoteOffset), formatted only if asked.
-   */
-  private remoteText: string | null = null;
-  private remoteSource: Buffer | null = null;
-  private remoteOffset = 0;
-  private remoteLen: 4 | 16 = 4;
+  /** The native path's per-slot request contexts (made at listen(), reused batch after batch). */
+  private slotRequests: HttpRequest[] = [];
   /** Why this endpoint is on node:net although it was not forced there (null: it is not, or was forced). */
   private readonly netReason: string | null;
   /** The native listener's accept count already added to the tracker's counters. */
   private acceptedSeen = 0;
   private acceptErrorsSeen = 0;
+  private refusedSeen = 0;
+  private shedSeen = 0;
+  /** Open node:net connections per client address (the native path counts in C). */
+  private readonly perAddress: AddressCounts;
+  /** The process's descriptors, shared with the other listeners; `maxOpen`: this one's share. */
+  private readonly budget: DescriptorBudget;
+  private readonly budgetUser = { open: () => this.openConnections() };
+  private maxOpen = Infinity;
+  /** The trusted proxies as the addon's exempt networks (17 bytes each; it takes up to 32). */
+  private readonly exemptRecords: Uint8Array;
+  /** Accept problems not yet logged (see note()), and when the last line about them was written. */
+  private unlogged = { acceptErrors: 0, refused: 0, shed: 0, error: '' };
+  private loggedAt = -Infinity;
+  /** HOST:PORT for the log (the bound port once listening). */
+  private label: string;
   /**
    * Set when the WebSocket tracker shares this port: given each GET /announce, it takes over the
    * connection (and returns true) if the request asks for a WebSocket.
@@ -129,7 +184,12 @@ export class HttpTrackerServer {
   ) {
     this.trusted = tracker.config.trustedProxies.map((n) => new Network(n));
     this.statsNets = tracker.config.statsNetworks.map((n) => new Network(n));
-    this.out = this.netReply;
+    this.label = formatEndpoint(endpoint);
+    this.perAddress = new AddressCounts(tracker.config.httpMaxConnectionsPerAddress);
+    this.budget = processBudget(tracker.config.descriptorReserve);
+    this.exemptRecords = new Uint8Array(17 * Math.min(32, this.trusted.length));
+    for (let i = 0; i * 17 < this.exemptRecords.length; i++)
+      this.trusted[i].writeRecord(this.exemptRecords, i * 17);
     this.netReason =
       io === 'net'
         ? null
@@ -163,8 +223,13 @@ export class HttpTrackerServer {
         (count) => this.onBatch(count),
       );
       this.native = n;
+      this.budget.join(this.budgetUser);
+      this.applyLimits();
+      for (let i = 0; i < n.slots; i++)
+        this.slotRequests.push(new HttpRequest(n.replies[i], n.meta, n.addressOffset(i)));
       this.startSweep();
       const bound = n.address();
+      this.label = formatEndpoint(bound);
       t.log(`http ${formatEndpoint(bound)}: native connections (epoll, batches of up to ${n.slots})`);
       return Promise.resolve(bound);
     }
@@ -177,13 +242,19 @@ export class HttpTrackerServer {
         { port: this.endpoint.port, host: this.endpoint.host, ipv6Only: v6, backlog: 4096 },
         () => {
           server.off('error', onError);
-          // From now on an error (e.g. too many open files on accept) is logged, never fatal.
-          server.on('error', (err) =>
-            t.log(`http ${this.endpoint.host}:${this.endpoint.port}: ${err.message}`),
-          );
+          // From now on an error (e.g. too many open files on accept) is logged, never fatal, and
+          // a flood of them is one line every LOG_EVERY seconds.
+          server.on('error', (err: NodeJS.ErrnoException) => {
+            this.unlogged.acceptErrors++;
+            this.unlogged.error = err.code ?? err.message;
+            this.note();
+          });
+          this.budget.join(this.budgetUser);
+          this.applyLimits();
           this.startSweep();
           const a = server.address() as net.AddressInfo;
           const bound = { host: a.address, port: a.port };
+          this.label = formatEndpoint(bound);
           if (this.netReason !== null) t.log(`http ${formatEndpoint(bound)}: node:net (${this.netReason})`);
           resolve(bound);
         },
@@ -198,6 +269,7 @@ export class HttpTrackerServer {
 
   close(): Promise<void> {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.budget.leave(this.budgetUser);
     for (const sock of this.sockets.keys()) sock.destroy();
     if (this.native !== null) {
       this.syncNativeCounters();
@@ -217,9 +289,87 @@ export class HttpTrackerServer {
    * not closures. A request that arrives in pieces keeps its partial head in `partial`.
    */
   private onConnection(socket: net.Socket): void {
-    this.tracker.counters.httpConnections++;
+    const t = this.tracker;
+    t.counters.httpConnections++;
+    // The limits the native path keeps in C (http_batch.c, accept_some): per address, then the
+    // descriptor budget, making room by closing the connection that has waited longest.
+    const address = socket.remoteAddress ?? '';
+    const exempt = this.trusted.length > 0 && inNetworks(address, this.trusted);
+    if (!exempt && this.perAddress.full(address)) {
+      t.counters.error(P_HTTP, A_OTHER, E_RATE_LIMITED);
+      this.unlogged.refused++;
+      this.note();
+      socket.on('error', onSocketError);
+      socket.destroy();
+      return;
+    }
+    if (this.sockets.size >= this.maxOpen) {
+      const oldest = this.sockets.keys().next();
+      t.counters.error(P_HTTP, A_OTHER, E_TIMEOUT);
+      this.unlogged.shed++;
+      this.note();
+      if (oldest.done === true) {
+        socket.on('error', onSocketError);
+        socket.destroy();
+        return;
+      }
+      this.sockets.delete(oldest.value);
+      oldest.value.destroy();
+    }
+    if (!exempt) {
+      this.perAddress.add(address);
+      (socket as Counted)[kCounted] = address;
+    }
     this.watch(socket);
     socket.on('data', this.onDataListener);
+  }
+
+  /** Connections this listener holds now (the addon's and node:net's). */
+  private openConnections(): number {
+    return this.sockets.size + (this.native === null ? 0 : this.native.counters[H_OPEN]);
+  }
+
+  /** Sets this listener's share of the descriptor budget and the per-address cap (every second). */
+  private applyLimits(): void {
+    const allowed = this.budget.allowance();
+    if (this.native === null) {
+      // At least one: a new connection can always take the place of the longest waiting one.
+      this.maxOpen = Math.max(1, allowed);
+      return;
+    }
+    // The addon's own connections get what the node:net ones (handed over) leave; 0 is "no limit"
+    // to the addon, so at least 1.
+    const mine = allowed === Infinity ? 0 : Math.max(1, Math.min(2 ** 31 - 1, allowed - this.sockets.size));
+    this.native.limits(mine, this.tracker.config.httpMaxConnectionsPerAddress, this.exemptRecords);
+  }
+
+  /** Stops counting a node:net connection against its address (closed, or taken by another part). */
+  private uncount(socket: net.Socket): void {
+    const address = (socket as Counted)[kCounted];
+    if (address === undefined) return;
+    (socket as Counted)[kCounted] = undefined;
+    this.perAddress.remove(address);
+  }
+
+  /**
+   * Logs refused, shed and failed accepts, at most one line every LOG_EVERY seconds (a flood of
+   * EMFILE or of one address's connections must not become a flood of log lines).
+   */
+  private note(): void {
+    if (clock.seconds - this.loggedAt < LOG_EVERY) return;
+    const u = this.unlogged;
+    const parts: string[] = [];
+    if (u.acceptErrors > 0)
+      parts.push(`accept failed (${u.error})${u.acceptErrors > 1 ? ` ${u.acceptErrors} times` : ''}`);
+    if (u.refused > 0)
+      parts.push(
+        `${u.refused} connections refused (over ${this.tracker.config.httpMaxConnectionsPerAddress} from one address)`,
+      );
+    if (u.shed > 0) parts.push(`${u.shed} waiting connections closed to keep descriptors free`);
+    if (parts.length === 0) return;
+    this.loggedAt = clock.seconds;
+    this.tracker.log(`http ${this.label}: ${parts.join('; ')}`);
+    this.unlogged = { acceptErrors: 0, refused: 0, shed: 0, error: '' };
   }
 
   /** Times a node:net connection out with the others, and keeps its errors from being thrown. */
@@ -230,6 +380,7 @@ export class HttpTrackerServer {
   }
 
   private onClose(socket: net.Socket): void {
+    this.uncount(socket);
     this.sockets.delete(socket);
     this.partial.delete(socket);
   }
@@ -242,16 +393,17 @@ export class HttpTrackerServer {
       buf = Buffer.concat([head, chunk]);
       this.partial.set(socket, buf);
     }
-    const end = buf.indexOf(CRLFCRLF);
-    if (end < 0 && buf.length <= t.config.maxHeaderBytes) {
+    let end = buf.indexOf(CRLFCRLF);
+    if (end < 0 && hasBareLf(buf)) end = BARE_LF;
+    else if (end < 0 && buf.length <= t.config.maxHeaderBytes) {
       if (head === undefined) this.partial.set(socket, Buffer.from(chunk));
       return;
     }
     if (head !== undefined) this.partial.delete(socket);
     socket.removeListener('data', this.onDataListener);
-    this.fromSocket(socket);
-    const r = this.handleSafely(buf, end);
-    if (r >= 0 || r === BIG) this.deliver(socket, r);
+    const req = this.socketRequest(socket);
+    const r = this.handleSafely(req, buf, end);
+    if (r >= 0 || r === BIG) this.deliver(socket, req, r);
     else this.slow(socket, buf, end, r);
   }
 
@@ -263,15 +415,17 @@ export class HttpTrackerServer {
     const n = this.native;
     if (n === null) return;
     this.syncNativeCounters();
-    this.remoteSource = n.meta;
+    const slots = this.slotRequests;
     for (let i = 0; i < count; i++) {
-      this.out = n.replies[i];
-      this.remoteText = null;
-      this.remoteOffset = n.addressOffset(i);
-      this.remoteLen = n.family(i) === 4 ? 4 : 16;
+      // Each slot has its own context: a request handed over below (whose handling goes on in a
+      // context of its own) cannot change what the rest of the batch sees.
+      const req = slots[i];
+      req.big = null;
+      req.remoteText = null;
+      req.remoteLen = n.family(i) === 4 ? 4 : 16;
       const head = n.heads[i];
       const end = n.end(i);
-      const r = this.handleSafely(head, end);
+      const r = this.handleSafely(req, head, end);
       if (r >= 0) {
         n.setReply(i, r);
         continue;
@@ -290,7 +444,7 @@ export class HttpTrackerServer {
         continue;
       }
       this.watch(socket);
-      if (r === BIG) socket.end(this.big);
+      if (r === BIG) this.deliver(socket, req, r);
       else this.slow(socket, Buffer.from(head.subarray(0, n.length(i))), end, r);
     }
   }
@@ -302,33 +456,48 @@ export class HttpTrackerServer {
     const accepted = n.counters[H_ACCEPTED];
     this.tracker.counters.httpConnections += accepted - this.acceptedSeen;
     this.acceptedSeen = accepted;
+    const c = this.tracker.counters;
     const errors = n.counters[H_ACCEPT_ERRORS];
-    if (errors !== this.acceptErrorsSeen) {
-      this.acceptErrorsSeen = errors;
-      this.tracker.log(`http ${formatEndpoint(this.endpoint)}: accept failed (${n.lastError()})`);
-    }
+    const refused = n.counters[H_REFUSED];
+    const shed = n.counters[H_SHED];
+    if (errors === this.acceptErrorsSeen && refused === this.refusedSeen && shed === this.shedSeen) return;
+    for (let i = this.refusedSeen; i < refused; i++) c.error(P_HTTP, A_OTHER, E_RATE_LIMITED);
+    for (let i = this.shedSeen; i < shed; i++) c.error(P_HTTP, A_OTHER, E_TIMEOUT);
+    const u = this.unlogged;
+    if (errors !== this.acceptErrorsSeen) u.error = n.lastError();
+    u.acceptErrors += errors - this.acceptErrorsSeen;
+    u.refused += refused - this.refusedSeen;
+    u.shed += shed - this.shedSeen;
+    this.acceptErrorsSeen = errors;
+    this.refusedSeen = refused;
+    this.shedSeen = shed;
+    this.note();
   }
 
   /** handle(), with a bug answered by 500 and counted instead of ending the process. */
-  private handleSafely(buf: Buffer, end: number): number {
+  private handleSafely(req: HttpRequest, buf: Buffer, end: number): number {
     const t = this.tracker;
     try {
+      if (end === BARE_LF) {
+        t.counters.error(P_HTTP, A_OTHER, E_MALFORMED);
+        return this.plain(req, 400, 'lines must end with CRLF\n');
+      }
       if (end < 0 || end > t.config.maxHeaderBytes) {
         t.counters.error(P_HTTP, A_OTHER, E_TOO_LARGE);
-        return this.plain(431, 'request head too large\n');
+        return this.plain(req, 431, 'request head too large\n');
       }
-      return this.handle(buf, end, true);
+      return this.handle(req, buf, end, true);
     } catch (e) {
       t.counters.error(P_HTTP, A_OTHER, E_INTERNAL);
       t.log(`http: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-      return this.plain(500, 'internal error\n');
+      return this.plain(req, 500, 'internal error\n');
     }
   }
 
   /** Sends handle()'s reply on a node:net socket and ends it (a copy: `out` is reused). */
-  private deliver(socket: net.Socket, r: number): void {
+  private deliver(socket: net.Socket, req: HttpRequest, r: number): void {
     if (socket.destroyed) return;
-    socket.end(r === BIG ? this.big : Buffer.from(this.out.subarray(0, r)));
+    socket.end(r === BIG && req.big !== null ? req.big : Buffer.from(req.out.subarray(0, r)));
   }
 
   /** Closes connections idle or unfinished for longer than httpIdleTimeout (runs every second). */
@@ -346,34 +515,29 @@ export class HttpTrackerServer {
       const closed = this.native.sweep(idle);
       for (let i = 0; i < closed; i++) this.tracker.counters.error(P_HTTP, A_OTHER, E_TIMEOUT);
     }
+    this.applyLimits();
+    this.note();
   }
 
   /** Another part (WebSocket tracker, web pages) has taken the connection: stop timing it out. */
   private release(socket: net.Socket): void {
+    this.uncount(socket);
     this.sockets.delete(socket);
   }
 
-  /** The client's address as text (formatted on demand on the native path). */
-  private remoteAddress(): string {
-    if (this.remoteText === null)
-      this.remoteText =
-        this.remoteSource === null ? '' : formatIP(this.remoteSource, this.remoteOffset, this.remoteLen);
-    return this.remoteText;
-  }
-
-  /** The request being handled came on a node:net socket: its client, and the reply buffer. */
-  private fromSocket(socket: net.Socket): void {
-    this.remoteText = socket.remoteAddress ?? '';
-    this.remoteSource = null;
-    this.out = this.netReply;
+  /** The context of a request that came on a node:net socket (its reply goes to netReply). */
+  private socketRequest(socket: net.Socket): HttpRequest {
+    const req = new HttpRequest(this.netReply, null, 0);
+    req.remoteText = socket.remoteAddress ?? '';
+    return req;
   }
 
   /**
-   * Handles one request whose head is buf[0, end): writes the reply into `out` and returns its
-   * length (BIG: it is in `big`), or returns UPGRADE, METRICS or FALLBACK, before doing anything,
+   * Handles one request whose head is buf[0, end): writes the reply into `req.out` and returns its
+   * length (BIG: it is in `req.big`), or returns UPGRADE, METRICS or FALLBACK, before doing anything,
    * when the request needs a socket (`upgrades`: whether to look for a WebSocket upgrade).
    */
-  private handle(buf: Buffer, end: number, upgrades: boolean): number {
+  private handle(req: HttpRequest, buf: Buffer, end: number, upgrades: boolean): number {
     const t = this.tracker;
     // Request line: METHOD SP TARGET SP HTTP/x.y
     const sp1 = buf.indexOf(32);
@@ -381,39 +545,39 @@ export class HttpTrackerServer {
     const sp2 = sp1 < 0 ? -1 : buf.indexOf(32, sp1 + 1);
     if (sp1 <= 0 || sp2 < 0 || sp2 > lineEnd || buf[sp2 + 1] !== 72 /* H */) {
       t.counters.error(P_HTTP, A_OTHER, E_MALFORMED);
-      return this.plain(400, 'malformed request line\n');
+      return this.plain(req, 400, 'malformed request line\n');
     }
     const isGet = sp1 === 3 && buf[0] === 71 && buf[1] === 69 && buf[2] === 84;
     let q = sp1 + 1;
     while (q < sp2 && buf[q] !== 63 /* ? */) q++;
     const qs = q < sp2 ? q + 1 : sp2;
-    if (!isGet) return t.fallback ? FALLBACK : this.notServed(false);
+    if (!isGet) return t.fallback ? FALLBACK : this.notServed(req, false);
     const pathLength = q - sp1 - 1;
     if (pathLength === 9 && matches(buf, sp1 + 1, '/announce')) {
       if (upgrades && this.upgrade !== null && hasUpgradeHeader(buf, end)) return UPGRADE;
-      return this.announce(buf, qs, sp2, end);
+      return this.announce(req, buf, qs, sp2, end);
     }
-    if (pathLength === 7 && matches(buf, sp1 + 1, '/scrape')) return this.scrape(buf, qs, sp2);
+    if (pathLength === 7 && matches(buf, sp1 + 1, '/scrape')) return this.scrape(req, buf, qs, sp2);
     const path = buf.toString('latin1', sp1 + 1, q);
     if (path === '/stats' || path === '/metrics') {
-      if (!inNetworks(this.remoteAddress(), this.statsNets)) {
+      if (!inNetworks(remoteAddress(req), this.statsNets)) {
         t.counters.error(P_HTTP, A_OTHER, E_FORBIDDEN);
-        return this.plain(403, 'statistics are not available to this address\n');
+        return this.plain(req, 403, 'statistics are not available to this address\n');
       }
       if (path === '/metrics') return METRICS;
       const r = t.statsPage(new URLSearchParams(buf.toString('latin1', qs, sp2)));
-      return this.respond(r.status, r.type, Buffer.from(r.body));
+      return this.respond(req, r.status, r.type, Buffer.from(r.body));
     }
-    return t.fallback ? FALLBACK : this.notServed(true);
+    return t.fallback ? FALLBACK : this.notServed(req, true);
   }
 
   /** 404 for a GET of a path not served here, 405 for any other method; counted. */
-  private notServed(get: boolean): number {
+  private notServed(req: HttpRequest, get: boolean): number {
     const t = this.tracker;
     t.counters.error(P_HTTP, A_OTHER, get ? E_NOT_FOUND : E_MALFORMED);
     return get
-      ? this.plain(404, 'not found: this is a BitTorrent tracker (/announce, /scrape)\n')
-      : this.plain(405, 'only GET is served here\n');
+      ? this.plain(req, 404, 'not found: this is a BitTorrent tracker (/announce, /scrape)\n')
+      : this.plain(req, 405, 'only GET is served here\n');
   }
 
   /** The requests handle() returned UPGRADE, METRICS or FALLBACK for (`watch` covers the socket). */
@@ -425,9 +589,9 @@ export class HttpTrackerServer {
           this.release(socket);
           return;
         }
-        // It named an Upgrade that is not a WebSocket: an ordinary announce.
-        this.fromSocket(socket);
-        this.deliver(socket, this.handle(buf, end, false));
+        // It named an Upgrade that is not a WebSocket: an ordinary announce, in a context of its own.
+        const req = this.socketRequest(socket);
+        this.deliver(socket, req, this.handle(req, buf, end, false));
       } else if (kind === METRICS) {
         void t.metricsText().then(
           (text) => this.sendNow(socket, 200, 'text/plain; version=0.0.4; charset=utf-8', Buffer.from(text)),
@@ -441,8 +605,8 @@ export class HttpTrackerServer {
           this.release(socket);
           return;
         }
-        this.fromSocket(socket);
-        this.deliver(socket, this.notServed(method === 'GET'));
+        const req = this.socketRequest(socket);
+        this.deliver(socket, req, this.notServed(req, method === 'GET'));
       }
     } catch (e) {
       t.counters.error(P_HTTP, A_OTHER, E_INTERNAL);
@@ -453,8 +617,8 @@ export class HttpTrackerServer {
 
   /** Answers on a socket outside handle() (a reply written later, or by slow()). */
   private sendNow(socket: net.Socket, status: number, type: string, body: Buffer): void {
-    this.out = this.netReply;
-    this.deliver(socket, this.respond(status, type, body));
+    const req = this.socketRequest(socket);
+    this.deliver(socket, req, this.respond(req, status, type, body));
   }
 
   /**
@@ -462,11 +626,11 @@ export class HttpTrackerServer {
    * Behind a trusted proxy, the rightmost X-Forwarded-For address not itself a trusted proxy is the
    * client (or the `ip` parameter, when there is no such header); otherwise the connection's address.
    */
-  private requesterAddress(buf: Buffer, end: number, ipParam: string | null): number {
+  private requesterAddress(req: HttpRequest, buf: Buffer, end: number, ipParam: string | null): number {
     const p = this.peer;
     let address: string;
-    if (this.trusted.length > 0 && inNetworks(this.remoteAddress(), this.trusted)) {
-      address = this.remoteAddress();
+    if (this.trusted.length > 0 && inNetworks(remoteAddress(req), this.trusted)) {
+      address = remoteAddress(req);
       const xff = headerValue(buf, end, 'x-forwarded-for');
       if (xff !== null) {
         const hops = xff.split(',').map((s) => s.trim());
@@ -477,18 +641,18 @@ export class HttpTrackerServer {
         }
         address = pick;
       } else if (ipParam !== null) address = ipParam;
-    } else if (this.remoteSource !== null) {
+    } else if (req.remoteSource !== null) {
       // The native path has the address as bytes already.
-      const src = this.remoteSource;
-      const len = this.remoteLen;
-      for (let i = 0; i < len; i++) p[i] = src[this.remoteOffset + i];
+      const src = req.remoteSource;
+      const len = req.remoteLen;
+      for (let i = 0; i < len; i++) p[i] = src[req.remoteOffset + i];
       if (len === 4) return 4;
       if (isV4Mapped(p, 0)) {
         p.copyWithin(0, 12, 16);
         return 4;
       }
       return 16;
-    } else address = this.remoteText ?? '';
+    } else address = req.remoteText ?? '';
     const v4 = parseIPv4(address);
     if (v4 >= 0) {
       p[0] = v4 >>> 24;
@@ -505,25 +669,25 @@ export class HttpTrackerServer {
     return 16;
   }
 
-  private announce(buf: Buffer, qs: number, qe: number, end: number): number {
+  private announce(req: HttpRequest, buf: Buffer, qs: number, qe: number, end: number): number {
     const t = this.tracker;
     const sample = t.counters.shouldSample();
     const started = sample ? performance.now() : 0;
     const q = this.query;
     if (!parseQuery(buf, qs, qe, q) || announceProblem(q) !== null) {
       t.counters.error(P_HTTP, A_ANNOUNCE, E_MALFORMED);
-      return this.failure(400, q.error ?? announceProblem(q) ?? 'bad request');
+      return this.failure(req, 400, q.error ?? announceProblem(q) ?? 'bad request');
     }
     const access = t.access.check(q.hashes, 0);
     if (access !== ALLOWED) {
       const withdrawn = access === WITHDRAWN;
       t.counters.error(P_HTTP, A_ANNOUNCE, withdrawn ? E_WITHDRAWN : E_NOT_ALLOWED);
-      return this.failure(200, withdrawn ? MESSAGE_WITHDRAWN : MESSAGE_NOT_ALLOWED);
+      return this.failure(req, 200, withdrawn ? MESSAGE_WITHDRAWN : MESSAGE_NOT_ALLOWED);
     }
-    const addrLen = this.requesterAddress(buf, end, q.ip);
+    const addrLen = this.requesterAddress(req, buf, end, q.ip);
     if (addrLen === 0) {
       t.counters.error(P_HTTP, A_ANNOUNCE, E_MALFORMED);
-      return this.failure(400, 'unusable client address');
+      return this.failure(req, 400, 'unusable client address');
     }
     const peer = this.peer;
     peer[addrLen] = q.port >>> 8;
@@ -565,7 +729,7 @@ export class HttpTrackerServer {
         'min interval': t.config.minInterval,
         peers: dictPeers(scratch, BASE4, n4, 4).concat(dictPeers(scratch, BASE6, n6, 16)),
       });
-      r = this.respond(200, 'text/plain', body);
+      r = this.respond(req, 200, 'text/plain', body);
     } else {
       // The compact reply, written straight after the head (no body buffer of its own): keys in
       // sorted order as bencoding requires.
@@ -573,7 +737,7 @@ export class HttpTrackerServer {
       const s6 = n6 > 0 ? `6:peers6${n6 * 18}:` : '';
       const bodyLength = s.length + n4 * 6 + s6.length + n6 * 18 + 1;
       const head = OK_HEAD + bodyLength + '\r\nConnection: close\r\n\r\n';
-      const res = this.target(head.length + bodyLength);
+      const res = this.target(req, head.length + bodyLength);
       let o = res.write(head, 0, 'latin1');
       o += res.write(s, o, 'latin1');
       o += scratch.copy(res, o, BASE4, BASE4 + n4 * 6);
@@ -582,20 +746,20 @@ export class HttpTrackerServer {
         o += scratch.copy(res, o, BASE6, BASE6 + n6 * 18);
       }
       res[o] = 101; // 'e'
-      r = this.written(res, o + 1);
+      r = this.written(req, res, o + 1);
     }
     if (sample) t.counters.observeLatency((performance.now() - started) / 1000);
     return r;
   }
 
-  private scrape(buf: Buffer, qs: number, qe: number): number {
+  private scrape(req: HttpRequest, buf: Buffer, qs: number, qe: number): number {
     const t = this.tracker;
     const q = this.query;
     if (!parseQuery(buf, qs, qe, q)) {
       t.counters.error(P_HTTP, A_SCRAPE, E_MALFORMED);
-      return this.failure(400, q.error ?? 'bad request');
+      return this.failure(req, 400, q.error ?? 'bad request');
     }
-    if (q.hashCount === 0) return this.fullScrape();
+    if (q.hashCount === 0) return this.fullScrape(req);
     // BEP 48: `files` maps each raw 20-byte hash to its counts. Written by hand (this is one
     // request in ten from real clients): keys must be sorted by their bytes and unique, so the
     // hashes are ordered first and repeats skipped.
@@ -606,7 +770,7 @@ export class HttpTrackerServer {
       if (access !== ALLOWED) {
         const withdrawn = access === WITHDRAWN;
         t.counters.error(P_HTTP, A_SCRAPE, withdrawn ? E_WITHDRAWN : E_NOT_ALLOWED);
-        return this.failure(200, withdrawn ? MESSAGE_WITHDRAWN : MESSAGE_NOT_ALLOWED);
+        return this.failure(req, 200, withdrawn ? MESSAGE_WITHDRAWN : MESSAGE_NOT_ALLOWED);
       }
       order[i] = i;
     }
@@ -639,20 +803,20 @@ export class HttpTrackerServer {
     }
     o += w.write('ee', o, 'latin1');
     t.counters.request(P_HTTP, A_SCRAPE, R_OK);
-    return this.respond(200, 'text/plain', w.subarray(0, o));
+    return this.respond(req, 200, 'text/plain', w.subarray(0, o));
   }
 
-  private fullScrape(): number {
+  private fullScrape(req: HttpRequest): number {
     const t = this.tracker;
     if (!t.config.fullScrape) {
       t.counters.error(P_HTTP, A_SCRAPE, E_FORBIDDEN);
-      return this.failure(200, 'full scrape is disabled on this tracker; scrape with info_hash');
+      return this.failure(req, 200, 'full scrape is disabled on this tracker; scrape with info_hash');
     }
-    const who = this.remoteAddress();
+    const who = remoteAddress(req);
     const last = this.lastFullScrape.get(who);
     if (last !== undefined && clock.seconds - last < t.config.fullScrapeInterval) {
       t.counters.error(P_HTTP, A_SCRAPE, E_RATE_LIMITED);
-      return this.failure(429, `full scrape at most once every ${t.config.fullScrapeInterval} s`);
+      return this.failure(req, 429, `full scrape at most once every ${t.config.fullScrapeInterval} s`);
     }
     if (this.lastFullScrape.size > 10000) this.lastFullScrape.clear();
     this.lastFullScrape.set(who, clock.seconds);
@@ -667,36 +831,36 @@ export class HttpTrackerServer {
     });
     t.counters.fullScrapes++;
     t.counters.request(P_HTTP, A_SCRAPE, R_OK);
-    return this.respond(200, 'text/plain', bencode({ files }));
+    return this.respond(req, 200, 'text/plain', bencode({ files }));
   }
 
-  private failure(status: number, reason: string): number {
-    return this.respond(status, 'text/plain', bencode({ 'failure reason': reason }));
+  private failure(req: HttpRequest, status: number, reason: string): number {
+    return this.respond(req, status, 'text/plain', bencode({ 'failure reason': reason }));
   }
 
-  private plain(status: number, text: string): number {
-    return this.respond(status, 'text/plain; charset=utf-8', Buffer.from(text));
+  private plain(req: HttpRequest, status: number, text: string): number {
+    return this.respond(req, status, 'text/plain; charset=utf-8', Buffer.from(text));
   }
 
   /** Writes a whole reply (head and body) and returns handle()'s result for it. */
-  private respond(status: number, type: string, body: Buffer): number {
+  private respond(req: HttpRequest, status: number, type: string, body: Buffer): number {
     const head = `HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\nContent-Type: ${type}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`;
-    const res = this.target(head.length + body.length);
+    const res = this.target(req, head.length + body.length);
     res.write(head, 0, 'latin1');
     body.copy(res, head.length);
-    return this.written(res, head.length + body.length);
+    return this.written(req, res, head.length + body.length);
   }
 
-  /** Where a reply of `size` bytes goes: `out` if it fits, else a new buffer kept in `big`. */
-  private target(size: number): Buffer {
-    if (size <= this.out.length) return this.out;
-    return (this.big = Buffer.allocUnsafe(size));
+  /** Where a reply of `size` bytes goes: `req.out` if it fits, else a new buffer kept in `req.big`. */
+  private target(req: HttpRequest, size: number): Buffer {
+    if (size <= req.out.length) return req.out;
+    return (req.big = Buffer.allocUnsafe(size));
   }
 
   /** handle()'s result once `length` bytes were written into `res` (from target()). */
-  private written(res: Buffer, length: number): number {
-    if (res === this.out) return length;
-    this.big = res.subarray(0, length);
+  private written(req: HttpRequest, res: Buffer, length: number): number {
+    if (res === req.out) return length;
+    req.big = res.subarray(0, length);
     return BIG;
   }
 }
@@ -708,6 +872,13 @@ function closeQuietly(fd: number): void {
   } catch {
     // already closed: nothing to do
   }
+}
+
+/** Whether buf holds a line feed not preceded by a carriage return (see BARE_LF). */
+function hasBareLf(buf: Buffer): boolean {
+  for (let i = buf.indexOf(10); i >= 0; i = buf.indexOf(10, i + 1))
+    if (i === 0 || buf[i - 1] !== 13) return true;
+  return false;
 }
 
 /** Whether buf at `at` holds the ASCII text `s`. */

@@ -220,6 +220,23 @@ export class UdpTrackerServer {
   }
 
   /**
+   * An error for a datagram that has not shown it comes from its source address (a connect, or no
+   * valid connection id): cut to the datagram's own length, so that a forged source address never
+   * gets more bytes than the forger sent (BEP 15's connection id exists to stop amplification).
+   */
+  private unproven(
+    msg: Buffer,
+    len: number,
+    out: Buffer,
+    action: number,
+    kind: number,
+    text: string,
+  ): number {
+    const n = this.error(msg, len, out, action, kind, text);
+    return n <= len ? n : len;
+  }
+
+  /**
    * The tracker's handling of one request, whichever I/O path it came by: `msg[0, len)` is the
    * datagram, the requester's address is in `this.peer[0, addrLen)` (4 or 16 bytes; 0 when the
    * source address was not understood). The reply is written into `out` from 0; returns its
@@ -248,14 +265,7 @@ export class UdpTrackerServer {
 
     if (action === ACTION_CONNECT) {
       if (!hasProtocolId(msg))
-        return this.error(
-          msg,
-          len,
-          out,
-          A_CONNECT,
-          E_MALFORMED,
-          'not a BEP 15 connect request (bad protocol id)',
-        );
+        return this.unproven(msg, len, out, A_CONNECT, E_MALFORMED, 'bad protocol id: not a BEP 15 connect');
       writeHeader(out, ACTION_CONNECT, msg);
       t.connectionIds.issue(now, peer, 0, addrLen, out, 8);
       counters.request(P_UDP, A_CONNECT, R_OK);
@@ -263,17 +273,14 @@ export class UdpTrackerServer {
     } else if (action === ACTION_ANNOUNCE || action === ACTION_SCRAPE) {
       const a = action === ACTION_ANNOUNCE ? A_ANNOUNCE : A_SCRAPE;
       if (!t.connectionIds.verify(now, msg, 0, peer, 0, addrLen))
-        return this.error(
-          msg,
-          len,
-          out,
-          a,
-          E_BAD_CONNECTION_ID,
-          'invalid or expired connection id; connect again',
-        );
+        return this.unproven(msg, len, out, a, E_BAD_CONNECTION_ID, 'bad connection id; connect again');
       n = action === ACTION_ANNOUNCE ? this.announce(msg, len, v6, addrLen, out) : this.scrape(msg, len, out);
     } else {
-      return this.error(msg, len, out, A_OTHER, E_UNKNOWN_ACTION, `unknown action ${action}`);
+      // Told in full only to a sender whose connection id proves its address.
+      const text = `unknown action ${action}`;
+      return t.connectionIds.verify(now, msg, 0, peer, 0, addrLen)
+        ? this.error(msg, len, out, A_OTHER, E_UNKNOWN_ACTION, text)
+        : this.unproven(msg, len, out, A_OTHER, E_UNKNOWN_ACTION, text);
     }
     if (sample) counters.observeLatency((performance.now() - started) / 1000);
     return n;

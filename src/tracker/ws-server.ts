@@ -108,6 +108,7 @@ import {
   P_WS,
   R_OK,
 } from './counters.js';
+import { AddressCounts } from './address-limit.js';
 import type { Tracker } from './tracker.js';
 import type { Endpoint } from '../config.js';
 
@@ -248,7 +249,7 @@ export class WsTrackerServer {
   readonly conns = new Set<WsConn>();
   private readonly servers: net.Server[] = [];
   private readonly rawSockets = new Set<net.Socket>();
-  private readonly perAddress = new Map<string, number>();
+  private readonly perAddress: AddressCounts;
   private readonly trusted: Network[];
   private readonly frame = new Frame();
   private readonly hashBuf = Buffer.alloc(20);
@@ -264,6 +265,7 @@ export class WsTrackerServer {
   constructor(readonly tracker: Tracker) {
     const c = tracker.config;
     this.store = new WsSwarmStore<WsConn>(c.wsMaxPeersPerConnection);
+    this.perAddress = new AddressCounts(c.wsMaxConnectionsPerAddress);
     this.trusted = c.trustedProxies.map((n) => new Network(n));
     this.timer = setInterval(() => this.heartbeat(), c.wsPingInterval * 1000);
     this.timer.unref();
@@ -385,8 +387,7 @@ export class WsTrackerServer {
       return true;
     }
     const address = this.clientAddress(socket, h['x-forwarded-for']);
-    const n = this.perAddress.get(address) ?? 0;
-    if (n >= t.config.wsMaxConnectionsPerAddress) {
+    if (this.perAddress.full(address)) {
       t.counters.error(P_WS, A_OTHER, E_RATE_LIMITED);
       plain(socket, 429, `at most ${t.config.wsMaxConnectionsPerAddress} WebSockets from one address\n`);
       return true;
@@ -400,7 +401,7 @@ export class WsTrackerServer {
     const c = new WsConn(this, socket, address, address.includes(':'), clock.seconds);
     (socket as Tagged)[kConn] = c;
     this.conns.add(c);
-    this.perAddress.set(address, n + 1);
+    this.perAddress.add(address);
     t.counters.wsConnections++;
     t.counters.wsOpen++;
     if (socket.listenerCount('error') === 0) socket.on('error', onSocketError);
@@ -427,9 +428,7 @@ export class WsTrackerServer {
   /** The socket closed: its peers leave every swarm they joined. */
   onClose(c: WsConn): void {
     if (!this.conns.delete(c)) return;
-    const n = (this.perAddress.get(c.address) ?? 1) - 1;
-    if (n <= 0) this.perAddress.delete(c.address);
-    else this.perAddress.set(c.address, n);
+    this.perAddress.remove(c.address);
     this.tracker.counters.wsOpen--;
     this.store.removeHolder(c);
     c.closing = true;

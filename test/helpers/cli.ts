@@ -22,10 +22,19 @@ export interface Served {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `fjord serve ARGS` and waits for its `listening` lines. */
-export function serveFjord(args: string[], expect: string[] = ['udp', 'http']): Promise<Served> {
-  const child = spawn(process.execPath, [...NODE_ARGS, 'serve', ...args], {
+/**
+ * Starts `fjord serve ARGS` and waits for its `listening` lines. `opts.env`: variables added to the
+ * child's environment; `opts.prefix`: a command that runs node (e.g. ['prlimit', '--nofile=256:256']).
+ */
+export function serveFjord(
+  args: string[],
+  expect: string[] = ['udp', 'http'],
+  opts: { env?: Record<string, string>; prefix?: string[] } = {},
+): Promise<Served> {
+  const [cmd, ...pre] = [...(opts.prefix ?? []), process.execPath];
+  const child = spawn(cmd, [...pre, ...NODE_ARGS, 'serve', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...opts.env },
   });
   let out = '';
   let err = '';

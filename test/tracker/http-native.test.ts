@@ -19,6 +19,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { startTracker, httpGet, announcePath, hashOf, percent, type Running } from '../helpers/tracker.js';
 import { HttpTrackerServer } from '../../src/tracker/http-server.js';
+import { WsTrackerServer } from '../../src/tracker/ws-server.js';
 import {
   H_ACCEPTED,
   H_CLOSED_EARLY,
@@ -52,6 +53,11 @@ before(async () => {
   netPorts.v4 = (await net4.listen()).port;
   netPorts.v6 = (await net6.listen()).port;
   u.tracker.http.splice(0, u.tracker.http.length, net4, net6);
+  // Both share their ports with a WebSocket tracker, as `--ws` equal to `--http` does (tracker.ts).
+  for (const r of [t, u]) {
+    const ws = (r.tracker.ws = new WsTrackerServer(r.tracker));
+    for (const s of r.tracker.http) s.upgrade = (socket, buf, end) => ws.upgrade(socket, buf, end);
+  }
 });
 after(async () => {
   await t.stop();
@@ -177,6 +183,42 @@ test('both paths give the same replies to the same requests (IPv4 and IPv6)', as
   // And the same state came of it: the counters agree.
   assert.equal(t.tracker.counters.httpConnections - u.tracker.counters.httpConnections, 0);
   assert.deepEqual(t.tracker.store.totals(), u.tracker.store.totals());
+});
+
+test('a request handed over to a socket in the middle of a batch changes no other reply', async () => {
+  // Connections opened first, then every request written in one turn: the native path reads them
+  // in one batch, in which the Upgrade: h2c announce (not a WebSocket) leaves the addon as a socket.
+  const run = async (port: number, base: number) => {
+    const requests = Array.from({ length: 24 }, (_, i) =>
+      get(
+        announcePath({ hash: hashOf(base + i), port: 8000 + i }),
+        i % 8 === 3 ? 'Upgrade: h2c\r\nConnection: Upgrade, HTTP2-Settings\r\n' : '',
+      ),
+    );
+    const sockets = await Promise.all(
+      requests.map(
+        () =>
+          new Promise<net.Socket>((resolve) => {
+            const s = net.connect(port, '127.0.0.1', () => resolve(s));
+            s.on('error', () => {});
+          }),
+      ),
+    );
+    const replies = sockets.map(
+      (s) =>
+        new Promise<string>((resolve) => {
+          const chunks: Buffer[] = [];
+          s.on('data', (c: Buffer) => chunks.push(c));
+          s.on('close', () => resolve(normalized(Buffer.concat(chunks))));
+        }),
+    );
+    sockets.forEach((s, i) => s.write(requests[i]));
+    return Promise.all(replies);
+  };
+  const a = await run(t.httpPort, 300);
+  const b = await run(netPorts.v4, 300);
+  assert.deepEqual(a, b);
+  for (const r of a) assert.match(r, /HTTP\/1.1 200 OK/);
 });
 
 test('a bug while handling a request is answered with 500 and counted, on both paths', async () => {
@@ -325,10 +367,16 @@ test(
   { skip: skipNative },
   async () => {
     // A tracker in a child process limited to 64 descriptors; 80 connections that stop half-way.
+    // No reserve: the tracker may take every descriptor (http-descriptors.test.ts: with one).
     const script = fileURLToPath(new URL('../helpers/fd-limited-tracker.ts', import.meta.url));
-    const child = spawn('prlimit', ['--nofile=64:64', process.execPath, '--import', 'tsx', script], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const overrides = JSON.stringify({ descriptorReserve: 0 });
+    const child = spawn(
+      'prlimit',
+      ['--nofile=64:64', process.execPath, '--import', 'tsx', script, overrides],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (d: string) => (out += d));

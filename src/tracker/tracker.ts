@@ -26,7 +26,7 @@ export interface Listening {
 }
 
 export class Tracker {
-  readonly store = new SwarmStore();
+  readonly store: SwarmStore;
   readonly counters = new Counters();
   /** Per-torrent statistics counters and the client sampler (src/stats). */
   readonly announceStats = new AnnounceStats();
@@ -49,6 +49,10 @@ export class Tracker {
     readonly config: Config,
     readonly log: (msg: string) => void = (m) => process.stderr.write(`${m}\n`),
   ) {
+    this.store = new SwarmStore({
+      peersPerAddress: config.peersPerAddress,
+      completionsPerAddress: config.completionsPerAddress,
+    });
     mkdirSync(config.dataDir, { recursive: true });
     this.downloadedPath = join(config.dataDir, 'downloaded.bin');
     this.access = new AccessList(

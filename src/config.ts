@@ -237,7 +237,7 @@ export function validateConfig(c: Config): Config {
   posInt('peerTimeout', 10, 86400);
   posInt('numwantDefault', 0, 1000);
   posInt('numwantMax', 1, 1000);
-  posInt('peersPerAddress', 1, 1000);
+  posInt('peersPerAddress', 1, 255);
   posInt('completionsPerAddress', 1, 255);
   posInt('fullScrapeInterval', 1, 86400);
   posInt('maxHeaderBytes', 512, 1 << 20);

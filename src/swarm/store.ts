@@ -58,10 +58,13 @@ export const DEFAULT_LIMITS: StoreLimits = { peersPerAddress: 8, completionsPerA
  * journal (src/tracker/persistence.ts) to append to disk. Grows by doubling, rarely.
  */
 export class CompletedQueue {
+  /** Off until a journal drains the queue (a store without one would only grow it). */
+  on = false;
   bytes = Buffer.alloc(20 * 256);
   count = 0;
 
   push(hash: Uint8Array, off: number): void {
+    if (!this.on) return;
     if ((this.count + 1) * 20 > this.bytes.length) {
       const next = Buffer.alloc(this.bytes.length * 2);
       this.bytes.copy(next, 0, 0, this.count * 20);

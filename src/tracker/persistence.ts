@@ -172,6 +172,7 @@ export class CompletionState {
   ) {
     this.snapshotPath = join(dataDir, 'downloaded.bin');
     this.journalPath = join(dataDir, 'downloaded.log');
+    store.completed.on = true;
   }
 
   /**

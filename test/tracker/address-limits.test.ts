@@ -5,7 +5,7 @@
  *     peers in the swarm, and every announce is still answered;
  *   - 500 `completed` announces on 500 ports, and 100 rounds of completed-then-stopped on one port,
  *     count at most completionsPerAddress (8) completions;
- *   - /admin/sources lists 127.0.0.1 with the refusals.
+ *   - /admin/sources lists 127.0.0.1 with the refusals, and /metrics counts them.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -129,6 +129,12 @@ test('the dashboard lists the address as a suspicious source, with its refusals'
   assert.equal(cells[0], 2 * (3000 - LIMIT) + 2 * (500 - LIMIT), row);
   // completions not counted: 492 (UDP, 500 ports) + 92 (completed-and-stopped) + 492 (HTTP)
   assert.equal(cells[1], 2 * (500 - LIMIT) + (100 - LIMIT), row);
+  const metrics = (await httpGet(site.ports.http, '/metrics')).body.toString();
+  assert.match(metrics, new RegExp(`fjord_address_limit_refusals_total\\{limit="peers"\\} ${cells[0]}\\b`));
+  assert.match(
+    metrics,
+    new RegExp(`fjord_address_limit_refusals_total\\{limit="completions"\\} ${cells[1]}\\b`),
+  );
   const anon = await get(site.ports.web, '/admin/sources');
   assert.equal(anon.status, 303);
 });

@@ -534,7 +534,8 @@ const multipartFuzz = codec(
 
 // ------------------------------------------------------------------ SRT / WebVTT
 
-const SUBTITLE_CODES = new Set([
+/** Every SubtitleErrorCode (a type only in src), for the properties here and in subtitles-properties. */
+export const SUBTITLE_CODES: ReadonlySet<string> = new Set([
   'too-large',
   'not-utf8',
   'unparsable',

@@ -641,3 +641,29 @@ static void fz_end(napi_value handle, int teardown) {
   fz_close_cb(fz_closing);
   handle->fin(fz_env, handle->p, NULL);
 }
+
+/*
+ * The end of every input: with FZ_VERBOSE set, what the addon counted (to check a seed:
+ * FZ_VERBOSE=1 fuzz/native/build/NAME FILE); then close() from JavaScript, or, as the input says,
+ * the environment's teardown with the socket still open; then the handle's end (fz_end).
+ */
+static void fz_finish(napi_value handle, int closed, napi_callback js_close, const double *counters, int n,
+                      const char *names) {
+  if (getenv("FZ_VERBOSE") != NULL) {
+    fprintf(stderr, "counters (%s):", names);
+    for (int i = 0; i < n; i++) fprintf(stderr, " %g", counters[i]);
+    fprintf(stderr, "\n");
+  }
+  int teardown = !closed && (fz_u8() & 1);
+  if (!teardown && !closed) {
+    napi_value argv[1] = {handle};
+    fz_call(js_close, 1, argv);
+  }
+  fz_end(handle, teardown);
+}
+
+/* After the end, nothing the addon opened may be left open. */
+static void fz_check_all_closed(void) {
+  FZ_CHECK(fz_open_conns == 0, "every connection is closed");
+  for (int fd = 0; fd < FZ_MAXFD; fd++) FZ_CHECK(fz_fds[fd].kind == FZ_FREE, "every descriptor is closed");
+}

@@ -152,20 +152,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     for (int i = 0; i < fz_njs; i++) fz_js_close(fz_js_fds[i]);
     fz_njs = 0;
   }
-  if (getenv("FZ_VERBOSE") != NULL) { /* what an input did, to check a seed: FZ_VERBOSE=1 ./harness FILE */
-    fprintf(stderr, "counters (%s):", "batches accepted requests open accept_errors accept_pauses write_errors write_blocked read_errors closed_early timed_out detached last_errno polls");
-    for (int i = 0; i < H_COUNT; i++) fprintf(stderr, " %g", counters[i]);
-    fprintf(stderr, "\n");
-  }
-  int teardown = !s->h.closed && (fz_u8() & 1);
-  if (!teardown && !s->h.closed) {
-    napi_value cl[1] = {fz_handle};
-    fz_call(io_js_close, 1, cl);
-  }
-  fz_end(fz_handle, teardown);
+  fz_finish(fz_handle, s->h.closed, io_js_close, counters, H_COUNT,
+            "batches accepted requests open accept_errors accept_pauses write_errors write_blocked read_errors "
+            "closed_early timed_out detached last_errno polls");
   for (int i = 0; i < fz_njs; i++) fz_js_close(fz_js_fds[i]);
-  FZ_CHECK(fz_open_conns == 0, "every connection is closed");
-  for (int fd = 0; fd < FZ_MAXFD; fd++) FZ_CHECK(fz_fds[fd].kind == FZ_FREE, "every descriptor is closed");
+  fz_check_all_closed();
   free(input);
   free(meta);
   free(output);

@@ -220,18 +220,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       FZ_CHECK(fz_poll_events == s->events, "the poll waits for what the socket says");
     }
   }
-  if (getenv("FZ_VERBOSE") != NULL) { /* what an input did, to check a seed: FZ_VERBOSE=1 ./harness FILE */
-    fprintf(stderr, "counters (%s):", "batches received sent recv_errors send_errors send_blocked last_errno polls truncated");
-    for (int i = 0; i < C_COUNT; i++) fprintf(stderr, " %g", counters[i]);
-    fprintf(stderr, "\n");
-  }
-  int teardown = !s->h.closed && (fz_u8() & 1);
-  if (!teardown && !s->h.closed) {
-    napi_value cl[1] = {fz_handle};
-    fz_call(io_js_close, 1, cl);
-  }
-  fz_end(fz_handle, teardown);
-  for (int fd = 0; fd < FZ_MAXFD; fd++) FZ_CHECK(fz_fds[fd].kind == FZ_FREE, "every descriptor is closed");
+  fz_finish(fz_handle, s->h.closed, io_js_close, counters, C_COUNT,
+            "batches received sent recv_errors send_errors send_blocked last_errno polls truncated");
+  fz_check_all_closed();
   free(output);
   free(counters);
   return 0;

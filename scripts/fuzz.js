@@ -8,8 +8,8 @@
  *   npm run fuzz -- --seed 42                  # reproduce a run (the seed is printed)
  *   npm run fuzz -- --list
  *
- * Prints progress while it runs and a table at the end (codec, runs, seconds, failures, peak
- * RSS); a failure prints fast-check's counterexample and its seed, and the exit code is 1.
+ * Prints progress while it runs and a table at the end (codec, runs, seconds, failures, RSS after
+ * the first 5% of the inputs and at its peak: memory that grows with the inputs shows); a failure prints fast-check's counterexample and its seed, and the exit code is 1.
  */
 import { register } from 'tsx/esm/api';
 
@@ -50,6 +50,7 @@ let failed = false;
 for (const c of chosen) {
   let done = 0;
   let peak = process.memoryUsage().rss;
+  let early = 0; // RSS after the first 5% of the inputs, to compare with the peak (growth)
   const start = process.hrtime.bigint();
   const step = Math.max(1000, Math.floor(runs / 20));
   const onRun = () => {
@@ -57,6 +58,7 @@ for (const c of chosen) {
     if (done % step === 0) {
       const rss = process.memoryUsage().rss;
       if (rss > peak) peak = rss;
+      if (early === 0) early = rss;
       const s = Number(process.hrtime.bigint() - start) / 1e9;
       const text = `  ${c.name}: ${done}/${runs} (${Math.round(done / s)}/s)`;
       process.stdout.write(process.stdout.isTTY ? `\r${text}   ` : `${text}\n`);
@@ -70,9 +72,10 @@ for (const c of chosen) {
     failed = true;
     console.log(`  ${c.name}: FAILED\n${d.report}`);
   } else console.log(`  ${c.name}: ${d.numRuns} runs in ${secs.toFixed(1)} s`);
-  rows.push([c.name, d.numRuns, secs.toFixed(1), failures, `${Math.round(peak / 2 ** 20)} MB`]);
+  const mb = (n) => `${Math.round(n / 2 ** 20)} MB`;
+  rows.push([c.name, d.numRuns, secs.toFixed(1), failures, early === 0 ? '-' : mb(early), mb(peak)]);
 }
-const head = ['codec', 'runs', 'seconds', 'failures', 'peak RSS'];
+const head = ['codec', 'runs', 'seconds', 'failures', 'RSS at 5%', 'peak RSS'];
 const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
 const line = (r) => `| ${r.map((v, i) => String(v).padEnd(widths[i])).join(' | ')} |`;
 console.log(`\n${line(head)}\n|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);

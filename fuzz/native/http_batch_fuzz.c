@@ -6,8 +6,8 @@
  * sends (whole, partial, refused) all come from the input, interleaved with sweep() and a clock
  * that jumps, and an onBatch that plays JavaScript: it checks what the batch says (framing: the
  * head's end is the first "\r\n\r\n" or -1 with a full slot; lengths inside the slot; a real
- * connection; address family) and answers with reply lengths from the input (negative, zero,
- * larger than a slot), detach() of some slots (twice, or of slots that are not in the batch: both
+ * connection; address family; -2, where the addon reports a bare LF, only with one) and answers
+ * with reply lengths from the input (negative, zero, larger than a slot), detach() of some slots (twice, or of slots that are not in the batch: both
  * must throw), and close() from inside the batch. At the end the listener is closed (or the
  * environment torn down) and every descriptor must be closed and every byte freed.
  *
@@ -50,7 +50,12 @@ static void fz_on_batch(int n) {
     FZ_CHECK(port >= 0 && port <= 65535, "port");
     FZ_CHECK(reply == 0 && detached == 0, "reply length and detached start at 0");
     FZ_CHECK(fd >= 0 && fd < FZ_MAXFD && fz_fds[fd].kind == FZ_CONN, "a connection of ours");
-    if (end < 0) {
+    if (end == -2) {
+      /* A head refused for a bare LF (the addon may report one instead of waiting for the end). */
+      int bare = 0;
+      for (int32_t k = 0; k < len && !bare; k++) bare = slot[k] == '\n' && (k == 0 || slot[k - 1] != '\r');
+      FZ_CHECK(bare, "a bare LF refused only when there is one");
+    } else if (end < 0) {
       FZ_CHECK(end == -1 && (size_t)len == s->in_slot, "no head end only when the slot is full");
       FZ_CHECK(memmem(slot, (size_t)len, "\r\n\r\n", 4) == NULL, "no head end only when there is none");
     } else {

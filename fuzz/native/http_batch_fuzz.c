@@ -7,9 +7,10 @@
  * that jumps, and an onBatch that plays JavaScript: it checks what the batch says (framing: the
  * head's end is the first "\r\n\r\n" or -1 with a full slot; lengths inside the slot; a real
  * connection; address family; -2, where the addon reports a bare LF, only with one) and answers
- * with reply lengths from the input (negative, zero, larger than a slot), detach() of some slots (twice, or of slots that are not in the batch: both
- * must throw), and close() from inside the batch. At the end the listener is closed (or the
- * environment torn down) and every descriptor must be closed and every byte freed.
+ * with reply lengths from the input (negative, zero, larger than a slot), detach() of some slots
+ * (twice, or of slots that are not in the batch: both must throw), and close() from inside the
+ * batch. At the end the listener is closed (or the environment torn down) and every descriptor
+ * must be closed and every byte freed.
  *
  * Functions under test: head_end, first_read, read_head, next_slot, enqueue, dispatch,
  * send_reply, finish_reply, on_conn_event (WRITING, DRAINING), accept_some, watch, js_detach,

@@ -477,7 +477,7 @@ async function memoryStore(ctx) {
 
 /**
  * Whole-server memory: a fresh tracker with 10,000 whitelisted torrents is filled over UDP until
- * it holds `target` peers (udp-load with 3.84M distinct peers from 64 addresses, announces only),
+ * it holds `target` peers (udp-load with 3.84M distinct peers from 128 addresses, so that fjord's per-address limit (8 per swarm) keeps them all, announces only),
  * and its RSS growth is divided by the peers it reports in /stats?mode=peer. Same for both, so
  * fjord's process (not just its store) is compared with opentracker's.
  */
@@ -499,7 +499,7 @@ async function memoryServer(ctx, name, target) {
   try {
     await sleep(300);
     const rss0 = rssOf(server.child.pid);
-    const args = ['-c', '0', ctx.udpLoad, '-p', String(server.port), '-d', '60', '-c', '128', '-S', '64'];
+    const args = ['-c', '0', ctx.udpLoad, '-p', String(server.port), '-d', '60', '-c', '128', '-S', '128'];
     args.push('-n', '10000', '-P', '3840000', '-s', '0', '-C', '0');
     const loadChild = startChild('taskset', args);
     const t0 = Date.now();

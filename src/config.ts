@@ -70,6 +70,16 @@ export interface Config {
   numwantDefault: number;
   /** Most peers ever returned in one reply, whatever the client asks. */
   numwantMax: number;
+  /**
+   * Peers one IPv4 address (or IPv6 /64) may have in one swarm; a new peer beyond is answered but
+   * not stored nor given to others, and its address is listed as suspicious (docs/statistics.md).
+   */
+  peersPerAddress: number;
+  /**
+   * Completions counted per torrent from one IPv4 address (or IPv6 /64) in a 12 to 24 hour window;
+   * more are not counted and the address is listed as suspicious (docs/statistics.md).
+   */
+  completionsPerAddress: number;
   /** Allow a scrape without info_hash (all torrents). Off: it lists every torrent a closed tracker has. */
   fullScrape: boolean;
   /** Seconds between full scrapes served to one address when fullScrape is on. */
@@ -207,6 +217,8 @@ export const defaults: Config = {
   peerTimeout: 2700,
   numwantDefault: 50,
   numwantMax: 200,
+  peersPerAddress: 8,
+  completionsPerAddress: 8,
   fullScrape: false,
   fullScrapeInterval: 60,
   trustedProxies: [],
@@ -274,6 +286,8 @@ export function validateConfig(c: Config): Config {
   posInt('peerTimeout', 10, 86400);
   posInt('numwantDefault', 0, 1000);
   posInt('numwantMax', 1, 1000);
+  posInt('peersPerAddress', 1, 255);
+  posInt('completionsPerAddress', 1, 255);
   posInt('fullScrapeInterval', 1, 86400);
   posInt('maxHeaderBytes', 512, 1 << 20);
   posInt('httpIdleTimeout', 1, 3600);

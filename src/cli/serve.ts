@@ -42,6 +42,8 @@ interface ServeOptions {
   peerTimeout?: number;
   numwant?: number;
   numwantMax?: number;
+  peersPerAddress?: number;
+  completionsPerAddress?: number;
   fullScrape?: boolean;
   trustedProxy?: string[];
   statsNetwork?: string[];
@@ -81,6 +83,8 @@ export function configFromOptions(o: ServeOptions): Config {
   c.peerTimeout = o.peerTimeout ?? file.peerTimeout ?? Math.floor(c.interval * 1.5);
   if (o.numwant !== undefined) c.numwantDefault = o.numwant;
   if (o.numwantMax !== undefined) c.numwantMax = o.numwantMax;
+  if (o.peersPerAddress !== undefined) c.peersPerAddress = o.peersPerAddress;
+  if (o.completionsPerAddress !== undefined) c.completionsPerAddress = o.completionsPerAddress;
   if (o.fullScrape) c.fullScrape = true;
   if (o.trustedProxy) c.trustedProxies = o.trustedProxy;
   if (o.statsNetwork) c.statsNetworks = o.statsNetwork;
@@ -132,6 +136,16 @@ export function registerServe(program: Command): void {
     )
     .option('--numwant <n>', 'peers returned when the client does not say (default 50)', int('numwant'))
     .option('--numwant-max <n>', 'most peers returned in a reply (default 200)', int('numwant-max'))
+    .option(
+      '--peers-per-address <n>',
+      'peers one IPv4 address or IPv6 /64 may have in a swarm (default 8)',
+      int('peers-per-address'),
+    )
+    .option(
+      '--completions-per-address <n>',
+      'completions counted per torrent per IPv4 address or IPv6 /64 in 12-24 h (default 8)',
+      int('completions-per-address'),
+    )
     .option('--full-scrape', 'allow /scrape without info_hash (off by default; rate-limited per address)')
     .option('--trusted-proxy <cidr>', 'believe X-Forwarded-For from this network; repeat for more', collect)
     .option(

@@ -15,8 +15,19 @@
  *                       it) plus browsers announcing `completed` with nothing left
  *   announces_*         successful announces by protocol and address family since the previous sample
  *   partial_bytes       `downloaded` announced by peers stopping with bytes left
+ *
+ * Completions after a crash: the tracker's counts survive `kill -9` (its journal), and so must the
+ * recorder's idea of which of them it has written. After each minute's rows are committed it writes
+ * DATA/stats-seen.bin (every swarm's count as of that harvest, in downloaded.bin's layout,
+ * atomically); at start the difference between the tracker's counts and these is recorded as new, so
+ * completions of the minute a crash cut short reach the next minute's row instead of being lost.
+ * Without the file (the first start with it) the loaded counts are taken as recorded, as before, and
+ * the file is written at once. A crash in the
+ * milliseconds between the commit and the file's rename counts that one minute's completions twice.
  */
+import { join } from 'node:path';
 import type { Swarm } from '../swarm/store.js';
+import { encodeCounts, readCounts, writeAtomic } from '../tracker/persistence.js';
 import type { Tracker } from '../tracker/tracker.js';
 import { union } from '../web/swarm-stats.js';
 import { clientFamily } from './clients.js';
@@ -93,6 +104,8 @@ export class StatsRecorder {
   private lastPrune = 0;
   private running: Promise<void> = Promise.resolve();
   private byHash = new Map<string, TorrentKey>();
+  /** Every swarm's completion count at the last harvest (written to seenPath after its commit). */
+  private seen: Array<[Uint8Array, number]> = [];
 
   constructor(
     private readonly tracker: Tracker,
@@ -106,9 +119,39 @@ export class StatsRecorder {
    */
   baseline(): void {
     recording.on = true;
-    this.tracker.store.torrents.forEach((swarm) => {
-      swarm.stats[SLOT_DOWNLOADED_SEEN] = swarm.downloaded;
+    let marks: ReturnType<typeof readCounts> = null;
+    try {
+      marks = readCounts(this.seenPath);
+    } catch (e) {
+      this.log(`statistics: cannot read ${this.seenPath} (${msg(e)}); loaded completions taken as recorded`);
+    }
+    const byHash = new Map<string, number>();
+    for (const [key, n] of marks?.entries ?? []) byHash.set(key.toString('hex'), n);
+    // Intact: a swarm it does not list had recorded nothing. Missing or damaged: as before.
+    const whole = marks !== null && marks.problem === null;
+    if (marks !== null && marks.problem !== null)
+      this.log(`statistics: ${this.seenPath} is damaged (${marks.problem}); using its readable records`);
+    this.tracker.store.torrents.forEach((swarm, key, off) => {
+      const hex = Buffer.from(key.buffer, key.byteOffset + off, 20).toString('hex');
+      const mark = byHash.get(hex) ?? (whole ? 0 : swarm.downloaded);
+      swarm.stats[SLOT_DOWNLOADED_SEEN] = Math.min(mark, swarm.downloaded);
+      if (swarm.stats[SLOT_DOWNLOADED_SEEN] > 0)
+        this.seen.push([key.slice(off, off + 20), swarm.stats[SLOT_DOWNLOADED_SEEN]]);
     });
+    // From now on the file exists, so a crash before the first minute's write loses nothing either.
+    this.writeSeen(this.seen);
+  }
+
+  private writeSeen(seen: ReadonlyArray<readonly [Uint8Array, number]>): void {
+    try {
+      writeAtomic(this.seenPath, encodeCounts(seen, 0));
+    } catch (e) {
+      this.log(`statistics: cannot write ${this.seenPath}: ${msg(e)}`);
+    }
+  }
+
+  private get seenPath(): string {
+    return join(this.tracker.config.dataDir, 'stats-seen.bin');
   }
 
   /** Reads the catalog's torrents (info hash → torrent) for matching swarms. */
@@ -140,7 +183,9 @@ export class StatsRecorder {
     const match = this.byHash.size > 0;
     // A catalog torrent's swarms (two for a hybrid), combined below; counters copied before zeroing.
     const parts = new Map<number, Array<{ swarm: Swarm; stats: Float64Array; completions: number }>>();
+    const seen: Array<[Uint8Array, number]> = [];
     this.tracker.store.torrents.forEach((swarm, key, off) => {
+      if (swarm.downloaded > 0) seen.push([key.slice(off, off + 20), swarm.downloaded]);
       const s = swarm.stats;
       const completions = Math.max(0, swarm.downloaded - s[SLOT_DOWNLOADED_SEEN]);
       const t = match
@@ -155,6 +200,7 @@ export class StatsRecorder {
       s.fill(0, 0, SLOT_DOWNLOADED_SEEN);
       s[SLOT_DOWNLOADED_SEEN] = swarm.downloaded;
     });
+    this.seen = seen;
     for (const [id, list] of parts) {
       const combined = new Float64Array(SLOT_DOWNLOADED_SEEN);
       for (const p of list) for (let i = 0; i < SLOT_PARTIAL_BYTES; i++) combined[i] += p.stats[i];
@@ -241,7 +287,9 @@ export class StatsRecorder {
         this.log(`statistics: cannot read the catalog's torrents (${msg(e)}); using the previous list`);
       }
       const sample = this.harvest(bucket);
+      const seen = this.seen;
       await this.store.writeMinute(sample);
+      this.writeSeen(seen);
       await this.store.rollUp(bucket, bucket + MINUTE);
       if (now - this.lastPrune >= 3_600_000) {
         this.lastPrune = now;

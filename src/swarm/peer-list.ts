@@ -11,8 +11,17 @@
  *   meta   Uint16 a peer: bit 15 = has sent `completed` (counted once), bits 0..14 = last announce
  *          time in ticks of TICK_SECONDS, modulo 2^15 (wraps after 36 hours; the sweeper runs every
  *          minute and the longest allowed timeout is one day, so a wrapped age is never misread)
- *   index  open-addressing table from a hash of the peer's bytes to (position + 1); 0 is empty.
- *          Uint16 entries while the table has at most 65,536 slots, Uint32 beyond.
+ *   index  open-addressing table from a hash of the peer's ADDRESS (IPv4: all 4 bytes; IPv6: the
+ *          first 8, its /64) to (position + 1); 0 is empty. Uint16 entries while the table has at
+ *          most 65,536 slots, Uint32 beyond.
+ *
+ * Why the index hashes the address and not the port: with linear probing every entry with home
+ * slot h lies between h and the first empty slot after it, so the probe that looks a new peer up
+ * (and ends at an empty slot) has passed every peer of its address, and counts them on the way
+ * (findCounting): the per-address limit (SwarmStore) costs one compare per probed slot, no table of
+ * its own and no memory. The peers of one address share a home slot, a cluster that the limit keeps
+ * to a few entries (peersPerAddress, 8 by default); the hash is keyed, so nobody can choose
+ * addresses that collide.
  *
  * Seeders are kept in front: positions [0, seeds) are seeders, [seeds, count) leechers, so a
  * seeder can be given leechers without a scan, and a reply's runs stay contiguous.
@@ -39,9 +48,14 @@ export class PeerList {
   indexMask: number;
   count = 0;
   seeds = 0;
+  /** Bytes of a peer's address that the per-address limit groups by: 4 (IPv4) or 8 (an IPv6 /64). */
+  readonly prefix: number;
+  /** Set by findCounting(): peers with the key's address (prefix) seen while probing. */
+  sameAddress = 0;
 
   constructor(rec: 6 | 18, capacity = 4) {
     this.rec = rec;
+    this.prefix = rec === 6 ? 4 : 8;
     // Placeholders; resize() lays out the one real buffer.
     this.addrs = EMPTY;
     this.meta = EMPTY_META;
@@ -54,17 +68,18 @@ export class PeerList {
     return this.count - this.seeds;
   }
 
-  /** Hash of `rec` bytes at buf[off]: keyed, so a client cannot pick ports that all collide. */
+  /**
+   * Hash of the address prefix at buf[off] (4 or 8 bytes; the port and an IPv6 interface id are left
+   * out, see the top comment): keyed, so a client cannot pick addresses that all collide.
+   */
   private hashAt(buf: Uint8Array, off: number): number {
     let h = hashSeed;
-    const rec = this.rec;
-    // Words of the address, then the port; IPv4 is one word.
-    for (let i = 0; i + 4 <= rec - 2; i += 4) {
+    for (let i = 0; i < this.prefix; i += 4) {
       const w = (buf[off + i] << 24) | (buf[off + i + 1] << 16) | (buf[off + i + 2] << 8) | buf[off + i + 3];
       h = Math.imul(h ^ w, 0x9e3779b1);
       h ^= h >>> 16;
     }
-    h = Math.imul(h ^ ((buf[off + rec - 2] << 8) | buf[off + rec - 1]), 0x85ebca77);
+    h = Math.imul(h, 0x85ebca77);
     h ^= h >>> 13;
     h = Math.imul(h, 0xc2b2ae35);
     return (h ^ (h >>> 16)) >>> 0;
@@ -86,6 +101,39 @@ export class PeerList {
       const v = index[slot];
       if (v === 0) return -1;
       if (this.sameAt(v - 1, key, off)) return v - 1;
+      slot = (slot + 1) & mask;
+    }
+  }
+
+  /**
+   * find(), counting on the way the peers with the key's address prefix: when it returns -1,
+   * `sameAddress` is how many peers of that address (IPv4) or /64 (IPv6) the list holds.
+   */
+  findCounting(key: Uint8Array, off: number): number {
+    const index = this.index;
+    const mask = this.indexMask;
+    const a = this.addrs;
+    const rec = this.rec;
+    const prefix = this.prefix;
+    let same = 0;
+    let slot = this.hashAt(key, off) & mask;
+    for (;;) {
+      const v = index[slot];
+      if (v === 0) {
+        this.sameAddress = same;
+        return -1;
+      }
+      const base = (v - 1) * rec;
+      let i = 0;
+      while (i < prefix && a[base + i] === key[off + i]) i++;
+      if (i === prefix) {
+        same++;
+        while (i < rec && a[base + i] === key[off + i]) i++;
+        if (i === rec) {
+          this.sameAddress = same;
+          return v - 1;
+        }
+      }
       slot = (slot + 1) & mask;
     }
   }

@@ -8,6 +8,7 @@
 import { InfoHashTable } from './info-hash-table.js';
 import { COMPLETED_BIT, PeerList, TICK_MASK, TICK_SECONDS } from './peer-list.js';
 import { SWARM_STATS_SLOTS, statsPending } from '../stats/counters.js';
+import { CompletionLimiter, SuspectTable } from './address-limits.js';
 
 /** Announce events, numbered as BEP 15 numbers them on the wire. */
 export const EVENT_NONE = 0;
@@ -42,6 +43,38 @@ export interface StoreTotals {
   completedSinceStart: number;
 }
 
+/** The per-address limits (config `peersPerAddress`, `completionsPerAddress`; docs/statistics.md). */
+export interface StoreLimits {
+  /** Peers one IPv4 address (or IPv6 /64) may have in one swarm; more are answered but not stored. */
+  peersPerAddress: number;
+  /** Completions counted per torrent and address in a 12 to 24 hour window; more are not counted. */
+  completionsPerAddress: number;
+}
+
+export const DEFAULT_LIMITS: StoreLimits = { peersPerAddress: 8, completionsPerAddress: 8 };
+
+/**
+ * The info hashes of completions counted since the last drain, 20 bytes each, for the completion
+ * journal (src/tracker/persistence.ts) to append to disk. Grows by doubling, rarely.
+ */
+export class CompletedQueue {
+  /** Off until a journal drains the queue (a store without one would only grow it). */
+  on = false;
+  bytes = Buffer.alloc(20 * 256);
+  count = 0;
+
+  push(hash: Uint8Array, off: number): void {
+    if (!this.on) return;
+    if ((this.count + 1) * 20 > this.bytes.length) {
+      const next = Buffer.alloc(this.bytes.length * 2);
+      this.bytes.copy(next, 0, 0, this.count * 20);
+      this.bytes = next;
+    }
+    const o = this.count++ * 20;
+    for (let i = 0; i < 20; i++) this.bytes[o + i] = hash[off + i];
+  }
+}
+
 export function secondsToTicks(seconds: number): number {
   return Math.ceil(seconds / TICK_SECONDS);
 }
@@ -55,6 +88,21 @@ export class SwarmStore {
   seeders = 0;
   leechers = 0;
   completedSinceStart = 0;
+  /** Announces of new peers not stored: their address had peersPerAddress in the swarm already. */
+  peersRefused = 0;
+  /** `completed` announces not counted: their address had completionsPerAddress for the torrent. */
+  completionsIgnored = 0;
+  /** Addresses that hit either limit, for the dashboard. */
+  readonly suspects = new SuspectTable();
+  /** Completions counted and not yet appended to the journal. */
+  readonly completed = new CompletedQueue();
+  private readonly completionLimit: CompletionLimiter;
+  private readonly peersPerAddress: number;
+
+  constructor(limits: StoreLimits = DEFAULT_LIMITS) {
+    this.peersPerAddress = limits.peersPerAddress;
+    this.completionLimit = new CompletionLimiter(limits.completionsPerAddress);
+  }
 
   /** Set by announce(): the requester's list and position in it (-1 when it left). */
   selfList: PeerList | null = null;
@@ -77,6 +125,11 @@ export class SwarmStore {
   /**
    * Records an announce. `peer` holds the compact bytes (address then big-endian port; 6 bytes for
    * IPv4, 18 for IPv6) and keys the peer: one peer per address and port, whatever its peer_id.
+   * A new peer whose address (IPv4) or /64 (IPv6) has peersPerAddress peers in the list already is
+   * not stored (selfPos stays -1; its reply is built as for anyone). A completion counts once per
+   * stored peer, and at most completionsPerAddress times per torrent and address in a window
+   * (address-limits.ts); one over either limit is counted in peersRefused/completionsIgnored and
+   * its address noted in `suspects`.
    * Returns the swarm (undefined only for a `stopped` of an unknown torrent) and sets
    * selfList/selfPos so the caller can leave the requester out of its reply.
    */
@@ -113,13 +166,20 @@ export class SwarmStore {
       if (v6) swarm.v6 = list;
       else swarm.v4 = list;
     }
-    let pos = list.find(peer, peerOff);
+    let pos = list.findCounting(peer, peerOff);
     if (pos < 0) {
+      // A list of at most peersPerAddress peers cannot hold too many of one address: no compare.
+      if (list.count >= this.peersPerAddress && list.sameAddress >= this.peersPerAddress) {
+        // Answered (the caller replies as to anyone) but not stored, nor given to others.
+        this.peersRefused++;
+        this.suspects.note(false, peer, peerOff, list.prefix, hash, hashOff, tick);
+        if (event === EVENT_COMPLETED) this.complete(swarm, hash, hashOff, peer, peerOff, list.prefix, tick);
+        return swarm;
+      }
       let meta = tick;
       if (event === EVENT_COMPLETED) {
         meta |= COMPLETED_BIT;
-        swarm.downloaded++;
-        this.completedSinceStart++;
+        this.complete(swarm, hash, hashOff, peer, peerOff, list.prefix, tick);
       }
       pos = list.insert(peer, peerOff, seed, meta);
       if (seed) this.seeders++;
@@ -128,8 +188,7 @@ export class SwarmStore {
       let meta = list.meta[pos];
       if (event === EVENT_COMPLETED && (meta & COMPLETED_BIT) === 0) {
         meta |= COMPLETED_BIT;
-        swarm.downloaded++;
-        this.completedSinceStart++;
+        this.complete(swarm, hash, hashOff, peer, peerOff, list.prefix, tick);
       }
       list.meta[pos] = (meta & COMPLETED_BIT) | tick;
       const wasSeed = pos < list.seeds;
@@ -147,6 +206,26 @@ export class SwarmStore {
     this.selfList = list;
     this.selfPos = pos;
     return swarm;
+  }
+
+  /** Counts a completion unless its address had its completionsPerAddress for this torrent. */
+  private complete(
+    swarm: Swarm,
+    hash: Uint8Array,
+    hashOff: number,
+    peer: Uint8Array,
+    peerOff: number,
+    prefix: number,
+    tick: number,
+  ): void {
+    if (!this.completionLimit.allow(hash, hashOff, peer, peerOff, prefix, tick)) {
+      this.completionsIgnored++;
+      this.suspects.note(true, peer, peerOff, prefix, hash, hashOff, tick);
+      return;
+    }
+    swarm.downloaded++;
+    this.completedSinceStart++;
+    this.completed.push(hash, hashOff);
   }
 
   /**
@@ -167,6 +246,8 @@ export class SwarmStore {
   sweep(nowSeconds: number, timeoutSeconds: number): { peersRemoved: number; swarmsRemoved: number } {
     const nowTick = tickOf(nowSeconds);
     const maxAge = secondsToTicks(timeoutSeconds);
+    this.completionLimit.rotateIfDue(nowTick);
+    this.suspects.sweep(nowTick);
     let peersRemoved = 0;
     const empty: Uint8Array[] = [];
     this.torrents.forEach((swarm, key, off) => {

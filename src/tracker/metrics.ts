@@ -113,6 +113,17 @@ export function createMetrics(
       this.inc(store.completedSinceStart);
     },
   });
+  new Counter({
+    name: 'fjord_address_limit_refusals_total',
+    help: 'Announces over a per-address limit (peersPerAddress: peer not stored; completionsPerAddress: completion not counted).',
+    labelNames: ['limit'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc({ limit: 'peers' }, store.peersRefused);
+      this.inc({ limit: 'completions' }, store.completionsIgnored);
+    },
+  });
   // The latency histogram is kept by the hot path as plain bucket counts (counters.ts); a
   // prom-client Histogram would cost a label lookup per observation. This metric object hands
   // those counts to the registry in the histogram exposition shape when Prometheus scrapes.

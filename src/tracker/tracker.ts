@@ -17,7 +17,7 @@ import { HttpTrackerServer, type HttpFallback } from './http-server.js';
 import { WsTrackerServer } from './ws-server.js';
 import { statsPage, type StatsResponse } from './stats-page.js';
 import { createMetrics } from './metrics.js';
-import { loadDownloaded, saveDownloaded } from './persistence.js';
+import { CompletionState, JOURNAL_FLUSH_MS } from './persistence.js';
 import { AnnounceStats } from '../stats/counters.js';
 
 export interface Listening {
@@ -26,7 +26,7 @@ export interface Listening {
 }
 
 export class Tracker {
-  readonly store = new SwarmStore();
+  readonly store: SwarmStore;
   readonly counters = new Counters();
   /** Per-torrent statistics counters and the client sampler (src/stats). */
   readonly announceStats = new AnnounceStats();
@@ -42,15 +42,20 @@ export class Tracker {
   wsPeers: () => { seeders: number; leechers: number } = () => ({ seeders: 0, leechers: 0 });
   private metrics: Registry | null = null;
   private timers: NodeJS.Timeout[] = [];
-  private readonly downloadedPath: string;
+  /** The completion counts on disk (snapshot and journal). */
+  readonly state: CompletionState;
   private dirty = 0;
 
   constructor(
     readonly config: Config,
     readonly log: (msg: string) => void = (m) => process.stderr.write(`${m}\n`),
   ) {
+    this.store = new SwarmStore({
+      peersPerAddress: config.peersPerAddress,
+      completionsPerAddress: config.completionsPerAddress,
+    });
     mkdirSync(config.dataDir, { recursive: true });
-    this.downloadedPath = join(config.dataDir, 'downloaded.bin');
+    this.state = new CompletionState(config.dataDir, this.store, log);
     this.access = new AccessList(
       config.mode,
       config.listFile,
@@ -82,8 +87,9 @@ export class Tracker {
   /** Loads state, binds every listener; resolves with the bound addresses. */
   async start(): Promise<Listening[]> {
     startClock();
-    const loaded = loadDownloaded(this.store, this.downloadedPath);
-    if (loaded > 0) this.log(`state: loaded completion counts of ${loaded} torrents`);
+    const loaded = this.state.load();
+    this.dirty = this.store.completedSinceStart;
+    if (loaded.torrents > 0) this.log(`state: loaded completion counts of ${loaded.torrents} torrents`);
     if (this.config.listFile) {
       const r = this.access.loadFile();
       this.log(
@@ -130,20 +136,27 @@ export class Tracker {
     this.timers.push(
       setInterval(() => this.store.sweep(clock.seconds, this.config.peerTimeout), sweepEvery),
       setInterval(() => this.save(), this.config.saveInterval * 1000),
+      setInterval(() => this.state.flush(), JOURNAL_FLUSH_MS),
     );
     for (const t of this.timers) t.unref();
     return out;
   }
 
-  /** Writes the completion counts if they changed since the last save. */
+  /**
+   * Folds the journal into a new snapshot if counts changed since the last save (completions reach
+   * the journal within JOURNAL_FLUSH_MS in between: src/tracker/persistence.ts).
+   */
   save(): void {
     const mark = this.store.completedSinceStart;
     if (mark === this.dirty) return;
     try {
-      saveDownloaded(this.store, this.downloadedPath);
+      this.state.compact();
       this.dirty = mark;
     } catch (e) {
-      this.log(`state: cannot save ${this.downloadedPath}: ${e instanceof Error ? e.message : String(e)}`);
+      this.log(
+        `state: cannot save ${this.state.snapshotPath}: ${e instanceof Error ? e.message : String(e)}`,
+      );
+      this.state.flush();
     }
   }
 
@@ -157,6 +170,7 @@ export class Tracker {
       ...(this.ws ? [this.ws.close()] : []),
     ]);
     this.save();
+    this.state.close();
   }
 }
 

@@ -7,18 +7,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { SwarmStore, EVENT_COMPLETED, EVENT_NONE, EVENT_STOPPED, tickOf } from '../../src/swarm/store.js';
 import { InfoHashTable } from '../../src/swarm/info-hash-table.js';
+import { hash, peer4 } from './peers.js';
 
-const hash = (n: number) => {
-  const b = Buffer.alloc(20);
-  b.writeUInt32BE(n, 16);
-  return b;
-};
-const peer4 = (ip: number, port: number) => {
-  const b = Buffer.alloc(6);
-  b.writeUInt32BE(ip >>> 0, 0);
-  b.writeUInt16BE(port, 4);
-  return b;
-};
 const peer6 = (n: number, port: number) => {
   const b = Buffer.alloc(18);
   b[0] = 0x20;

@@ -58,6 +58,17 @@ export async function startNewsroom(
     layout: distribution.audience.layout,
     config,
     log,
+    suspects: () => {
+      const s = tracker.store;
+      return {
+        suspects: s.suspects.list(tracker.tick()),
+        peersPerAddress: config.peersPerAddress,
+        completionsPerAddress: config.completionsPerAddress,
+        peersRefused: s.peersRefused,
+        completionsIgnored: s.completionsIgnored,
+        unlisted: s.suspects.unlisted,
+      };
+    },
   });
   registerLogin(distribution.web, auth, dashboard.loginRenderer);
   api.register(distribution.web);

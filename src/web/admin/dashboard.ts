@@ -8,6 +8,7 @@
  *   /admin/series/<slug>            stats       a series: peers, completions, P2P share over time; episodes
  *   /admin/episodes/<id>            stats       an episode: the same, P2P share and HTTP cost saved, release curve
  *   /admin/clients                  stats       client software and IPv4/IPv6 announces
+ *   /admin/sources                  stats       addresses that hit the per-address limits (suspicious)
  *   /admin/rights                   publish     what goes live and what expires, next 30 days
  *   /admin/publish                  publish     the inbox and the publishing form (POST: publish)
  *   /admin/publish/jobs/<id>        publish     a publication: hashing progress, then the result or the error
@@ -40,6 +41,7 @@ import { jobLabel, jobView, loginView, passwordView, percentOf, publishView } fr
 import { emptyForm, formFromFields, oneLine, PublishJobs, readInbox, requestFromForm } from './publishing.js';
 import { adminText, Fmt, type AdminText } from './text.js';
 import type { Lang } from '../i18n.js';
+import { suspectsNav, suspectsView, type SuspectsData } from './suspects-view.js';
 import { calendarView, clientsView, episodeView, overviewView, seriesView, type View } from './views.js';
 
 export interface DashboardDeps {
@@ -52,6 +54,8 @@ export interface DashboardDeps {
     'timeZone' | 'dataDir' | 'catalogUrl' | 'inboxDir' | 'publicTrackerUrls' | 'publicWebUrl'
   >;
   log?: (msg: string) => void;
+  /** The tracker's suspicious sources (absent: the page says none). */
+  suspects?: () => SuspectsData;
 }
 
 /** A request that passed the guard (other admin pages get one through addPage/addForm). */
@@ -85,6 +89,7 @@ export class Dashboard {
   private readonly navEntries: NavEntry[] = [
     navOf('/admin/', 'overview', 'stats'),
     navOf('/admin/clients', 'clients', 'stats'),
+    { path: '/admin/sources', label: suspectsNav, permission: 'stats' },
     navOf('/admin/rights', 'rights', 'publish'),
     navOf('/admin/publish', 'publish', 'publish'),
     {
@@ -133,6 +138,11 @@ export class Dashboard {
     this.page(web, '/admin/series/:slug', 'stats', (v, m) => this.series(v, m));
     this.page(web, '/admin/episodes/:id', 'stats', (v, m) => this.episode(v, m));
     this.page(web, '/admin/clients', 'stats', (v) => this.clients(v));
+    this.page(web, '/admin/sources', 'stats', async (v) => {
+      const none = { suspects: [], peersPerAddress: 0, completionsPerAddress: 0, peersRefused: 0 };
+      const data = this.d.suspects?.() ?? { ...none, completionsIgnored: 0, unlisted: 0 };
+      this.send(v.res, v.ctx, 200, v.session, suspectsView(v.ctx.lang, v.f, data));
+    });
     this.page(web, '/admin/rights', 'publish', (v) => this.rights(v));
     this.page(web, '/admin/publish', 'publish', (v) => this.publishPage(v, emptyForm(), null, 200));
     this.form(web, '/admin/publish', 'publish', (v, fields) => this.publish(v, fields));

@@ -56,6 +56,7 @@ export async function startDistribution(
   const web = new WebServer(log, {
     maxConnectionsPerAddress: config.webMaxConnectionsPerAddress,
     trustedProxies: config.trustedProxies,
+    onRefused: () => tracker.counters.webConnectionsRefused++,
   });
   webSeed.register(web);
   const site = new SiteDataSource(catalog, config.dataDir, log);

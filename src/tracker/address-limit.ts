@@ -76,22 +76,22 @@ export class AcceptProblems {
 
 /**
  * Caps a node:http server's open connections per client address (the web and admin listeners):
- * one beyond `max` is closed at once, counted (`refused`, and in `problems` for the log). Addresses
- * in `trusted` (reverse proxies, which carry many clients) are not counted. Returns the count.
+ * one beyond `max` is closed at once, counted (`refused()`, and in `problems` for the log).
+ * Addresses in `trusted` (reverse proxies, which carry many clients) are not counted.
  */
 export function capConnections(
   server: net.Server,
   max: number,
   trusted: Network[],
   problems: AcceptProblems,
-): { refused: number } {
+  refused: () => void,
+): void {
   const counts = new AddressCounts(max);
-  const stats = { refused: 0 };
   server.on('connection', (socket: net.Socket) => {
     const address = socket.remoteAddress ?? '';
     if (trusted.length > 0 && inNetworks(address, trusted)) return;
     if (counts.full(address)) {
-      stats.refused++;
+      refused();
       problems.refused++;
       problems.note();
       socket.destroy();
@@ -100,5 +100,4 @@ export function capConnections(
     counts.add(address);
     socket.once('close', () => counts.remove(address));
   });
-  return stats;
 }

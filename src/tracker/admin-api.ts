@@ -17,8 +17,6 @@ import type { Tracker } from './tracker.js';
 
 export class AdminApi {
   readonly server: http.Server;
-  /** Connections closed at once for being over adminMaxConnectionsPerAddress. */
-  refused = { refused: 0 };
 
   constructor(
     private readonly tracker: Tracker,
@@ -46,7 +44,8 @@ export class AdminApi {
           max,
         );
         const trusted = c.trustedProxies.map((n) => new Network(n));
-        this.refused = capConnections(this.server, max, trusted, problems);
+        const counters = this.tracker.counters;
+        capConnections(this.server, max, trusted, problems, () => counters.adminConnectionsRefused++);
         resolve(bound);
       });
     });

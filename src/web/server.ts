@@ -27,6 +27,8 @@ export interface WebServerOptions {
   maxConnectionsPerAddress?: number;
   /** Networks whose connections are not counted (config trustedProxies). */
   trustedProxies?: string[];
+  /** Called for each connection closed for being over the cap (the tracker's counters). */
+  onRefused?: () => void;
 }
 
 export interface RouteMatch {
@@ -59,8 +61,7 @@ export class WebServer {
   private notFoundHandler: ((req: IncomingMessage, res: ServerResponse) => void) | null = null;
   private readonly maxPerAddress: number;
   private readonly trusted: Network[];
-  /** Connections closed at once for being over the per-address cap, every listener's. */
-  private readonly refusedCounts: Array<{ refused: number }> = [];
+  private readonly onRefused: () => void;
 
   constructor(
     private readonly log: (msg: string) => void = () => {},
@@ -68,13 +69,7 @@ export class WebServer {
   ) {
     this.maxPerAddress = options.maxConnectionsPerAddress ?? 256;
     this.trusted = (options.trustedProxies ?? []).map((n) => new Network(n));
-  }
-
-  /** Connections refused for being over the per-address cap since start (all listeners). */
-  get refusedConnections(): number {
-    let n = 0;
-    for (const c of this.refusedCounts) n += c.refused;
-    return n;
+    this.onRefused = options.onRefused ?? (() => {});
   }
 
   /**
@@ -162,7 +157,7 @@ export class WebServer {
     const a = server.address() as AddressInfo;
     const bound = { host: a.address, port: a.port };
     const problems = new AcceptProblems(this.log, `web ${formatEndpoint(bound)}`, this.maxPerAddress);
-    this.refusedCounts.push(capConnections(server, this.maxPerAddress, this.trusted, problems));
+    capConnections(server, this.maxPerAddress, this.trusted, problems, this.onRefused);
     return bound;
   }
 

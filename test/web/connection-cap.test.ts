@@ -2,7 +2,7 @@
  * The web (pages, web seed) and admin listeners cap the connections one address holds open
  * (issue 19: one host's slow connections took every descriptor). A real `fjord serve` with small
  * caps: connections beyond webMaxConnectionsPerAddress / adminMaxConnectionsPerAddress from one
- * address are closed at once and logged (once), another address is served meanwhile, and a
+ * address are closed at once, counted (/metrics) and logged (once), another address is served meanwhile, and a
  * trusted proxy is not counted.
  */
 import { test } from 'node:test';
@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import type net from 'node:net';
 import { until } from '../helpers/cli.js';
 import { serveAll, slowConnection, statusOf } from '../helpers/connections.js';
+import { httpGet } from '../helpers/tracker.js';
 
 const WEB_CAP = 8;
 const ADMIN_CAP = 4;
@@ -56,6 +57,13 @@ test('web and admin listeners: connections beyond the per-address cap are closed
       .filter((l) => /(web|admin) 127\.0\.0\.1:\d+: .*connections refused/.test(l));
     t.diagnostic(lines.join('\n'));
     assert.equal(lines.length, 2, 'one log line per listener');
+    // Counted: the EXTRA connections and the refused request, on each listener.
+    const metrics = (await httpGet(served.ports.http, '/metrics')).body.toString();
+    for (const listener of ['web', 'admin'])
+      assert.match(
+        metrics,
+        new RegExp(`fjord_connections_refused_total\\{listener="${listener}"\\} ${EXTRA + 1}\\b`),
+      );
   } finally {
     for (const s of held) s.destroy();
     await served.stop();

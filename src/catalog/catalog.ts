@@ -19,6 +19,7 @@ import type {
   DistributableHashes,
   Episode,
   Json,
+  MediaCodecs,
   MediaRole,
   PublishEpisodeInput,
   Rights,
@@ -247,6 +248,7 @@ class SqlCatalog implements Catalog {
               size_bytes: m.sizeBytes,
               sha256: m.sha256,
               mime_type: m.mimeType,
+              codecs: m.codecs === null ? null : JSON.stringify(m.codecs),
             })),
           )
           .execute();
@@ -510,6 +512,7 @@ class SqlCatalog implements Catalog {
           sizeBytes: Number(m.size_bytes),
           sha256: m.sha256,
           mimeType: m.mime_type,
+          codecs: m.codecs === null ? null : (JSON.parse(m.codecs) as MediaCodecs),
         })),
         torrents: (torrents.get(id) ?? []).map((t) => ({
           id: Number(t.id),

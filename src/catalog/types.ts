@@ -38,6 +38,12 @@ export interface Rights extends RightsWindow {
 
 export type MediaRole = 'video';
 
+/** ffprobe's codec names for a media file's streams, in stream order. */
+export interface MediaCodecs {
+  video: string[];
+  audio: string[];
+}
+
 export interface MediaFileInput {
   role?: MediaRole;
   /** Relative to the data directory's media store, '/'-separated. */
@@ -45,6 +51,8 @@ export interface MediaFileInput {
   sizeBytes: number;
   sha256?: string;
   mimeType: string;
+  /** As probed at publication; absent or null when not probed. */
+  codecs?: MediaCodecs | null;
 }
 
 export interface MediaFile {
@@ -54,6 +62,8 @@ export interface MediaFile {
   sizeBytes: number;
   sha256: string | null;
   mimeType: string;
+  /** Null: not probed (published with --no-probe, or before codecs were recorded). */
+  codecs: MediaCodecs | null;
 }
 
 export type TorrentMode = 'v1' | 'v2' | 'hybrid';

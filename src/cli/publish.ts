@@ -20,7 +20,7 @@ import { episodeLayout } from '../publish/media-store.js';
 import { progressBar, type ProgressBar } from '../publish/torrent/index.js';
 import { formatBytes } from './torrent.js';
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 /** Where the commands write; tests pass their own to run the commands in-process. */
 export interface Io {
@@ -50,9 +50,11 @@ interface PublishFlags extends CommonFlags {
   availableUntil?: string;
   v1?: boolean;
   link?: boolean;
-  tracker: string[];
+  tracker?: string[];
   webUrl?: string;
   quiet?: boolean;
+  /** false with --no-probe. */
+  probe: boolean;
 }
 
 type Settings = Pick<Config, 'dataDir' | 'catalogUrl' | 'publicTrackerUrls' | 'publicWebUrl'>;
@@ -158,6 +160,7 @@ async function publish(file: string, o: PublishFlags, io: Io): Promise<void> {
     trackers: settings.publicTrackerUrls,
     webUrl: settings.publicWebUrl,
     actor: actor(),
+    probe: o.probe,
     onProgress: bar ? (d, t) => bar.update(d, t) : undefined,
   });
   const result = await runWithSignals(job, io, bar);
@@ -353,9 +356,12 @@ export function registerPublish(program: Command, io: Io = stdio): void {
       '--tracker <url>',
       'tracker URL written into the torrent; repeatable (default: publicTrackerUrls)',
       collect,
-      [],
     )
     .option('--web-url <url>', "the web server's public base URL (default: publicWebUrl)")
+    .option(
+      '--no-probe',
+      'publish without ffprobe: the file is not checked to be a video and no codecs are recorded',
+    )
     .option('-q, --quiet', 'no progress bar')
     .showHelpAfterError(false)
     .action((file: string, o: PublishFlags) => publish(file, o, io));

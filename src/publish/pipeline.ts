@@ -2,7 +2,8 @@
  * Publishing one episode: media file (and subtitles) in, a distributable episode out.
  *
  *   check the input          numbers, times, files, the series, duplicates      (nothing written yet)
- *   probe the duration       ffprobe when installed: subtitles must end before the video does
+ *   probe the media          ffprobe must read a video stream (refused without ffprobe unless the
+ *                            probe is skipped); codecs recorded, duration for the subtitle check
  *   check the subtitles      UTF-8, parsable, no cue past the end → SRT and WebVTT bytes
  *   stage                    DATA/.staging/<id>/<name>/ = the video (copied or hard-linked) + SRTs
  *   hash                     createTorrent over the staged folder (workers; progress bar)
@@ -23,7 +24,7 @@ import { CatalogError, slugify, type Catalog, type Episode, type Series } from '
 import { checkLanguage, checkRights } from '../catalog/validate.js';
 import { createTorrent, type CreatedTorrent, type TorrentMode } from './torrent/index.js';
 import { episodeLayout, recoverStaging, Staging, webSeedUrl, type EpisodeLayout } from './media-store.js';
-import { probeDuration, type Duration } from './probe.js';
+import { probeMedia, unplayableInBrowsers } from './probe.js';
 import { convertSubtitle, OFFICIAL_MAX_BYTES } from './subtitles.js';
 
 /** Container types a broadcaster publishes, by extension; the MIME type goes to the catalog and the web seed. */
@@ -78,6 +79,12 @@ export interface PublishRequest {
   webUrl: string;
   actor: string;
   ffprobe?: string;
+  /**
+   * false: do not run ffprobe (`--no-probe`): the file is published without checking that it is
+   * media, no codecs are recorded and the subtitle end check is skipped. Default: probe, and refuse
+   * a file ffprobe cannot read, one without a video stream, or any file when ffprobe is missing.
+   */
+  probe?: boolean;
   onProgress?: (done: number, total: number) => void;
   /** Called as the pipeline enters each phase; tests use it to fail or stop at a chosen point. */
   onPhase?: (phase: Phase) => void | Promise<void>;
@@ -271,13 +278,42 @@ export class Publication {
       throw new PublishError(err instanceof Error ? err.message : String(err));
     }
 
-    // ---- duration and subtitles ----
-    // Probed even without subtitles: the catalog records the duration for pages and feeds.
+    // ---- probe: is it media, which codecs, how long ----
     let durationMs: number | undefined;
-    const d: Duration = await probeDuration(r.file, r.ffprobe);
-    if ('ms' in d) durationMs = d.ms;
-    else if (subtitleInputs.length > 0)
-      notes.push(`${d.unknown}: the check for subtitle cues past the end of the video was skipped`);
+    let codecs: { video: string[]; audio: string[] } | null = null;
+    if (r.probe === false) {
+      notes.push(
+        'not probed (--no-probe): not checked that it is playable media; no codecs recorded' +
+          (subtitleInputs.length > 0
+            ? '; the check for subtitle cues past the end of the video was skipped'
+            : ''),
+      );
+    } else {
+      const p = await probeMedia(r.file, r.ffprobe);
+      if (!p.ok && p.missing)
+        throw new PublishError(
+          `ffprobe (part of ffmpeg) is not installed, so fjord cannot check that ${r.file} is a video: install ffmpeg, or pass --no-probe to publish it unchecked`,
+        );
+      if (!p.ok) throw new PublishError(`media file ${r.file}: ${p.reason}; not published`);
+      const audioOnly = mimeType.startsWith('audio/');
+      const m = p.media;
+      if (audioOnly ? m.audio.length === 0 : m.video.length === 0)
+        throw new PublishError(
+          `media file ${r.file} has no ${audioOnly ? 'audio' : 'video'} stream ffprobe can read` +
+            ` (found: ${[...m.video.map((c) => `video ${c}`), ...m.audio.map((c) => `audio ${c}`)].join(', ') || 'none'}); not published`,
+        );
+      codecs = { video: m.video, audio: m.audio };
+      if (m.durationMs !== null) durationMs = m.durationMs;
+      else if (subtitleInputs.length > 0)
+        notes.push(
+          'ffprobe found no duration: the check for subtitle cues past the end of the video was skipped',
+        );
+      const unplayable = unplayableInBrowsers(m);
+      if (unplayable.length > 0)
+        notes.push(
+          `browsers cannot play ${unplayable.join(', ')}: the web player offers the download instead (desktop players such as VLC or mpv play it)`,
+        );
+    }
     const subtitles = subtitleInputs.map((s) => {
       const c = convertSubtitle(s.data, durationMs);
       if (!c.ok) throw new PublishError(`subtitle file (${s.lang}) ${s.file}: ${c.reason}`);
@@ -293,6 +329,7 @@ export class Publication {
         size,
         subtitles,
         durationMs,
+        codecs,
         from,
         until,
         notes,
@@ -312,6 +349,7 @@ export class Publication {
       size: number;
       subtitles: Array<{ lang: string; srt: Buffer; vtt: Buffer }>;
       durationMs: number | undefined;
+      codecs: { video: string[]; audio: string[] } | null;
       from: Date;
       until: Date | null;
       notes: string[];
@@ -319,7 +357,7 @@ export class Publication {
     },
   ): Promise<PublishResult> {
     const r = this.req;
-    const { ext, mimeType, title, size, subtitles, durationMs, from, until, notes, now } = c;
+    const { ext, mimeType, title, size, subtitles, durationMs, codecs, from, until, notes, now } = c;
     await recoverStaging(r.dataDir, async (j) => {
       for (const h of [j.infoHashV1, j.infoHashV2])
         if (h && (await catalog.episodeByInfoHash(h))) return true;
@@ -419,7 +457,7 @@ export class Publication {
             availableFrom: from,
             availableUntil: until,
           },
-          media: [{ role: 'video', path: layout.video, sizeBytes: size, sha256, mimeType }],
+          media: [{ role: 'video', path: layout.video, sizeBytes: size, sha256, mimeType, codecs }],
           torrent: {
             ...(torrent.infoHashV1 ? { infoHashV1: torrent.infoHashV1 } : {}),
             ...(torrent.infoHashV2 ? { infoHashV2: torrent.infoHashV2 } : {}),

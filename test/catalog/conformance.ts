@@ -172,6 +172,17 @@ export function catalogConformance(
       });
     }
 
+    test('records the probed codecs of media files (migration 007), null when not probed', async () => {
+      await withCatalog(async (c) => {
+        const input = sampleEpisode();
+        const codecs = { video: ['h264'], audio: ['aac', 'opus'] };
+        const e = await c.publishEpisode({ ...input, media: [{ ...input.media[0], codecs }] });
+        assert.deepEqual(e.media[0].codecs, codecs);
+        const other = await c.publishEpisode(sampleEpisode({ episode: 2 }));
+        assert.equal(other.media[0].codecs, null);
+      });
+    });
+
     test('publishes an episode and reads every part of it back', async () => {
       await withCatalog(async (c) => {
         const input = sampleEpisode({
@@ -197,7 +208,7 @@ export function catalogConformance(
         assert.deepEqual(e.rights, input.rights);
         assert.deepEqual(
           e.media.map(({ id: _id, ...m }) => m),
-          input.media.map((m) => ({ role: 'video', ...m })),
+          input.media.map((m) => ({ role: 'video', codecs: null, ...m })),
         );
         assert.equal(e.torrents.length, 1);
         const { id: _tid, ...torrent } = e.torrents[0];
@@ -340,6 +351,26 @@ export function catalogConformance(
           [
             'invalid-language',
             sampleEpisode({ subtitles: [{ language: '', kind: 'official', format: 'srt', path: 'a.srt' }] }),
+          ],
+          // Well-formed BCP 47 but not in the IANA registry (issue 17).
+          ...['norsk', 'xx', 'nb-XQ'].map(
+            (language): [CatalogErrorCode, ReturnType<typeof sampleEpisode>] => [
+              'invalid-language',
+              sampleEpisode({ subtitles: [{ language, kind: 'official', format: 'srt', path: 'a.srt' }] }),
+            ],
+          ),
+          [
+            'invalid-input',
+            sampleEpisode({
+              media: [
+                {
+                  path: 'm/e.mp4',
+                  sizeBytes: 1,
+                  mimeType: 'video/mp4',
+                  codecs: { video: ['h 264'], audio: [] },
+                },
+              ],
+            }),
           ],
           ['invalid-slug', sampleEpisode({ seriesSlug: 'Not A Slug' })],
           ['invalid-slug', sampleEpisode({ seriesTitle: '!!!' })],

@@ -399,6 +399,7 @@ describe('dashboard pages over HTTP', () => {
   test('publishing with bad input gives a one-line error and leaves the catalog and data directory as they were', async () => {
     writeFileSync(join(inbox, 'episode.mkv'), Buffer.alloc(64 * 1024, 7));
     writeFileSync(join(inbox, 'broken.srt'), Buffer.from([0xff, 0xfe, 0x00, 0x41, 0x0a]));
+    writeFileSync(join(inbox, 'good.nb.srt'), '1\n00:00:00,500 --> 00:00:01,500\nHei!\n');
     writeFileSync(join(work, 'outside.mkv'), Buffer.alloc(1024, 1));
     const good = {
       csrf: users.editor.csrf,
@@ -411,9 +412,13 @@ describe('dashboard pages over HTTP', () => {
       licence: 'CC-BY-4.0',
       holders: 'NRK',
       cleared: 'on',
+      noProbe: 'on',
     };
     const before = await state();
     const cases: Array<[Record<string, string>, RegExp]> = [
+      // Probed (the default), a file of zeros is no video: refused before anything is written.
+      [{ noProbe: '' }, /episode\.mkv: ffprobe cannot read it as media/],
+      [{ 'subtitle:good.nb.srt': 'norsk' }, /bad subtitle language "norsk": .*did you mean no or nb or nn\?/],
       [{ file: '' }, /choose a video file from the inbox/],
       [{ file: '../outside.mkv' }, /\.\.\/outside\.mkv is not a video file in the inbox/],
       [{ file: 'broken.srt' }, /broken\.srt is not a video file in the inbox/],
@@ -464,6 +469,7 @@ describe('dashboard pages over HTTP', () => {
         cleared: 'on',
         availableUntil: '2027-01-01T00:00',
         'subtitle:good.nb.srt': 'nb',
+        noProbe: 'on',
       },
     });
     assert.equal(r.status, 303, r.text);
@@ -518,6 +524,7 @@ describe('dashboard pages over HTTP', () => {
         season: '1',
         episode: '2',
         title: 'x',
+        noProbe: 'on',
       },
     });
     assert.equal(again.status, 422);

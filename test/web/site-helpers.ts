@@ -116,6 +116,7 @@ export interface PublishArgs {
 export async function publish(site: Site, a: PublishArgs): Promise<{ v1: string; v2: string; name: string }> {
   const r = await fjord([
     'publish',
+    '--no-probe',
     a.file,
     ...['--data', site.data],
     ...['--series', a.series, '--new-series'],

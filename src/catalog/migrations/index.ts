@@ -5,8 +5,14 @@
 import { initial } from './001-initial.js';
 import { statisticsAccounts } from './002-statistics-accounts.js';
 import { communitySubtitles } from './003-community-subtitles.js';
+import { mediaCodecs } from './007-media-codecs.js';
 import type { Migration } from './migration.js';
 
 export type { Migration, MigrationContext } from './migration.js';
 
-export const migrations: readonly Migration[] = [initial, statisticsAccounts, communitySubtitles];
+export const migrations: readonly Migration[] = [
+  initial,
+  statisticsAccounts,
+  communitySubtitles,
+  mediaCodecs,
+];

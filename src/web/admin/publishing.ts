@@ -83,6 +83,8 @@ export interface PublishForm {
   availableUntil: string;
   link: boolean;
   v1: boolean;
+  /** Skip ffprobe (as `--no-probe`). */
+  noProbe: boolean;
   /** Subtitle file name → language typed for it ('' for none). */
   subtitles: Map<string, string>;
 }
@@ -105,6 +107,7 @@ export function emptyForm(): PublishForm {
     availableUntil: '',
     link: false,
     v1: false,
+    noProbe: false,
     subtitles: new Map(),
   };
 }
@@ -128,6 +131,7 @@ export function formFromFields(f: URLSearchParams): PublishForm {
     availableUntil: text('availableUntil'),
     link: f.get('link') === 'on',
     v1: f.get('v1') === 'on',
+    noProbe: f.get('noProbe') === 'on',
     subtitles,
   };
 }
@@ -220,6 +224,7 @@ export function requestFromForm(
     availableUntil: until,
     mode: form.v1 ? 'v1' : 'hybrid',
     link: form.link,
+    probe: !form.noProbe,
     trackers: c.trackers,
     webUrl: c.webUrl,
     actor: c.actor,

@@ -181,3 +181,26 @@ export interface RightsCalendarEntry {
   /** An opening window with no worldwide clearance distributes nothing: the calendar shows it so an editor can act. */
   clearedWorldwide: boolean;
 }
+
+/** What `editEpisode` changes; absent fields stay as they are. Torrents and files are never touched. */
+export interface EpisodeEdit {
+  title?: string;
+  /** Null or '' clears it. */
+  description?: string | null;
+  /** The credits (the rights holders, in credit order), replacing the list. */
+  credits?: string[];
+}
+
+/** What `editSeries` changes; the slug (and so every URL) stays. */
+export interface SeriesEdit {
+  title?: string;
+  /** Null or '' clears it. */
+  description?: string | null;
+}
+
+/** What was removed by `deleteEpisode`: the files the caller should now remove from the data directory. */
+export interface DeletedEpisode {
+  episode: Episode;
+  /** Relative to the data directory: media, subtitle and torrent files the catalog named. */
+  paths: string[];
+}

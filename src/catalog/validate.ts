@@ -37,7 +37,7 @@ export function text(value: string, what: string): string {
   return t;
 }
 
-function optionalText(value: string | undefined): string | null {
+export function optionalText(value: string | undefined): string | null {
   if (value === undefined) return null;
   const t = value.trim();
   return t === '' ? null : t;

@@ -3,6 +3,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
+import { registerCatalogue } from './catalogue.js';
 import { registerPublish } from './publish.js';
 import { registerServe } from './serve.js';
 import { registerTorrent } from './torrent.js';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerServe(program);
   registerTorrent(program);
   registerPublish(program);
+  registerCatalogue(program);
   registerUser(program);
   return program;
 }

@@ -6,12 +6,20 @@
 import type { Command } from 'commander';
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
-import { isDistributable, openCatalog, slugify, type Catalog, type Episode } from '../catalog/index.js';
+import {
+  isDistributable,
+  openCatalog,
+  slugify,
+  type Catalog,
+  type Episode,
+  type Series,
+} from '../catalog/index.js';
 import { checkPublicUrls, defaults, readConfigFile, readDataDirConfig, type Config } from '../config.js';
 import {
   distributionStatus,
   PublishError,
   Publication,
+  seriesHint,
   type PublishResult,
   type SubtitleArg,
 } from '../publish/pipeline.js';
@@ -29,7 +37,7 @@ export interface Io {
 }
 const stdio: Io = { out: process.stdout, err: process.stderr };
 
-interface CommonFlags {
+export interface CommonFlags {
   data?: string;
   config?: string;
   catalog?: string;
@@ -120,7 +128,7 @@ export function parseSubtitleArg(text: string): SubtitleArg {
   return { lang: text.slice(0, i), file: text.slice(i + 1) };
 }
 
-function actor(): string {
+export function actor(): string {
   try {
     return `cli:${userInfo().username}`;
   } catch {
@@ -217,20 +225,30 @@ export async function runWithSignals(job: Publication, io: Io, bar?: ProgressBar
   }
 }
 
-interface UnpublishFlags extends CommonFlags {
+export interface UnpublishFlags extends CommonFlags {
   series: string;
   season: string;
   episode: string;
 }
 
 /** The catalog's episode named by --series (title or slug), --season and --episode, or a one-line error. */
-async function findEpisode(
+export async function findEpisode(
   catalog: Catalog,
   o: UnpublishFlags,
 ): Promise<{ episode: Episode; label: string }> {
   const season = parseNumber(o.season, '--season');
   const number = parseNumber(o.episode, '--episode');
-  const name = o.series.trim();
+  const series = await findSeries(catalog, o.series);
+  const episode = await catalog.getEpisode(series.slug, season, number);
+  const label = episodeLayout(series.slug, season, number, '').name;
+  if (!episode)
+    throw new PublishError(`no episode ${label} (${series.title}, season ${season}, episode ${number})`);
+  return { episode, label };
+}
+
+/** The series named by title or slug, or a one-line error suggesting the closest one. */
+export async function findSeries(catalog: Catalog, given: string): Promise<Series> {
+  const name = given.trim();
   let series = /^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(name) ? await catalog.getSeriesBySlug(name) : null;
   if (!series) {
     let slug = '';
@@ -241,12 +259,8 @@ async function findEpisode(
     }
     series = slug ? await catalog.getSeriesBySlug(slug) : null;
   }
-  if (!series) throw new PublishError(`unknown series "${o.series}"`);
-  const episode = await catalog.getEpisode(series.slug, season, number);
-  const label = episodeLayout(series.slug, season, number, '').name;
-  if (!episode)
-    throw new PublishError(`no episode ${label} (${series.title}, season ${season}, episode ${number})`);
-  return { episode, label };
+  if (!series) throw new PublishError(`unknown series "${given}"${await seriesHint(catalog, name)}`);
+  return series;
 }
 
 async function unpublish(o: UnpublishFlags, io: Io): Promise<void> {
@@ -306,7 +320,7 @@ async function rights(o: RightsFlags, io: Io): Promise<void> {
     const state = isDistributable(after.rights, after.withdrawnAt, now)
       ? 'distributed now'
       : after.withdrawnAt
-        ? 'withdrawn (unpublished), so not distributed'
+        ? 'withdrawn (unpublished), so not distributed; fjord episode restore distributes it again'
         : !after.rights.clearedWorldwide
           ? 'not cleared, so not distributed'
           : after.rights.availableFrom > now
@@ -320,6 +334,23 @@ async function rights(o: RightsFlags, io: Io): Promise<void> {
   } finally {
     await catalog.close();
   }
+}
+
+/** --data, --config and --catalog: where the catalog is, as every catalog command takes them. */
+export function catalogOptions(c: Command): Command {
+  return c
+    .option('--data <dir>', 'data directory (default ./data)')
+    .option('--config <file>', 'settings file (JSON; DATA/fjord.json is read too)')
+    .option('--catalog <url>', 'postgres://... catalog (default: SQLite in the data directory)');
+}
+
+/** The catalog options and the episode: --series, --season, --episode. */
+export function episodeOptions(c: Command): Command {
+  return catalogOptions(c)
+    .requiredOption('--series <name>', "the series' title or slug")
+    .requiredOption('--season <n>', 'season number')
+    .requiredOption('--episode <n>', 'episode number')
+    .showHelpAfterError(false);
 }
 
 export function registerPublish(program: Command, io: Io = stdio): void {
@@ -366,27 +397,19 @@ export function registerPublish(program: Command, io: Io = stdio): void {
     .showHelpAfterError(false)
     .action((file: string, o: PublishFlags) => publish(file, o, io));
 
-  program
-    .command('unpublish')
-    .description('withdraw an episode from distribution (the tracker and web seed stop; nothing is deleted)')
-    .option('--data <dir>', 'data directory (default ./data)')
-    .option('--config <file>', 'settings file (JSON; DATA/fjord.json is read too)')
-    .option('--catalog <url>', 'postgres://... catalog (default: SQLite in the data directory)')
-    .requiredOption('--series <name>', "the series' title or slug")
-    .requiredOption('--season <n>', 'season number')
-    .requiredOption('--episode <n>', 'episode number')
-    .showHelpAfterError(false)
-    .action((o: UnpublishFlags) => unpublish(o, io));
+  episodeOptions(
+    program
+      .command('unpublish')
+      .description(
+        'withdraw an episode from distribution (the tracker and web seed stop; nothing is deleted)',
+      ),
+  ).action((o: UnpublishFlags) => unpublish(o, io));
 
-  program
-    .command('rights')
-    .description("change an episode's rights after publishing: clear it, move or end its window")
-    .option('--data <dir>', 'data directory (default ./data)')
-    .option('--config <file>', 'settings file (JSON; DATA/fjord.json is read too)')
-    .option('--catalog <url>', 'postgres://... catalog (default: SQLite in the data directory)')
-    .requiredOption('--series <name>', "the series' title or slug")
-    .requiredOption('--season <n>', 'season number')
-    .requiredOption('--episode <n>', 'episode number')
+  episodeOptions(
+    program
+      .command('rights')
+      .description("change an episode's rights after publishing: clear it, move or end its window"),
+  )
     .option('--cleared', 'rights are now cleared for worldwide distribution')
     .option('--not-cleared', 'rights are no longer cleared (stops distribution)')
     .option('--available-from <time>', 'new start of the availability window (ISO 8601)')

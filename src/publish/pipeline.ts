@@ -22,6 +22,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CatalogError, slugify, type Catalog, type Episode, type Series } from '../catalog/index.js';
 import { checkLanguage, checkRights } from '../catalog/validate.js';
+import { closest } from '../catalog/suggest.js';
 import { createTorrent, type CreatedTorrent, type TorrentMode } from './torrent/index.js';
 import { episodeLayout, recoverStaging, Staging, webSeedUrl, type EpisodeLayout } from './media-store.js';
 import { probeMedia, unplayableInBrowsers } from './probe.js';
@@ -151,16 +152,33 @@ async function resolveSeries(
   const slug = slugify(trimmed);
   const found = await catalog.getSeriesBySlug(slug);
   if (found) return { slug: found.slug, title: found.title, existing: found };
-  if (!create) {
-    const known = (await catalog.listSeries()).map((s) => s.slug);
-    const hint = known.length
-      ? ` (known: ${known.slice(0, 8).join(', ')}${known.length > 8 ? ', ...' : ''})`
-      : '';
+  if (!create)
     throw new PublishError(
-      `unknown series "${trimmed}": no series "${slug}" in the catalog${hint}; add --new-series to create it`,
+      `unknown series "${trimmed}": no series "${slug}" in the catalog${await seriesHint(catalog, trimmed)}; add --new-series to create it`,
     );
-  }
   return { slug, title: trimmed, existing: null };
+}
+
+/**
+ * " (did you mean skjaergardsliv?)" for a mistyped series (closest slug or title, by edit distance
+ * on the slugified name), else " (known: a, b, ...)", else "".
+ */
+export async function seriesHint(catalog: Catalog, name: string): Promise<string> {
+  const all = await catalog.listSeries();
+  if (all.length === 0) return '';
+  let key = name.toLowerCase();
+  try {
+    key = slugify(name);
+  } catch {
+    // not slugifiable ("!!!"): compare as typed
+  }
+  const near = closest(
+    key,
+    all.map((s) => s.slug),
+  );
+  if (near.length > 0) return ` (did you mean ${near.join(' or ')}?)`;
+  const known = all.map((s) => s.slug);
+  return ` (known: ${known.slice(0, 8).join(', ')}${known.length > 8 ? ', ...' : ''})`;
 }
 
 /** Copies src to dst (which must not exist) computing its SHA-256 on the way; flat memory. */

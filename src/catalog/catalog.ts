@@ -84,6 +84,11 @@ export interface Catalog {
    * for one that ever was, whose info hash peers may still hold. The files are the caller's to remove.
    */
   deleteEpisode(id: number, actor: string): Promise<DeletedEpisode>;
+  /**
+   * Records that a torrent file was rewritten with new addresses (`fjord torrent reissue`): its new
+   * size, audited with the old and new addresses. The info hashes cannot change and are not touched.
+   */
+  recordTorrentReissue(torrentId: number, sizeBytes: number, details: Json, actor: string): Promise<void>;
   /** Withdraws an episode from distribution; nothing is deleted. Unpublishing twice changes nothing. */
   unpublishEpisode(seriesSlug: string, season: number, episode: number, actor: string): Promise<Episode>;
 
@@ -498,6 +503,30 @@ class SqlCatalog implements Catalog {
       ...episode.torrents.map((t) => t.path),
     ];
     return { episode, paths };
+  }
+
+  async recordTorrentReissue(
+    torrentId: number,
+    sizeBytes: number,
+    details: Json,
+    actor: string,
+  ): Promise<void> {
+    const who = text(actor, 'actor');
+    if (!Number.isSafeInteger(sizeBytes) || sizeBytes <= 0)
+      throw new CatalogError(
+        'invalid-number',
+        `torrent size must be a whole number of bytes, not ${sizeBytes}`,
+      );
+    await this.#write(async (trx, now) => {
+      const t = await trx
+        .selectFrom('torrents')
+        .select(['episode_id'])
+        .where('id', '=', torrentId)
+        .executeTakeFirst();
+      if (t === undefined) throw new CatalogError('not-found', `no torrent with id ${torrentId}`);
+      await trx.updateTable('torrents').set({ size_bytes: sizeBytes }).where('id', '=', torrentId).execute();
+      await this.#event(trx, now, who, 'torrent.reissue', episodeSubject(Number(t.episode_id)), details);
+    });
   }
 
   async setRights(id: number, rights: Rights, actor: string): Promise<Episode> {

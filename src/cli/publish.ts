@@ -17,6 +17,7 @@ import {
 import { checkPublicUrls, defaults, readConfigFile, readDataDirConfig, type Config } from '../config.js';
 import {
   distributionStatus,
+  formatTime,
   PublishError,
   Publication,
   seriesHint,
@@ -50,9 +51,9 @@ interface PublishFlags extends CommonFlags {
   episode: string;
   title: string;
   description?: string;
-  subtitle: string[];
+  subtitle?: string[];
   licence: string;
-  rightsHolder: string[];
+  rightsHolder?: string[];
   cleared?: boolean;
   availableFrom?: string;
   availableUntil?: string;
@@ -120,6 +121,20 @@ export function parseTime(text: string, flag: string): Date {
   return d;
 }
 
+/** The offset from UTC a time flag was given in, in minutes ("Z": 0); null for a bare date or none. */
+export function zoneOf(text: string | undefined): number | null {
+  // Already checked by parseTime: "...Z", a date alone (UTC, no offset expressed), or "...+HH:MM".
+  if (text === undefined || !/T/i.test(text)) return null;
+  const m = /([+-])(\d{2}):?(\d{2})$/.exec(text.trim());
+  return m === null ? 0 : (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3]));
+}
+
+/** Prints times in the offset of the first time flag given with one (else UTC), as the user wrote them. */
+function timeFormat(...given: Array<string | undefined>): (d: Date) => string {
+  const offset = given.map(zoneOf).find((z) => z !== null) ?? 0;
+  return (d) => formatTime(d, offset);
+}
+
 /** LANG:FILE, e.g. nb:episode.nb.srt (the file may itself contain ':'). */
 export function parseSubtitleArg(text: string): SubtitleArg {
   const i = text.indexOf(':');
@@ -140,7 +155,7 @@ async function publish(file: string, o: PublishFlags, io: Io): Promise<void> {
   // Everything the flags alone can get wrong is refused before the catalog is opened.
   const season = parseNumber(o.season, '--season');
   const episode = parseNumber(o.episode, '--episode');
-  const subtitles = o.subtitle.map(parseSubtitleArg);
+  const subtitles = (o.subtitle ?? []).map(parseSubtitleArg);
   const from = o.availableFrom === undefined ? undefined : parseTime(o.availableFrom, '--available-from');
   const until = o.availableUntil === undefined ? null : parseTime(o.availableUntil, '--available-until');
   const settings = publishSettings(o);
@@ -159,7 +174,7 @@ async function publish(file: string, o: PublishFlags, io: Io): Promise<void> {
     description: o.description,
     subtitles,
     licence: o.licence,
-    holders: o.rightsHolder,
+    holders: o.rightsHolder ?? [],
     cleared: o.cleared === true,
     availableFrom: from,
     availableUntil: until,
@@ -183,7 +198,9 @@ async function publish(file: string, o: PublishFlags, io: Io): Promise<void> {
     if (langs.length > 0)
       out.push(`  subtitles: ${langs.join(', ')} (SRT in the torrent, WebVTT in ${result.layout.vttDir})`);
     out.push(`  torrent:   ${result.layout.torrent} (${t.mode}, pieces of ${formatBytes(t.pieceLength)})`);
-    out.push(`  status:    ${distributionStatus(e, new Date())}`);
+    out.push(
+      `  status:    ${distributionStatus(e, new Date(), timeFormat(o.availableFrom, o.availableUntil))}`,
+    );
     if (t.infoHashV1) out.push(`info hash v1: ${t.infoHashV1}`);
     if (t.infoHashV2) out.push(`info hash v2: ${t.infoHashV2}`);
     out.push(`magnet: ${t.magnet}`);
@@ -269,14 +286,12 @@ async function unpublish(o: UnpublishFlags, io: Io): Promise<void> {
   try {
     const { episode: before, label } = await findEpisode(catalog, o);
     if (before.withdrawnAt) {
-      io.out.write(
-        `${label} was already withdrawn at ${before.withdrawnAt.toISOString()}; nothing changed\n`,
-      );
+      io.out.write(`${label} was already withdrawn at ${formatTime(before.withdrawnAt)}; nothing changed\n`);
       return;
     }
     const after = await catalog.unpublishEpisode(before.seriesSlug, before.season, before.episode, actor());
     io.out.write(
-      `withdrew ${label}: "${after.title}" at ${after.withdrawnAt?.toISOString() ?? '?'}; ` +
+      `withdrew ${label}: "${after.title}" at ${after.withdrawnAt ? formatTime(after.withdrawnAt) : '?'}; ` +
         `a running fjord serve stops distributing it within seconds (nothing was deleted)\n`,
     );
   } finally {
@@ -290,7 +305,7 @@ interface RightsFlags extends UnpublishFlags {
   availableFrom?: string;
   availableUntil?: string;
   licence?: string;
-  rightsHolder: string[];
+  rightsHolder?: string[];
 }
 
 /** `fjord rights`: change an episode's rights after publishing (clear it, move its window). */
@@ -310,13 +325,14 @@ async function rights(o: RightsFlags, io: Io): Promise<void> {
     const r = episode.rights;
     const next = {
       licence: o.licence ?? r.licence,
-      holders: o.rightsHolder.length > 0 ? o.rightsHolder : r.holders,
+      holders: o.rightsHolder && o.rightsHolder.length > 0 ? o.rightsHolder : r.holders,
       clearedWorldwide: o.cleared ? true : o.notCleared ? false : r.clearedWorldwide,
       availableFrom: from ?? r.availableFrom,
       availableUntil: until === undefined ? r.availableUntil : until,
     };
     const after = await catalog.setRights(episode.id, next, actor());
     const now = new Date();
+    const fmt = timeFormat(o.availableFrom, o.availableUntil === 'none' ? undefined : o.availableUntil);
     const state = isDistributable(after.rights, after.withdrawnAt, now)
       ? 'distributed now'
       : after.withdrawnAt
@@ -324,11 +340,11 @@ async function rights(o: RightsFlags, io: Io): Promise<void> {
         : !after.rights.clearedWorldwide
           ? 'not cleared, so not distributed'
           : after.rights.availableFrom > now
-            ? `distributed from ${after.rights.availableFrom.toISOString()}`
+            ? `distributed from ${fmt(after.rights.availableFrom)}`
             : 'outside its window, so not distributed';
     io.out.write(
       `${label}: ${after.rights.clearedWorldwide ? 'cleared worldwide' : 'not cleared'}, ` +
-        `window ${after.rights.availableFrom.toISOString()} to ${after.rights.availableUntil?.toISOString() ?? 'open'}, ` +
+        `window ${fmt(after.rights.availableFrom)} to ${after.rights.availableUntil ? fmt(after.rights.availableUntil) : 'open'}, ` +
         `licence ${after.rights.licence}; ${state}\n`,
     );
   } finally {
@@ -371,10 +387,9 @@ export function registerPublish(program: Command, io: Io = stdio): void {
       '--subtitle <lang:file>',
       'official subtitles (SRT or WebVTT, UTF-8), e.g. nb:ep.srt; repeatable',
       collect,
-      [],
     )
     .option('--licence <id>', 'licence, an SPDX id or all-rights-reserved', 'all-rights-reserved')
-    .option('--rights-holder <name>', 'a rights holder; repeat for more, in credit order', collect, [])
+    .option('--rights-holder <name>', 'a rights holder; repeat for more, in credit order', collect)
     .option(
       '--cleared',
       'rights are cleared for worldwide distribution (without it: stored, not distributed)',
@@ -415,7 +430,7 @@ export function registerPublish(program: Command, io: Io = stdio): void {
     .option('--available-from <time>', 'new start of the availability window (ISO 8601)')
     .option('--available-until <time>', "new end of the window (ISO 8601), or 'none' for no end")
     .option('--licence <id>', 'new licence (SPDX id or all-rights-reserved)')
-    .option('--rights-holder <name>', 'rights holders, replacing the list; repeatable', collect, [])
+    .option('--rights-holder <name>', 'rights holders, replacing the list; repeatable', collect)
     .showHelpAfterError(false)
     .action((o: RightsFlags) => rights(o, io));
 }

@@ -281,7 +281,7 @@ export class Publication {
     const until = r.availableUntil ?? null;
     if (until !== null && until.getTime() <= from.getTime())
       throw new PublishError(
-        `the availability window ends (${until.toISOString()}) before it starts (${from.toISOString()})`,
+        `the availability window ends (${formatTime(until)}) before it starts (${formatTime(from)})`,
       );
     // The catalog's own rules for rights (licence id, holders), applied now rather than after hashing.
     try {
@@ -515,16 +515,33 @@ export class Publication {
   }
 }
 
-/** How an episode stands now, in words, for the CLI. */
-export function distributionStatus(e: Episode, now: Date): string {
+/**
+ * A time as ISO 8601 in a fixed offset from UTC (minutes; 0 prints "Z"), to the second, with
+ * milliseconds only when there are any: the form a user typed ("2026-12-01T18:00:00+01:00").
+ */
+export function formatTime(d: Date, offsetMinutes = 0): string {
+  const local = new Date(d.getTime() + offsetMinutes * 60_000).toISOString();
+  const body = local.endsWith('.000Z') ? local.slice(0, 19) : local.slice(0, 23);
+  if (offsetMinutes === 0) return `${body}Z`;
+  const a = Math.abs(offsetMinutes);
+  const hh = String(Math.floor(a / 60)).padStart(2, '0');
+  const mm = String(a % 60).padStart(2, '0');
+  return `${body}${offsetMinutes < 0 ? '-' : '+'}${hh}:${mm}`;
+}
+
+/** How an episode stands now, in words, for the CLI; times in `fmt` (default: UTC). */
+export function distributionStatus(
+  e: Episode,
+  now: Date,
+  fmt: (d: Date) => string = (d) => formatTime(d),
+): string {
   const r = e.rights;
-  if (e.withdrawnAt && e.withdrawnAt.getTime() <= now.getTime())
-    return `withdrawn ${e.withdrawnAt.toISOString()}`;
+  if (e.withdrawnAt && e.withdrawnAt.getTime() <= now.getTime()) return `withdrawn ${fmt(e.withdrawnAt)}`;
   if (!r.clearedWorldwide) return 'NOT distributed: not cleared for worldwide distribution (no --cleared)';
   if (r.availableUntil && r.availableUntil.getTime() <= now.getTime())
-    return `not distributed: its window closed ${r.availableUntil.toISOString()}`;
-  const until = r.availableUntil ? ` until ${r.availableUntil.toISOString()}` : '';
+    return `not distributed: its window closed ${fmt(r.availableUntil)}`;
+  const until = r.availableUntil ? ` until ${fmt(r.availableUntil)}` : '';
   if (r.availableFrom.getTime() > now.getTime())
-    return `scheduled: distributed from ${r.availableFrom.toISOString()}${until}`;
+    return `scheduled: distributed from ${fmt(r.availableFrom)}${until}`;
   return `distributed now${until}`;
 }

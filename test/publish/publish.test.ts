@@ -130,7 +130,7 @@ test('happy path: files in the store, catalog rows, a torrent with the subtitles
   assert.ok(magnet.includes(`xt=urn:btmh:1220${t.infoHashV2}`));
   assert.ok(magnet.includes(`ws=${encodeURIComponent('https://tv.example/media/skjaergardsliv/')}`));
   assert.ok(magnet.includes(`tr=${encodeURIComponent('udp://tracker.example:6969/announce')}`));
-  assert.match(r.stdout, /distributed now until 2099-12-01T17:00:00.000Z/);
+  assert.match(r.stdout, /distributed now until 2099-12-01T18:00:00\+01:00/);
 
   const c = await openCatalog({ dataDir: data });
   try {
@@ -547,12 +547,12 @@ test('bad input: one line naming the problem, exit 1, catalog and files unchange
         '--available-from': '2026-12-01T18:00:00+01:00',
         '--available-until': '2026-12-01T17:00:00+01:00',
       }),
-      /the availability window ends \(2026-12-01T16:00:00.000Z\) before it starts \(2026-12-01T17:00:00.000Z\)/,
+      /the availability window ends \(2026-12-01T16:00:00Z\) before it starts \(2026-12-01T17:00:00Z\)/,
     ],
     [
       'window ends before now (from defaults to now)',
       base({ '--available-until': '2001-01-01' }),
-      /the availability window ends \(2001-01-01T00:00:00.000Z\) before it starts/,
+      /the availability window ends \(2001-01-01T00:00:00Z\) before it starts/,
     ],
     ['bad time', base({ '--available-from': 'tomorrow' }), /--available-from "tomorrow" is not a time/],
     [
@@ -733,7 +733,7 @@ test('rights: an episode stored without --cleared is cleared later, and can be s
   assert.equal(r.status, 0, r.stderr);
   assert.match(
     r.stdout,
-    /^later-s01e01: cleared worldwide, window \S+ to 2999-01-01T00:00:00.000Z, .*; distributed now\n$/,
+    /^later-s01e01: cleared worldwide, window \S+ to 2999-01-01T00:00:00Z, .*; distributed now\n$/,
   );
   assert.equal(await allowed(), 2, 'v1 and truncated v2');
   r = await fjord(['rights', ...where, '--available-until', 'none']);

@@ -14,7 +14,7 @@
  * them, so a form cannot name a file anywhere else.
  */
 import { randomBytes } from 'node:crypto';
-import { readdir, stat } from 'node:fs/promises';
+import { mkdir, readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import type { Catalog } from '../../catalog/index.js';
 import {
@@ -42,10 +42,14 @@ export interface Inbox {
 
 const SUBTITLE_EXTS = new Set(['.srt', '.vtt']);
 
-/** The inbox's media and subtitle files, by name. */
+/**
+ * The inbox's media and subtitle files, by name. A missing inbox is created (DATA/inbox does not
+ * exist on a new data directory); one that cannot be created is reported as missing.
+ */
 export async function readInbox(dir: string): Promise<Inbox> {
   let entries;
   try {
+    await mkdir(dir, { recursive: true });
     entries = await readdir(dir, { withFileTypes: true });
   } catch {
     return { dir, exists: false, files: [] };

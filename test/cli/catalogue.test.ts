@@ -11,7 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openCatalog } from '../../src/catalog/index.js';
 import { runFjord } from '../helpers/cli.js';
-import { randomFile, sha256 } from '../publish/publish-helpers.js';
+import { randomFile, sha256, tinyVideo } from '../publish/publish-helpers.js';
 import { publish, startSite, waitFor, type Site } from '../web/site-helpers.js';
 
 let site: Site;
@@ -210,4 +210,32 @@ test('an unknown series suggests the closest one', () => {
     p.stderr,
     /unknown series "skjargardsliv": no series "skjargardsliv" in the catalog \(did you mean skjaergardsliv\?\); add --new-series/,
   );
+});
+
+test('a video browsers cannot play: the episode page offers the download instead of the player', async () => {
+  const clip = join(site.work, 'clip.mkv');
+  assert.ok(tinyVideo(clip), 'ffmpeg made an MPEG-4 part 2 clip');
+  const r = runFjord([
+    'publish',
+    clip,
+    ...['--data', site.data, '--series', 'skjaergardsliv', '--season', '3', '--episode', '1'],
+    ...['--title', 'Klipp', '--cleared', '-q'],
+  ]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /browsers cannot play video mpeg4/);
+  let page = '';
+  await waitFor(
+    async () => {
+      const p = await site.get('/series/skjaergardsliv/s03e01', { 'Accept-Language': 'en' });
+      page = p.text;
+      return p.status === 200;
+    },
+    20_000,
+    'the page',
+  );
+  assert.match(page, /id="not-playable">Browsers cannot play this file \(video mpeg4\)/);
+  assert.doesNotMatch(page, /<video/);
+  assert.match(page, /\.torrent/, 'the download is offered');
+  // Media published unprobed keeps the player (nothing is known against it).
+  assert.match((await site.get('/series/skjaergardsliv/s01e01')).text, /<video id="player-video"/);
 });

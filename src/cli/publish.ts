@@ -5,7 +5,8 @@
  */
 import type { Command } from 'commander';
 import { userInfo } from 'node:os';
-import { resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import {
   isDistributable,
   openCatalog,
@@ -25,7 +26,8 @@ import {
   type SubtitleArg,
 } from '../publish/pipeline.js';
 import { catalogLocation } from '../publish/distribution.js';
-import { episodeLayout } from '../publish/media-store.js';
+import { episodeLayout, webSeedUrl } from '../publish/media-store.js';
+import { addressesOf } from '../publish/reissue.js';
 import { progressBar, type ProgressBar } from '../publish/torrent/index.js';
 import { formatBytes } from './torrent.js';
 
@@ -206,6 +208,40 @@ async function publish(file: string, o: PublishFlags, io: Io): Promise<void> {
     out.push(`magnet: ${t.magnet}`);
     io.out.write(out.join('\n') + '\n');
     for (const n of result.notes) io.err.write(`fjord: note: ${n}\n`);
+  }
+  // Addresses set (or changed) after earlier publications: offer the fix. Not when this torrent
+  // was given its own addresses by flag, since the others are then expected to differ.
+  if ((o.tracker ?? []).length === 0 && o.webUrl === undefined) {
+    const stale = await staleTorrents(settings, result.torrent.name).catch(() => 0);
+    if (stale > 0)
+      io.err.write(
+        `fjord: note: ${stale} earlier torrent${stale === 1 ? '' : 's'} carry other tracker or web seed addresses than publicTrackerUrls/publicWebUrl: fjord torrent reissue rewrites them (info hashes stay)\n`,
+      );
+  }
+}
+
+/** How many of the catalog's most recent torrents (at most 50) do not carry the configured addresses. */
+async function staleTorrents(settings: Settings, except: string): Promise<number> {
+  const catalog = await openCatalogFor(settings);
+  try {
+    const recent = (await catalog.listEpisodes())
+      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
+      .slice(0, 50);
+    let stale = 0;
+    for (const e of recent)
+      for (const t of e.torrents) {
+        if (t.path.endsWith(`/${except}.torrent`)) continue;
+        const has = addressesOf(await readFile(join(settings.dataDir, t.path)));
+        const seed = webSeedUrl(settings.publicWebUrl, e.seriesSlug);
+        if (
+          has.trackers.join(' ') !== settings.publicTrackerUrls.join(' ') ||
+          has.webSeeds.join(' ') !== seed
+        )
+          stale++;
+      }
+    return stale;
+  } finally {
+    await catalog.close();
   }
 }
 

@@ -39,6 +39,31 @@ test('reissue rewrites the addresses of existing torrents; the info hashes do no
       publicTrackerUrls: ['https://tracker.tv.example/announce', 'udp://tracker.tv.example:6969/announce'],
     }),
   );
+  // The next publication gets the new addresses and says the earlier ones do not have them.
+  const third = runFjord([
+    'publish',
+    video,
+    '--no-probe',
+    ...[
+      '--data',
+      data,
+      '--series',
+      'kyst',
+      '--season',
+      '1',
+      '--episode',
+      '3',
+      '--title',
+      'Del 3',
+      '--cleared',
+      '-q',
+    ],
+  ]);
+  assert.equal(third.status, 0, third.stderr);
+  assert.match(
+    third.stderr,
+    /fjord: note: 2 earlier torrents carry other tracker or web seed addresses than publicTrackerUrls\/publicWebUrl: fjord torrent reissue rewrites them/,
+  );
   const dry = runFjord(['torrent', 'reissue', '--data', data, '--dry-run']);
   assert.equal(dry.status, 0, dry.stderr);
   assert.match(dry.stdout, /^would reissue torrents\/kyst-s01e01\.torrent: /m);
@@ -84,9 +109,9 @@ test('reissue rewrites the addresses of existing torrents; the info hashes do no
     await c.close();
   }
   // The rest, then nothing left to do.
-  assert.match(runFjord(['torrent', 'reissue', '--data', data]).stdout, /^1 of 2 torrents rewritten$/m);
+  assert.match(runFjord(['torrent', 'reissue', '--data', data]).stdout, /^1 of 3 torrents rewritten$/m);
   assert.match(
     runFjord(['torrent', 'reissue', '--data', data]).stdout,
-    /^all 2 torrents already carry these addresses; nothing changed$/m,
+    /^all 3 torrents already carry these addresses; nothing changed$/m,
   );
 });

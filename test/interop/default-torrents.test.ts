@@ -65,6 +65,7 @@ async function publish(n: number): Promise<Published> {
   randomFile(video, 2 * 1024 * 1024 + 4321 * n);
   const r = await fjord([
     'publish',
+    '--no-probe',
     video,
     ...['--data', DATA, '--series', 'Default torrents', ...(n === 1 ? ['--new-series'] : [])],
     ...['--season', '1', '--episode', String(n), '--title', `Client ${n}`, '--cleared', '-q'],

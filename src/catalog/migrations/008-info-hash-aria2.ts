@@ -13,7 +13,7 @@
 import type { Migration } from './migration.js';
 
 export const infoHashAria2: Migration = {
-  version: 5,
+  version: 6,
   name: 'info-hash-aria2',
   async up({ schema }) {
     await schema.alterTable('torrents').addColumn('info_hash_aria2', 'text').execute();

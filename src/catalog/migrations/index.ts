@@ -6,6 +6,7 @@ import { initial } from './001-initial.js';
 import { statisticsAccounts } from './002-statistics-accounts.js';
 import { communitySubtitles } from './003-community-subtitles.js';
 import { loginAddresses } from './004-login-addresses.js';
+import { mediaCodecs } from './005-media-codecs.js';
 import { infoHashAria2 } from './008-info-hash-aria2.js';
 import type { Migration } from './migration.js';
 
@@ -16,5 +17,6 @@ export const migrations: readonly Migration[] = [
   statisticsAccounts,
   communitySubtitles,
   loginAddresses,
+  mediaCodecs,
   infoHashAria2,
 ];

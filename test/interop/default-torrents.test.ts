@@ -18,7 +18,15 @@ import { serveFjord, type Served } from '../helpers/cli.js';
 import { httpGet, tempDir } from '../helpers/tracker.js';
 import { program, pythonModule, skipUnless } from '../helpers/programs.js';
 import { fjord, randomFile } from '../publish/publish-helpers.js';
-import { aria2, freeTcpPort, ltPeer, transmission, until, type Child } from './helpers-procs.js';
+import {
+  aria2,
+  aria2InfoHashOf,
+  freeTcpPort,
+  ltPeer,
+  transmission,
+  until,
+  type Child,
+} from './helpers-procs.js';
 import { scrape, stats } from './helpers-stats.js';
 
 const WORK = tempDir('fjord-default-torrents-');
@@ -93,14 +101,6 @@ async function publish(n: number): Promise<Published> {
   return { code, torrent: join(DATA, row.path), torrentId: Number(row.id), v1: row.v1, v2Truncated: row.v2 };
 }
 
-/** The info hash aria2 itself computes for a torrent (and so announces). */
-function aria2InfoHash(torrent: string): string {
-  const r = spawnSync('aria2c', ['-S', torrent], { encoding: 'utf8', timeout: 30_000 });
-  const m = /^Info Hash: ([0-9a-f]{40})$/m.exec(r.stdout);
-  assert.ok(m, `aria2c -S printed no info hash:\n${r.stdout}${r.stderr}`);
-  return m[1];
-}
-
 const notAllowed = async () => {
   const e = (await stats(ports.httpPort)).errors.not_allowed;
   return e.http + e.udp;
@@ -156,7 +156,7 @@ test(
   { skip: skipAria2, timeout: 120_000 },
   async () => {
     const ep = await publish(1);
-    const alias = aria2InfoHash(ep.torrent);
+    const alias = aria2InfoHashOf(ep.torrent);
     assert.notEqual(alias, ep.v1, 'aria2 1.36 reads a hybrid torrent under a name of its own');
     const refusedBefore = await notAllowed();
     const dir = join(WORK, 'aria2');

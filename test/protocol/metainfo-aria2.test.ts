@@ -5,7 +5,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -14,16 +13,9 @@ import { aria2InfoHash, parseTorrent } from '../../src/protocol/metainfo.js';
 import { createTorrent } from '../../src/publish/torrent/create.js';
 import { program, skipUnless } from '../helpers/programs.js';
 import { tempDir } from '../helpers/tracker.js';
+import { aria2InfoHashOf } from '../interop/helpers-procs.js';
 
 const sha1 = (b: Buffer): string => createHash('sha1').update(b).digest('hex');
-
-/** What aria2c -S prints as the torrent's info hash. */
-function aria2Says(torrent: string): string {
-  const r = spawnSync('aria2c', ['-S', torrent], { encoding: 'utf8', timeout: 30_000 });
-  const m = /^Info Hash: ([0-9a-f]{40})$/m.exec(r.stdout);
-  assert.ok(m, `aria2c -S printed no info hash:\n${r.stdout}${r.stderr}`);
-  return m[1];
-}
 
 test('the empty-string keys are dropped at every depth, empty dictionaries left behind are kept', () => {
   const info = {
@@ -75,7 +67,7 @@ test(
       const file = join(dir, `${source}-${mode}.torrent`);
       writeFileSync(file, made.torrent);
       const m = parseTorrent(made.torrent);
-      const aria2 = aria2Says(file);
+      const aria2 = aria2InfoHashOf(file);
       assert.equal(aria2InfoHash(m.info), aria2, `${source} ${mode}`);
       if (mode === 'hybrid') {
         assert.notEqual(aria2, m.infoHashV1, 'a hybrid torrent has a third name');

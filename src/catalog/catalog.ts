@@ -292,6 +292,7 @@ class SqlCatalog implements Catalog {
             info_hash_v1: t.infoHashV1,
             info_hash_v2: t.infoHashV2,
             info_hash_v2_truncated: t.infoHashV2 === null ? null : truncateV2(t.infoHashV2),
+            info_hash_aria2: t.infoHashAria2,
             path: t.path,
             size_bytes: t.sizeBytes,
             piece_length: t.pieceLength,
@@ -618,7 +619,13 @@ class SqlCatalog implements Catalog {
     let query = this.#db.selectFrom('torrents').select('episode_id');
     if (/^[0-9a-f]{64}$/.test(h)) query = query.where('info_hash_v2', '=', h);
     else if (isTrackerHash(h))
-      query = query.where((eb) => eb.or([eb('info_hash_v1', '=', h), eb('info_hash_v2_truncated', '=', h)]));
+      query = query.where((eb) =>
+        eb.or([
+          eb('info_hash_v1', '=', h),
+          eb('info_hash_v2_truncated', '=', h),
+          eb('info_hash_aria2', '=', h),
+        ]),
+      );
     else throw new CatalogError('invalid-info-hash', `bad info hash "${hex}": need 40 or 64 hex digits`);
     const row = await query.executeTakeFirst();
     return row === undefined ? null : this.getEpisodeById(Number(row.episode_id));
@@ -717,6 +724,7 @@ class SqlCatalog implements Catalog {
           id: Number(t.id),
           infoHashV1: t.info_hash_v1,
           infoHashV2: t.info_hash_v2,
+          infoHashAria2: t.info_hash_aria2,
           path: t.path,
           sizeBytes: Number(t.size_bytes),
           pieceLength: t.piece_length,
@@ -764,6 +772,7 @@ class SqlCatalog implements Catalog {
       .select([
         't.info_hash_v1',
         't.info_hash_v2_truncated',
+        't.info_hash_aria2',
         'e.published_at',
         'e.withdrawn_at',
         'r.cleared_worldwide',
@@ -787,9 +796,11 @@ class SqlCatalog implements Catalog {
           ? withdrawn
           : null;
       if (target === null) continue;
-      // Both 20-byte names a client may announce (see info-hash.ts): v1, and v2 truncated per BEP 52.
+      // Every 20-byte name a client may announce (see info-hash.ts): v1, v2 truncated per BEP 52,
+      // and a hybrid torrent's aria2 alias.
       if (r.info_hash_v1 !== null) target.push(r.info_hash_v1);
       if (r.info_hash_v2_truncated !== null) target.push(r.info_hash_v2_truncated);
+      if (r.info_hash_aria2 !== null) target.push(r.info_hash_aria2);
     }
     return { allowed, withdrawn };
   }
@@ -1036,7 +1047,7 @@ function rightsJson(r: Rights): Json {
 function publishConflict(
   err: unknown,
   label: string,
-  torrent: { infoHashV1: string | null; infoHashV2: string | null },
+  torrent: { infoHashV1: string | null; infoHashV2: string | null; infoHashAria2: string | null },
 ): CatalogError | null {
   const v = uniqueViolation(err);
   if (v === null) return null;
@@ -1054,6 +1065,11 @@ function publishConflict(
       return new CatalogError(
         'duplicate-info-hash',
         `info hash ${torrent.infoHashV2} (${label}) is already in the catalog`,
+      );
+    case 'torrents(info_hash_aria2)':
+      return new CatalogError(
+        'duplicate-info-hash',
+        `aria2 info hash ${torrent.infoHashAria2} (${label}) is already in the catalog`,
       );
     case 'media_files(path)':
       return new CatalogError(

@@ -73,6 +73,11 @@ export interface TorrentInput {
   infoHashV1?: string;
   /** 64 hex digits (SHA-256 of the info dictionary); required for 'v2' and 'hybrid'. */
   infoHashV2?: string;
+  /**
+   * Hybrid only, 40 hex digits: the hash aria2 announces for this torrent (its "aria2 alias",
+   * src/protocol/metainfo.ts aria2InfoHash), allowed and counted as the torrent's third swarm.
+   */
+  infoHashAria2?: string;
   /** Relative to the data directory. */
   path: string;
   sizeBytes: number;
@@ -84,6 +89,8 @@ export interface Torrent {
   id: number;
   infoHashV1: string | null;
   infoHashV2: string | null;
+  /** Hybrid: the hash aria2 announces (TorrentInput.infoHashAria2); null for v1 and v2 torrents. */
+  infoHashAria2: string | null;
   path: string;
   sizeBytes: number;
   pieceLength: number;
@@ -164,7 +171,10 @@ export interface CatalogEvent {
 }
 
 export interface DistributableHashes {
-  /** Lower-case hex, 40 digits each: v1 info hashes and v2 info hashes truncated to 20 bytes. */
+  /**
+   * Lower-case hex, 40 digits each: v1 info hashes, v2 info hashes truncated to 20 bytes, and the
+   * aria2 aliases of hybrid torrents.
+   */
   allowed: string[];
   /** Same form, for episodes that were distributable once and no longer are (withdrawn or expired). */
   withdrawn: string[];

@@ -175,6 +175,7 @@ function checkMedia(m: MediaFileInput): Required<Omit<MediaFileInput, 'sha256' |
 export interface CheckedTorrent {
   infoHashV1: string | null;
   infoHashV2: string | null;
+  infoHashAria2: string | null;
   path: string;
   sizeBytes: number;
   pieceLength: number;
@@ -194,6 +195,13 @@ export function checkTorrent(t: TorrentInput): CheckedTorrent {
       `a ${t.mode} torrent needs ${t.mode === 'hybrid' ? 'both a v1 and a v2' : `only a ${t.mode}`} info hash`,
     );
   }
+  const aria2 = t.infoHashAria2 === undefined ? null : normalizeV1(t.infoHashAria2);
+  // Only a hybrid torrent has one (a v1 torrent's equals its v1 hash; aria2 cannot read a v2 one).
+  if (aria2 !== null && t.mode !== 'hybrid')
+    throw new CatalogError(
+      'invalid-info-hash',
+      `only a hybrid torrent has an aria2 alias, not a ${t.mode} one`,
+    );
   // BEP 52: a power of two, at least 16 KiB; fjord uses the same rule for v1 pieces.
   const pl = t.pieceLength;
   if (!Number.isSafeInteger(pl) || pl < 16384 || (pl & (pl - 1)) !== 0) {
@@ -205,6 +213,7 @@ export function checkTorrent(t: TorrentInput): CheckedTorrent {
   return {
     infoHashV1: v1,
     infoHashV2: v2,
+    infoHashAria2: aria2,
     path: checkRelativePath(t.path, 'torrent'),
     sizeBytes: sizeInteger(t.sizeBytes, 'torrent size'),
     pieceLength: pl,

@@ -18,9 +18,10 @@
  * A hybrid torrent carries both parts, describing the same files in the same order.
  *
  * v1 info hash = SHA-1 of the info dictionary's exact bytes; v2 info hash = SHA-256 of the same bytes.
+ * aria2 alias (hybrid only) = SHA-1 of the info dictionary as aria2 re-encodes it: see aria2InfoHash().
  */
 import { createHash } from 'node:crypto';
-import { bdecodeWithSpan, BencodeError, type Decoded } from './bencode.js';
+import { bdecode, bdecodeWithSpan, bencode, BencodeError, type BValue, type Decoded } from './bencode.js';
 
 export type TorrentVersion = 'v1' | 'v2' | 'hybrid';
 
@@ -53,6 +54,8 @@ export interface Metainfo {
   infoHashV1?: string;
   /** Hex SHA-256 of the info bytes (v2 and hybrid). */
   infoHashV2?: string;
+  /** Hybrid: the v1-sized hash aria2 announces instead of infoHashV1 (aria2InfoHash()). */
+  infoHashAria2?: string;
   /** v1: the concatenated 20-byte piece hashes. */
   pieces?: Buffer;
   /** v2: pieces root (hex) -> concatenated piece-level hashes, for files longer than one piece. */
@@ -242,11 +245,37 @@ export function parseTorrent(buf: Buffer): Metainfo {
     result.pieces = pieces;
   }
   if (hasV2) result.infoHashV2 = createHash('sha256').update(infoBytes).digest('hex');
+  if (hasV1 && hasV2) result.infoHashAria2 = aria2InfoHash(infoBytes);
   if (top.announce !== undefined) result.announce = text(top.announce, 'announce');
   if (top.comment !== undefined) result.comment = text(top.comment, 'comment');
   if (top['created by'] !== undefined) result.createdBy = text(top['created by'], 'created by');
   if (typeof top['creation date'] === 'number') result.creationDate = top['creation date'];
   return result;
+}
+
+/**
+ * The info hash aria2 (checked with 1.36.0) computes, and so announces and puts in its handshakes.
+ * aria2 does not hash the info dictionary's bytes: it decodes the torrent, drops every dictionary
+ * entry whose key is the empty string while decoding (at any depth), and takes the SHA-1 of the
+ * re-encoded info dictionary. A v1 torrent has no such key, so for a canonical one this is its v1
+ * hash; a hybrid torrent's file tree leaves are `{"": {length, pieces root}}`, so aria2 announces a
+ * third name, the "aria2 alias": neither the v1 hash nor the truncated v2 hash. A file's entry is
+ * left as an empty dictionary, which is kept (`d7:ep.mp4dee`). Only aria2 peers use that name (their
+ * handshakes carry it), so on the tracker it is a swarm of its own; fjord allows and counts it as the
+ * torrent's. `info` is the exact bytes of the info dictionary.
+ */
+export function aria2InfoHash(info: Buffer): string {
+  return createHash('sha1')
+    .update(bencode(withoutEmptyKeys(bdecode(info))))
+    .digest('hex');
+}
+
+function withoutEmptyKeys(v: Decoded): BValue {
+  if (Array.isArray(v)) return v.map(withoutEmptyKeys);
+  if (!isDict(v)) return v;
+  const out: { [key: string]: BValue } = {};
+  for (const key of Object.keys(v)) if (key !== '') out[key] = withoutEmptyKeys(v[key]);
+  return out;
 }
 
 /**

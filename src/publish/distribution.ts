@@ -11,6 +11,7 @@ import { WebSeed } from '../web/webseed.js';
 import { Audience } from '../web/audience.js';
 import { SiteDataSource } from '../web/site-data.js';
 import { SwarmStats } from '../web/swarm-stats.js';
+import { backfillAria2Aliases } from './aria2-alias.js';
 import { CatalogSync } from './catalog-sync.js';
 
 /**
@@ -51,6 +52,12 @@ export async function startDistribution(
   options: { pollMs?: number } = {},
 ): Promise<Distribution> {
   const catalog = await openCatalog(catalogLocation(config));
+  try {
+    await backfillAria2Aliases(catalog.backend, config.dataDir, log);
+  } catch (e) {
+    // Not fatal: those torrents' aria2 peers stay refused, as before, until the next start.
+    log(`catalog: filling in aria2 info hashes failed: ${e instanceof Error ? e.message : String(e)}`);
+  }
   const sync = new CatalogSync(catalog, { log, pollMs: options.pollMs });
   const webSeed = new WebSeed(config.dataDir, log);
   const web = new WebServer(log, {

@@ -479,6 +479,7 @@ export class Publication {
           torrent: {
             ...(torrent.infoHashV1 ? { infoHashV1: torrent.infoHashV1 } : {}),
             ...(torrent.infoHashV2 ? { infoHashV2: torrent.infoHashV2 } : {}),
+            ...(torrent.infoHashAria2 ? { infoHashAria2: torrent.infoHashAria2 } : {}),
             path: layout.torrent,
             sizeBytes: torrent.torrent.length,
             pieceLength: torrent.pieceLength,

@@ -8,8 +8,10 @@
  * per name (v1, and v2 truncated); libtorrent 2 joins both, so one client is in both. Per catalog
  * torrent, peers are therefore counted once by address and port (as the episode page's live figures
  * do, src/web/swarm-stats.ts), completions and partial bytes are the larger of the two swarms' (those
- * counts carry no addresses), and announces are summed (each was a request). The total adds the
- * catalog torrents so combined to the swarms outside the catalog.
+ * counts carry no addresses), and announces are summed (each was a request). A hybrid torrent's
+ * third name, its aria2 alias (src/protocol/metainfo.ts), is a swarm of aria2 peers only, which no
+ * other client joins: its peers, completions and partial bytes are added to those. The total adds
+ * the catalog torrents so combined to the swarms outside the catalog.
  *   seeders, leechers   at the moment of the sample, BitTorrent and browser peers together
  *   completions         since the previous sample: BitTorrent (the store's count, as scrape reports
  *                       it) plus browsers announcing `completed` with nothing left
@@ -160,6 +162,7 @@ export class StatsRecorder {
     for (const t of await this.store.torrents()) {
       if (t.v1) map.set(t.v1, t);
       if (t.v2) map.set(t.v2, t);
+      if (t.aria2) map.set(t.aria2, t);
     }
     this.byHash = map;
   }
@@ -182,39 +185,50 @@ export class StatsRecorder {
     // BitTorrent swarms (UDP and HTTP). No catalog torrents: no hex keys to make (an --open tracker).
     const match = this.byHash.size > 0;
     // A catalog torrent's swarms (two for a hybrid), combined below; counters copied before zeroing.
-    const parts = new Map<number, Array<{ swarm: Swarm; stats: Float64Array; completions: number }>>();
+    const parts = new Map<
+      number,
+      Array<{ swarm: Swarm; stats: Float64Array; completions: number; alias: boolean }>
+    >();
     const seen: Array<[Uint8Array, number]> = [];
     this.tracker.store.torrents.forEach((swarm, key, off) => {
       if (swarm.downloaded > 0) seen.push([key.slice(off, off + 20), swarm.downloaded]);
       const s = swarm.stats;
       const completions = Math.max(0, swarm.downloaded - s[SLOT_DOWNLOADED_SEEN]);
-      const t = match
-        ? this.byHash.get(Buffer.from(key.buffer, key.byteOffset + off, 20).toString('hex'))
-        : undefined;
+      const hex = match ? Buffer.from(key.buffer, key.byteOffset + off, 20).toString('hex') : '';
+      const t = match ? this.byHash.get(hex) : undefined;
       if (t === undefined) add(total, s, swarm.seeders, swarm.leechers, completions);
       else {
         const list = parts.get(t.id) ?? [];
-        list.push({ swarm, stats: s.slice(0, SLOT_DOWNLOADED_SEEN), completions });
+        list.push({ swarm, stats: s.slice(0, SLOT_DOWNLOADED_SEEN), completions, alias: hex === t.aria2 });
         parts.set(t.id, list);
       }
       s.fill(0, 0, SLOT_DOWNLOADED_SEEN);
       s[SLOT_DOWNLOADED_SEEN] = swarm.downloaded;
     });
     this.seen = seen;
-    for (const [id, list] of parts) {
+    for (const [id, all] of parts) {
       const combined = new Float64Array(SLOT_DOWNLOADED_SEEN);
-      for (const p of list) for (let i = 0; i < SLOT_PARTIAL_BYTES; i++) combined[i] += p.stats[i];
-      combined[SLOT_PARTIAL_BYTES] = Math.max(...list.map((p) => p.stats[SLOT_PARTIAL_BYTES]));
-      const completions = Math.max(...list.map((p) => p.completions));
+      for (const p of all) for (let i = 0; i < SLOT_PARTIAL_BYTES; i++) combined[i] += p.stats[i];
+      const list = all.filter((p) => !p.alias);
+      combined[SLOT_PARTIAL_BYTES] = Math.max(0, ...list.map((p) => p.stats[SLOT_PARTIAL_BYTES]));
+      let completions = Math.max(0, ...list.map((p) => p.completions));
       const [a, b] = list;
-      let seeders = a.swarm.seeders;
-      let leechers = a.swarm.leechers;
+      let seeders = a === undefined ? 0 : a.swarm.seeders;
+      let leechers = a === undefined ? 0 : a.swarm.leechers;
       if (b !== undefined) {
         const v4 = union(a.swarm.v4, b.swarm.v4);
         const v6 = union(a.swarm.v6, b.swarm.v6);
         seeders = v4.seeds + v6.seeds;
         leechers = v4.leeches + v6.leeches;
       }
+      // The aria2 alias's swarm: its own peers, so added.
+      for (const p of all)
+        if (p.alias) {
+          combined[SLOT_PARTIAL_BYTES] += p.stats[SLOT_PARTIAL_BYTES];
+          completions += p.completions;
+          seeders += p.swarm.seeders;
+          leechers += p.swarm.leechers;
+        }
       let r = rows.get(id);
       if (r === undefined) rows.set(id, (r = emptyRow(bucket, id)));
       add(r, combined, seeders, leechers, completions);

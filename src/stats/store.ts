@@ -42,6 +42,8 @@ export interface TorrentKey {
   /** Lower-case hex, 40 digits: the v1 hash and the truncated v2 hash (either may be null). */
   v1: string | null;
   v2: string | null;
+  /** A hybrid torrent's aria2 alias (migration 008): a swarm of aria2 peers only, added to the others. */
+  aria2: string | null;
   sizeBytes: number;
 }
 
@@ -64,13 +66,14 @@ export class StatsStore {
   async torrents(): Promise<TorrentKey[]> {
     const rows = await this.backend.db
       .selectFrom('torrents')
-      .select(['id', 'episode_id', 'info_hash_v1', 'info_hash_v2_truncated', 'size_bytes'])
+      .select(['id', 'episode_id', 'info_hash_v1', 'info_hash_v2_truncated', 'info_hash_aria2', 'size_bytes'])
       .execute();
     return rows.map((r) => ({
       id: Number(r.id),
       episodeId: Number(r.episode_id),
       v1: r.info_hash_v1,
       v2: r.info_hash_v2_truncated,
+      aria2: r.info_hash_aria2,
       sizeBytes: Number(r.size_bytes),
     }));
   }

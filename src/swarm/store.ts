@@ -130,6 +130,11 @@ export class SwarmStore {
    * stored peer, and at most completionsPerAddress times per torrent and address in a window
    * (address-limits.ts); one over either limit is counted in peersRefused/completionsIgnored and
    * its address noted in `suspects`.
+   * A completion is a download the client reports finished: `completed`; or a `started` with
+   * nothing left and `downloadedSome` (it downloaded the rest before its first announce, e.g. from the
+   * web seed); or a stored leecher announcing nothing left, `stopped` included (docs/statistics.md). A `started` seeder
+   * that downloaded nothing is not one; nor is a plain announce of a seeder the store does not know
+   * (the tracker restarted: its `downloaded` is the session's, counted already).
    * Returns the swarm (undefined only for a `stopped` of an unknown torrent) and sets
    * selfList/selfPos so the caller can leave the requester out of its reply.
    */
@@ -142,6 +147,7 @@ export class SwarmStore {
     seed: boolean,
     event: number,
     tick: number,
+    downloadedSome = false,
   ): Swarm | undefined {
     this.selfList = null;
     this.selfPos = -1;
@@ -152,6 +158,9 @@ export class SwarmStore {
       if (list !== null) {
         const pos = list.find(peer, peerOff);
         if (pos >= 0) {
+          // A leecher leaving with nothing left finished first (see above).
+          if (seed && pos >= list.seeds && (list.meta[pos] & COMPLETED_BIT) === 0)
+            this.complete(swarm, hash, hashOff, peer, peerOff, list.prefix, tick);
           if (pos < list.seeds) this.seeders--;
           else this.leechers--;
           list.remove(pos);
@@ -166,6 +175,7 @@ export class SwarmStore {
       if (v6) swarm.v6 = list;
       else swarm.v4 = list;
     }
+    const finished = event === EVENT_COMPLETED || (seed && downloadedSome && event === EVENT_STARTED);
     let pos = list.findCounting(peer, peerOff);
     if (pos < 0) {
       // A list of at most peersPerAddress peers cannot hold too many of one address: no compare.
@@ -173,11 +183,11 @@ export class SwarmStore {
         // Answered (the caller replies as to anyone) but not stored, nor given to others.
         this.peersRefused++;
         this.suspects.note(false, peer, peerOff, list.prefix, hash, hashOff, tick);
-        if (event === EVENT_COMPLETED) this.complete(swarm, hash, hashOff, peer, peerOff, list.prefix, tick);
+        if (finished) this.complete(swarm, hash, hashOff, peer, peerOff, list.prefix, tick);
         return swarm;
       }
       let meta = tick;
-      if (event === EVENT_COMPLETED) {
+      if (finished) {
         meta |= COMPLETED_BIT;
         this.complete(swarm, hash, hashOff, peer, peerOff, list.prefix, tick);
       }
@@ -186,12 +196,12 @@ export class SwarmStore {
       else this.leechers++;
     } else {
       let meta = list.meta[pos];
-      if (event === EVENT_COMPLETED && (meta & COMPLETED_BIT) === 0) {
+      const wasSeed = pos < list.seeds;
+      if ((finished || (seed && !wasSeed)) && (meta & COMPLETED_BIT) === 0) {
         meta |= COMPLETED_BIT;
         this.complete(swarm, hash, hashOff, peer, peerOff, list.prefix, tick);
       }
       list.meta[pos] = (meta & COMPLETED_BIT) | tick;
-      const wasSeed = pos < list.seeds;
       if (wasSeed !== seed) {
         pos = list.setSeed(pos, seed);
         if (seed) {

@@ -676,7 +676,7 @@ export class HttpTrackerServer {
     const v6 = addrLen === 16;
     const seed = q.leftZero;
     const store = t.store;
-    const swarm = store.announce(q.hashes, 0, peer, 0, v6, seed, q.event, t.tick());
+    const swarm = store.announce(q.hashes, 0, peer, 0, v6, seed, q.event, t.tick(), q.downloaded > 0);
     t.announceStats.http(swarm, v6, q.event, seed, q.downloaded, buf, q.peerIdStart, q.peerIdEnd);
 
     // Peers: the requester's own family first, then the other, numwant in all (BEP 7: peers6).

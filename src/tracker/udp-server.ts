@@ -23,6 +23,7 @@ import {
   OFF_EVENT,
   OFF_INFO_HASH,
   OFF_LEFT,
+  OFF_DOWNLOADED,
   OFF_NUMWANT,
   OFF_PORT,
   SCRAPE_MAX_HASHES,
@@ -312,7 +313,8 @@ export class UdpTrackerServer {
     peer[addrLen + 1] = msg[OFF_PORT + 1];
     const seed = isZero64(msg, OFF_LEFT);
     const store = t.store;
-    const swarm = store.announce(msg, OFF_INFO_HASH, peer, 0, v6, seed, event, t.tick());
+    const downloadedSome = !isZero64(msg, OFF_DOWNLOADED);
+    const swarm = store.announce(msg, OFF_INFO_HASH, peer, 0, v6, seed, event, t.tick(), downloadedSome);
     t.announceStats.udp(swarm, v6, event, seed, msg);
     writeHeader(out, ACTION_ANNOUNCE, msg);
     writeU32(out, 8, t.config.interval);

@@ -9,6 +9,9 @@
  *     counted once, as what the v1 swarm says it is), plus browser peers on the WebSocket tracker;
  *   - completed: the larger of the two swarms' counts (a client completing in both counts twice
  *     otherwise; the counts carry no addresses, so this is the best estimate), plus browsers'.
+ * aria2 announces a hybrid torrent under a third name, its aria2 alias (src/protocol/metainfo.ts,
+ * aria2InfoHash), and only aria2 peers are in that swarm: its seeders, leechers and completions are
+ * added to the rest.
  * The walk is over the smaller list, off the tracker's hot path, and cached for a few seconds.
  */
 import type { Torrent } from '../catalog/index.js';
@@ -65,7 +68,7 @@ export class SwarmStats {
   ) {}
 
   figures(t: Torrent): SwarmFigures {
-    const key = `${t.infoHashV1 ?? ''}/${t.infoHashV2 ?? ''}`;
+    const key = `${t.infoHashV1 ?? ''}/${t.infoHashV2 ?? ''}/${t.infoHashAria2 ?? ''}`;
     const hit = this.cache.get(key);
     const now = this.now();
     if (hit && now - hit.at < this.maxAgeMs) return hit.figures;
@@ -86,6 +89,15 @@ export class SwarmStats {
     let seeders = v4.seeds + v6.seeds;
     let leechers = v4.leeches + v6.leeches;
     let completed = Math.max(0, ...swarms.map((s) => s?.downloaded ?? 0));
+    const alias = t.infoHashAria2 ? this.source.store.get(Buffer.from(t.infoHashAria2, 'hex'), 0) : undefined;
+    if (alias !== undefined) {
+      for (const l of [alias.v4, alias.v6])
+        if (l !== null) {
+          seeders += l.seeds;
+          leechers += l.leeches;
+        }
+      completed += alias.downloaded;
+    }
     // Browsers: WebTorrent announces the v1 hash as a string of 20 byte-valued characters, which the
     // WebSocket store keys either as those characters or as the UTF-8 bytes of that text (its "byte
     // view"); both keys are asked, once each (they are the same string for hashes without bytes >= 0x80).

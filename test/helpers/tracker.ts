@@ -212,6 +212,7 @@ export function announcePath(p: {
   hash: Buffer;
   port: number;
   left?: number;
+  downloaded?: number;
   event?: string;
   compact?: number;
   numwant?: number;
@@ -219,7 +220,7 @@ export function announcePath(p: {
   extra?: string;
 }): string {
   const peerId = p.peerId ?? '-TS0001-000000000000';
-  let s = `/announce?info_hash=${percent(p.hash)}&peer_id=${encodeURIComponent(peerId)}&port=${p.port}&uploaded=0&downloaded=0&left=${p.left ?? 1000}`;
+  let s = `/announce?info_hash=${percent(p.hash)}&peer_id=${encodeURIComponent(peerId)}&port=${p.port}&uploaded=0&downloaded=${p.downloaded ?? 0}&left=${p.left ?? 1000}`;
   if (p.event !== undefined) s += `&event=${p.event}`;
   if (p.compact !== undefined) s += `&compact=${p.compact}`;
   if (p.numwant !== undefined) s += `&numwant=${p.numwant}`;

@@ -9,7 +9,7 @@
  * quit without announcing stopped). The spawn is detached, so `timeout` leads a process group of
  * its own that a final SIGKILL can take down whole.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -355,6 +355,14 @@ export function aria2(
   if (o.seed) args.push('--check-integrity=true');
   args.push(o.torrent);
   return new Child(name, 'aria2c', args);
+}
+
+/** The info hash aria2 itself computes for a torrent (and so announces): what `aria2c -S` prints. */
+export function aria2InfoHashOf(torrent: string): string {
+  const r = spawnSync('aria2c', ['-S', torrent], { encoding: 'utf8', timeout: 30_000 });
+  const m = /^Info Hash: ([0-9a-f]{40})$/m.exec(r.stdout);
+  if (m === null) throw new Error(`aria2c -S printed no info hash:\n${r.stdout}${r.stderr}`);
+  return m[1];
 }
 
 // ---------------------------------------------------------------------------------------------

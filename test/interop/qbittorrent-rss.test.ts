@@ -223,10 +223,10 @@ test(
           string,
           number
         >;
-        return f.seeders >= 1;
+        return f.seeders >= 1 && f.completed === 1;
       },
       30_000,
-      "qBittorrent counted as a seeder on fjord's tracker",
+      "qBittorrent counted as a seeder on fjord's tracker, its download as a completion",
     );
   },
 );

@@ -1,8 +1,9 @@
 /**
  * aria2 in a swarm with libtorrent, the two finding each other only through fjord: aria2 downloads
  * from a libtorrent seeder over HTTP, and a libtorrent leecher downloads from an aria2 seeder over
- * UDP. uTP is off on the libtorrent side (aria2 has none); the torrent is v1 (aria2 1.36 hashes
- * hybrid and v2 torrents wrongly).
+ * UDP. uTP is off on the libtorrent side (aria2 has none); the torrent is v1 (aria2 1.36 reads a
+ * hybrid torrent under a name of its own, which libtorrent does not share: docs/torrents.md; aria2
+ * on fjord's hybrid torrents is test/interop/default-torrents.test.ts).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

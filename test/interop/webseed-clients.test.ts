@@ -4,9 +4,9 @@
  * and aria2 and libtorrent each download it from the web seed alone, through its .torrent. The bytes
  * must match the original.
  *
- * aria2 1.36 computes a wrong v1 info hash for hybrid torrents (docs: /work/shared/docs/clients.md),
- * so the tracker refuses its announces: the web seed is all it has. It also asks the web seed for the
- * padding file (`<name>/.pad/<N>`), which fjord answers with zeros. libtorrent announces both hashes
+ * aria2 1.36 announces a hybrid torrent under a name of its own (its "aria2 alias", docs/torrents.md),
+ * which the tracker allows; with no other aria2 peer the web seed is all it has (the tracker side is
+ * test/interop/default-torrents.test.ts). It also asks the web seed for the padding file (`<name>/.pad/<N>`), which fjord answers with zeros. libtorrent announces both hashes
  * (allowed), gets no peers, and downloads from the web seed.
  */
 import { test, before, after } from 'node:test';

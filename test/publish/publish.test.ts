@@ -153,6 +153,8 @@ test('happy path: files in the store, catalog rows, a torrent with the subtitles
     assert.equal(e.torrents.length, 1);
     assert.equal(e.torrents[0].infoHashV1, t.infoHashV1);
     assert.equal(e.torrents[0].infoHashV2, t.infoHashV2);
+    assert.ok(t.infoHashAria2, 'a hybrid torrent has an aria2 alias');
+    assert.equal(e.torrents[0].infoHashAria2, t.infoHashAria2);
     assert.equal(e.torrents[0].path, `torrents/${name}.torrent`);
     assert.equal(e.torrents[0].mode, 'hybrid');
     assert.equal(e.torrents[0].pieceLength, t.pieceLength);
@@ -163,7 +165,7 @@ test('happy path: files in the store, catalog rows, a torrent with the subtitles
       ['nb', 'official', 'vtt', `subtitles/skjaergardsliv/${name}/${name}.nb.vtt`],
     ]);
     const { allowed } = await c.distributableInfoHashes();
-    assert.deepEqual(allowed.sort(), [t.infoHashV1, truncateV2(t.infoHashV2 ?? '')].sort());
+    assert.deepEqual(allowed.sort(), [t.infoHashV1, truncateV2(t.infoHashV2 ?? ''), t.infoHashAria2].sort());
     const [event] = await c.listEvents({ subject: `episode:${e.id}` });
     assert.equal(event.action, 'episode.publish');
   } finally {
@@ -656,7 +658,7 @@ test('unpublish withdraws, logs the event, deletes nothing; again is a no-op; un
     assert.ok(e?.withdrawnAt);
     const { allowed, withdrawn } = await c.distributableInfoHashes();
     assert.equal(allowed.length, 0);
-    assert.equal(withdrawn.length, 2, 'v1 and truncated v2: "no longer available"');
+    assert.equal(withdrawn.length, 3, 'v1, truncated v2 and the aria2 alias: "no longer available"');
     assert.equal((await c.listEvents({ subject: `episode:${e.id}` }))[0].action, 'episode.unpublish');
   } finally {
     await c.close();
@@ -735,7 +737,7 @@ test('rights: an episode stored without --cleared is cleared later, and can be s
     r.stdout,
     /^later-s01e01: cleared worldwide, window \S+ to 2999-01-01T00:00:00Z, .*; distributed now\n$/,
   );
-  assert.equal(await allowed(), 2, 'v1 and truncated v2');
+  assert.equal(await allowed(), 3, 'v1, truncated v2 and the aria2 alias');
   r = await fjord(['rights', ...where, '--available-until', 'none']);
   assert.match(r.stdout, /to open, .*distributed now/);
   r = await fjord(['rights', ...where, '--not-cleared']);

@@ -107,6 +107,7 @@ type Op = {
   v6: boolean;
   seed: boolean;
   event: number;
+  downloadedSome: boolean;
   time: number;
 };
 const opArb: fc.Arbitrary<Op> = fc.record({
@@ -116,6 +117,7 @@ const opArb: fc.Arbitrary<Op> = fc.record({
   v6: fc.boolean(),
   seed: fc.boolean(),
   event: fc.constantFrom(EVENT_NONE, EVENT_NONE, EVENT_COMPLETED, EVENT_STOPPED, 2),
+  downloadedSome: fc.boolean(),
   time: fc.integer({ min: 0, max: 5 }),
 });
 
@@ -130,15 +132,17 @@ test('property: the store agrees with a simple model after any announce sequence
         now += op.time;
         const p = op.v6 ? peer6(op.peer, op.port) : peer4(op.peer, op.port);
         const key = `${op.torrent}/${op.v6}/${p.toString('hex')}`;
-        s.announce(hash(op.torrent), 0, p, 0, op.v6, op.seed, op.event, tickOf(now));
+        s.announce(hash(op.torrent), 0, p, 0, op.v6, op.seed, op.event, tickOf(now), op.downloadedSome);
+        // A completion (docs/statistics.md): `completed`, a `started` seeder that downloaded something,
+        // or a known leecher now with nothing left (also when stopping); once per stored peer.
+        const prev = model.get(key);
+        const completed =
+          op.event === EVENT_COMPLETED ||
+          (op.seed && op.downloadedSome && op.event === 2) ||
+          (op.seed && prev !== undefined && !prev.seed);
+        if (completed && !prev?.completed) downloaded.set(op.torrent, (downloaded.get(op.torrent) ?? 0) + 1);
         if (op.event === EVENT_STOPPED) model.delete(key);
-        else {
-          const prev = model.get(key);
-          const completed = op.event === EVENT_COMPLETED;
-          if (completed && !prev?.completed)
-            downloaded.set(op.torrent, (downloaded.get(op.torrent) ?? 0) + 1);
-          model.set(key, { seed: op.seed, completed: (prev?.completed ?? false) || completed, time: now });
-        }
+        else model.set(key, { seed: op.seed, completed: (prev?.completed ?? false) || completed, time: now });
         // The reply to this announce: right size, no duplicates, not the requester, all members.
         if (op.event !== EVENT_STOPPED) {
           const members = [...model.entries()].filter(([k]) => k.startsWith(`${op.torrent}/${op.v6}/`));

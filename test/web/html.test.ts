@@ -238,6 +238,7 @@ function hostileEntry(): EpisodeEntry {
       id: 1,
       infoHashV1: 'a'.repeat(40),
       infoHashV2: 'b'.repeat(64),
+      infoHashAria2: 'c'.repeat(40),
       path: 'torrents/show-s01e02.torrent',
       sizeBytes: 1234,
       pieceLength: 16384,

@@ -1,0 +1,233 @@
+/**
+ * Real clients on the torrents `fjord publish` makes by default (hybrid v1+v2), through the tracker
+ * and the web seed of one `fjord serve`, as a viewer would use them (issue 17, item 1). Each client
+ * downloads an episode of its own from the web seed (no other peer), announces to the tracker, must
+ * be allowed (no `torrent not allowed`), and its completion must be counted: in the scrape of the
+ * name it announced, on the episode page's live figures, and in the statistics.
+ *
+ * aria2 1.36 announces a hybrid torrent under a name of its own (src/protocol/metainfo.ts,
+ * aria2InfoHash); the name expected here is what `aria2c -S` prints, not fjord's computation.
+ * libtorrent 2 announces the v1 and the truncated v2 hash; Transmission 3 the v1 hash.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { serveFjord, type Served } from '../helpers/cli.js';
+import { httpGet, tempDir } from '../helpers/tracker.js';
+import { program, pythonModule, skipUnless } from '../helpers/programs.js';
+import { fjord, randomFile } from '../publish/publish-helpers.js';
+import {
+  aria2,
+  aria2InfoHashOf,
+  freeTcpPort,
+  ltPeer,
+  transmission,
+  until,
+  type Child,
+} from './helpers-procs.js';
+import { scrape, stats } from './helpers-stats.js';
+
+const WORK = tempDir('fjord-default-torrents-');
+const DATA = join(WORK, 'data');
+let served: Served;
+let ports: { httpPort: number; udpPort: number };
+const children: Child[] = [];
+
+before(async () => {
+  served = await serveFjord(
+    [
+      ...['--data', DATA, '--http', '127.0.0.1:0', '--udp', '127.0.0.1:0', '--web', '127.0.0.1:0'],
+      ...['--admin', 'off', '--interval', '10'],
+    ],
+    ['udp', 'http', 'web'],
+  );
+  ports = { httpPort: served.ports.http, udpPort: served.ports.udp };
+});
+after(async () => {
+  for (const c of children) await c.stop('SIGKILL');
+  await served?.stop();
+});
+
+interface Published {
+  code: string;
+  torrent: string;
+  torrentId: number;
+  v1: string;
+  v2Truncated: string;
+}
+
+function catalogDb<T>(fn: (db: Database.Database) => T): T {
+  const db = new Database(join(DATA, 'catalog.sqlite'), { readonly: true, timeout: 5000 });
+  try {
+    return fn(db);
+  } finally {
+    db.close();
+  }
+}
+
+/** Publishes episode `n` with the defaults (a hybrid torrent) and waits until fjord serves it. */
+async function publish(n: number): Promise<Published> {
+  const video = join(WORK, `source-${n}.mkv`);
+  randomFile(video, 2 * 1024 * 1024 + 4321 * n);
+  const r = await fjord([
+    'publish',
+    '--no-probe',
+    video,
+    ...['--data', DATA, '--series', 'Default torrents', ...(n === 1 ? ['--new-series'] : [])],
+    ...['--season', '1', '--episode', String(n), '--title', `Client ${n}`, '--cleared', '-q'],
+    ...['--tracker', `http://127.0.0.1:${served.ports.http}/announce`],
+    ...['--web-url', `http://127.0.0.1:${served.ports.web}`],
+  ]);
+  assert.equal(r.status, 0, r.stderr);
+  const row = catalogDb(
+    (db) =>
+      db
+        .prepare(
+          `SELECT t.id, t.path, t.mode, t.info_hash_v1 AS v1, t.info_hash_v2_truncated AS v2
+             FROM torrents t JOIN episodes e ON e.id = t.episode_id WHERE e.episode_number = ?`,
+        )
+        .get(n) as { id: number; path: string; mode: string; v1: string; v2: string },
+  );
+  assert.equal(row.mode, 'hybrid', 'fjord publish makes hybrid torrents by default');
+  const code = `s01e0${n}`;
+  // The catalog sync (every second) makes it distributable: the episode page appears.
+  await until(20_000, `the page of ${code}`, async () =>
+    (await httpGet(served.ports.web, `/series/default-torrents/${code}/stats.json`)).status === 200
+      ? true
+      : undefined,
+  );
+  return { code, torrent: join(DATA, row.path), torrentId: Number(row.id), v1: row.v1, v2Truncated: row.v2 };
+}
+
+const notAllowed = async () => {
+  const e = (await stats(ports.httpPort)).errors.not_allowed;
+  return e.http + e.udp;
+};
+
+/** Completions of one catalog torrent in the statistics, after `fjord serve` records on SIGUSR2. */
+async function recordedCompletions(torrentId: number): Promise<number> {
+  const flushes = () => served.stderr().split('statistics: recorded on SIGUSR2').length;
+  const before = flushes();
+  served.child.kill('SIGUSR2');
+  await until(20_000, 'the statistics flush', async () => (flushes() > before ? true : undefined), 100);
+  return catalogDb(
+    (db) =>
+      (
+        db
+          .prepare('SELECT COALESCE(SUM(completions), 0) AS n FROM stats_swarm_minute WHERE torrent_id = ?')
+          .get(torrentId) as { n: number }
+      ).n,
+  );
+}
+
+/** The download is counted once: on the page, in the statistics, and in the scrape of `names`. */
+async function assertCounted(ep: Published, names: string[]): Promise<void> {
+  await until(30_000, `${ep.code}'s completion in the scrape of ${names.join(' or ')}`, async () => {
+    const counts = await Promise.all(names.map((h) => scrape('http', ports, h)));
+    return counts.some((c) => c.downloaded === 1) ? true : undefined;
+  });
+  const page = await until(10_000, `${ep.code}'s page figures`, async () => {
+    const r = await httpGet(served.ports.web, `/series/default-torrents/${ep.code}/stats.json`);
+    const f = JSON.parse(r.body.toString('utf8')) as { completed: number };
+    return f.completed >= 1 ? f : undefined;
+  });
+  assert.equal(page.completed, 1, 'the episode page counts the download once');
+  assert.equal(await recordedCompletions(ep.torrentId), 1, 'the statistics count the download once');
+}
+
+const skipAria2 = skipUnless(program('aria2c'), program('timeout'));
+const skipLt = skipUnless(pythonModule('libtorrent'), program('timeout'));
+const skipTr = skipUnless(program('transmission-cli'), program('timeout'));
+/**
+ * Transmission 3.00 refuses every torrent holding a dictionary key that is the empty string
+ * ("Error parsing .torrent file"), and every BEP 52 file tree holds them: it cannot open a hybrid
+ * torrent at all (Transmission 4 reads one as v1). Run, reported, but not yet required to pass.
+ */
+const trVersion = spawnSync('transmission-cli', ['--version'], { encoding: 'utf8' });
+const transmission3 = /transmission-cli 3\./.test(`${trVersion.stdout ?? ''}${trVersion.stderr ?? ''}`);
+const todoTr = transmission3
+  ? 'Transmission 3.00 cannot parse hybrid torrents (empty dictionary keys)'
+  : false;
+
+test(
+  'aria2 is allowed on a default (hybrid) torrent and its download is counted',
+  { skip: skipAria2, timeout: 120_000 },
+  async () => {
+    const ep = await publish(1);
+    const alias = aria2InfoHashOf(ep.torrent);
+    assert.notEqual(alias, ep.v1, 'aria2 1.36 reads a hybrid torrent under a name of its own');
+    const refusedBefore = await notAllowed();
+    const dir = join(WORK, 'aria2');
+    const client = aria2('aria2', {
+      torrent: ep.torrent,
+      dir,
+      port: await freeTcpPort(),
+      dhtPort: 0,
+      udpTracker: false,
+      seed: false,
+    });
+    children.push(client);
+    await client.waitForLine((l) => /\[#\w+ SEED\(/.test(l), 60_000, 'download complete (SEED)');
+    // Served by the tracker: aria2 is a seeder in its swarm, under the name it announced.
+    await until(30_000, 'aria2 as a seeder in its swarm', async () =>
+      (await scrape('http', ports, alias)).complete === 1 ? true : undefined,
+    );
+    await assertCounted(ep, [alias]);
+    assert.equal(await notAllowed(), refusedBefore, 'no announce was refused');
+    assert.doesNotMatch(client.lines.join('\n'), /not allowed/i);
+    await client.stop('SIGINT', 10_000);
+  },
+);
+
+test(
+  'libtorrent on a default (hybrid) torrent through the tracker: allowed and counted',
+  { skip: skipLt, timeout: 120_000 },
+  async () => {
+    const ep = await publish(2);
+    const refusedBefore = await notAllowed();
+    const client = ltPeer('libtorrent', {
+      torrent: ep.torrent,
+      save: join(WORK, 'lt'),
+      mode: 'leech',
+      noUtp: true,
+    });
+    children.push(client);
+    const reply = await client.waitForEvent('tracker_reply', 60_000);
+    assert.ok(reply, 'the tracker answered libtorrent');
+    await client.waitForEvent('finished', 60_000);
+    await client.waitForExit(20_000);
+    await assertCounted(ep, [ep.v1, ep.v2Truncated]);
+    assert.equal(await notAllowed(), refusedBefore, 'no announce was refused');
+    assert.ok(!client.events.some((e) => e.event === 'tracker_error'), client.tail());
+  },
+);
+
+test(
+  'Transmission on a default (hybrid) torrent through the tracker: allowed and counted',
+  { skip: skipTr, todo: todoTr, timeout: 120_000 },
+  async () => {
+    const ep = await publish(3);
+    const refusedBefore = await notAllowed();
+    const configDir = join(WORK, 'transmission-config');
+    const client = transmission('Transmission', {
+      torrent: ep.torrent,
+      dir: join(WORK, 'transmission'),
+      configDir,
+      port: await freeTcpPort(),
+    });
+    children.push(client);
+    await client.waitForLine(
+      (l) => l.includes('State changed from "Incomplete" to "Complete"'),
+      60_000,
+      'download complete',
+    );
+    await until(30_000, 'Transmission as a seeder in the v1 swarm', async () =>
+      (await scrape('http', ports, ep.v1)).complete === 1 ? true : undefined,
+    );
+    await assertCounted(ep, [ep.v1]);
+    assert.equal(await notAllowed(), refusedBefore, 'no announce was refused');
+    await client.stop('SIGINT', 10_000);
+  },
+);

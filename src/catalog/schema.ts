@@ -66,7 +66,7 @@ export interface TorrentsTable {
   info_hash_v2: string | null;
   /** First 40 hex digits of info_hash_v2: what v2 clients announce (BEP 52). Indexed for lookups. */
   info_hash_v2_truncated: string | null;
-  /** Hybrid: the 40 hex digits aria2 announces (migration 008, src/protocol/metainfo.ts). */
+  /** Hybrid: the 40 hex digits aria2 announces (migration 006, src/protocol/metainfo.ts). */
   info_hash_aria2: string | null;
   path: string;
   size_bytes: number;

@@ -1,5 +1,5 @@
 /**
- * Fills in the aria2 alias (migration 008) of hybrid torrents published before fjord knew it.
+ * Fills in the aria2 alias (migration 006) of hybrid torrents published before fjord knew it.
  *
  * The alias is the hash aria2 announces for a hybrid torrent (src/protocol/metainfo.ts,
  * aria2InfoHash). It needs the info dictionary, so it is read from each torrent's .torrent file in the

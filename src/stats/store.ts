@@ -42,7 +42,7 @@ export interface TorrentKey {
   /** Lower-case hex, 40 digits: the v1 hash and the truncated v2 hash (either may be null). */
   v1: string | null;
   v2: string | null;
-  /** A hybrid torrent's aria2 alias (migration 008): a swarm of aria2 peers only, added to the others. */
+  /** A hybrid torrent's aria2 alias (migration 006): a swarm of aria2 peers only, added to the others. */
   aria2: string | null;
   sizeBytes: number;
 }

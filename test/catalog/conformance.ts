@@ -172,7 +172,7 @@ export function catalogConformance(
       });
     }
 
-    test('records the probed codecs of media files (migration 007), null when not probed', async () => {
+    test('records the probed codecs of media files (migration 005), null when not probed', async () => {
       await withCatalog(async (c) => {
         const input = sampleEpisode();
         const codecs = { video: ['h264'], audio: ['aac', 'opus'] };

@@ -7,7 +7,7 @@ import { statisticsAccounts } from './002-statistics-accounts.js';
 import { communitySubtitles } from './003-community-subtitles.js';
 import { loginAddresses } from './004-login-addresses.js';
 import { mediaCodecs } from './005-media-codecs.js';
-import { infoHashAria2 } from './008-info-hash-aria2.js';
+import { infoHashAria2 } from './006-info-hash-aria2.js';
 import type { Migration } from './migration.js';
 
 export type { Migration, MigrationContext } from './migration.js';

@@ -7,8 +7,6 @@
  * Existing rows are not filled in here: the hash needs the .torrent file, which a migration cannot
  * read (a PostgreSQL catalog may be far from the data directory). `fjord serve` fills them in at
  * start from DATA/<torrent path> and logs what it did (src/publish/aria2-alias.ts).
- *
- * The file is numbered 008 on its branch; its version is the next one in index.ts.
  */
 import type { Migration } from './migration.js';
 

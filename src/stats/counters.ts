@@ -1,8 +1,8 @@
 /**
  * What the tracker's announce paths do for the statistics: bump counters, nothing else.
  *
- * Per BitTorrent swarm (UDP and HTTP) a small Float64Array lives on the Swarm object (`swarm.stats`,
- * made once when the swarm is made). Per announce the servers call one method here, which costs
+ * Per BitTorrent swarm (UDP and HTTP) a small Float64Array is carried by the peer store (the swarm's
+ * `counters`, SWARM_STATS_SLOTS of them, made once when the swarm is made). Per announce the servers call one method here, which costs
  *
  *   - one array increment (announces by protocol x address family),
  *   - one decrement and compare (the client sampler's countdown), and
@@ -33,15 +33,11 @@ const EVENT_COMPLETED = 1;
 const EVENT_STOPPED = 3;
 
 /**
- * Whether a recorder reads the counters in this process. Without one nothing ever zeroes them, so
- * the sweep must not keep swarms for their sake (a tracker without statistics would never forget a
- * swarm). Process-wide: one `fjord serve` has one tracker.
+ * The sweep's keep rule while a recorder reads these counters (Tracker.keepSwarm): a swarm whose
+ * counters hold announces not read yet is kept. Without a recorder nothing ever zeroes them, so the
+ * tracker sweeps with KEEP_NONE instead (a tracker without statistics would never forget a swarm).
  */
-export const recording = { on: false };
-
-/** True if a swarm's counters hold announces the recorder has not read yet (the sweep keeps it then). */
 export function statsPending(stats: Float64Array): boolean {
-  if (!recording.on) return false;
   for (let i = SLOT_ANNOUNCES; i < SLOT_ANNOUNCES + 6; i++) if (stats[i] !== 0) return true;
   return false;
 }
@@ -137,11 +133,6 @@ function hex(c: number): number {
   return 0;
 }
 
-/** A swarm as far as these counters are concerned (src/swarm/store.ts's Swarm). */
-export interface CountedSwarm {
-  readonly stats: Float64Array;
-}
-
 /** Reads a big-endian u64 at off as a number (saturates past 2^53; no transfer gets there). */
 function u64(b: Uint8Array, off: number): number {
   return (
@@ -160,9 +151,8 @@ export class AnnounceStats {
    * A UDP announce (BEP 15 layout: peer_id at 36, downloaded at 56), after the store took it.
    * `seed`: left was 0.
    */
-  udp(swarm: CountedSwarm | undefined, v6: boolean, event: number, seed: boolean, msg: Uint8Array): void {
-    if (swarm === undefined) return;
-    const s = swarm.stats;
+  udp(s: Float64Array | null, v6: boolean, event: number, seed: boolean, msg: Uint8Array): void {
+    if (s === null) return;
     s[v6 ? 1 : 0]++;
     if (event === EVENT_STOPPED && !seed) s[SLOT_PARTIAL_BYTES] += u64(msg, 56);
     if (this.sampler.due()) this.sampler.takeBytes(msg, 36);
@@ -170,7 +160,7 @@ export class AnnounceStats {
 
   /** An HTTP announce; the peer_id is the raw query value buf[idStart, idEnd). */
   http(
-    swarm: CountedSwarm | undefined,
+    s: Float64Array | null,
     v6: boolean,
     event: number,
     seed: boolean,
@@ -179,8 +169,7 @@ export class AnnounceStats {
     idStart: number,
     idEnd: number,
   ): void {
-    if (swarm === undefined) return;
-    const s = swarm.stats;
+    if (s === null) return;
     s[v6 ? 3 : 2]++;
     if (event === EVENT_STOPPED && !seed) s[SLOT_PARTIAL_BYTES] += downloaded;
     if (this.sampler.due()) this.sampler.takeEncoded(buf, idStart, idEnd);

@@ -14,7 +14,7 @@
  * sends it and closes (a net.Socket per connection costs more than opentracker's whole request:
  * docs/benchmarks.md). Without the addon (or with FJORD_HTTP_NATIVE=0) node:net accepts and
  * `onData` feeds the same `handle()`. The few requests that need a socket (a WebSocket upgrade on
- * a shared port, /metrics, routes of another part of fjord) are taken out of the addon as a
+ * a shared port, /metrics) are taken out of the addon as a
  * net.Socket and finished in `slow()`; `handle()` says so before it has changed anything.
  *
  * Limits: the request head may not exceed maxHeaderBytes (431 then close); a connection idle or
@@ -25,7 +25,7 @@ import net, { isIP } from 'node:net';
 import { HttpQuery, MAX_SCRAPE_HASHES, announceProblem, parseQuery } from '../protocol/http-query.js';
 import { formatIP, isV4Mapped, parseIPv4, parseIPv6, inNetworks, Network } from '../protocol/ip.js';
 import { bencode } from '../protocol/bencode.js';
-import { EVENT_STOPPED } from '../swarm/store.js';
+import { Announced, EVENT_STOPPED, type SwarmCounts } from '../swarm/peer-store.js';
 import { clock } from '../swarm/clock.js';
 import { ALLOWED, MESSAGE_NOT_ALLOWED, MESSAGE_WITHDRAWN, WITHDRAWN } from './access-list.js';
 import {
@@ -67,11 +67,10 @@ const BIG = -1;
 /*
  * handle(): the request needs a net.Socket (see slow()); nothing has been done or counted yet.
  * UPGRADE: GET /announce naming an Upgrade, on a port shared with the WebSocket tracker; METRICS:
- * /metrics, answered when its text is ready; FALLBACK: a route of another part of fjord.
+ * /metrics, answered when its text is ready.
  */
 const UPGRADE = -2;
 const METRICS = -3;
-const FALLBACK = -4;
 /**
  * A head's `end` when a line of it ended in a bare LF before a blank line came (both paths): such a
  * head never gets its CRLFCRLF, so it is answered 400 at once instead of at the idle timeout.
@@ -123,9 +122,6 @@ function onSocketError(this: net.Socket): void {
   this.destroy();
 }
 
-/** Extra routes another part of fjord serves on the tracker port (e.g. the web pages). */
-export type HttpFallback = (socket: net.Socket, head: Buffer, method: string, target: string) => boolean;
-
 export class HttpTrackerServer {
   /** The node:net server (null while the native listener serves this endpoint). */
   server: net.Server | null = null;
@@ -135,6 +131,9 @@ export class HttpTrackerServer {
   readonly io: 'native' | 'net';
   private readonly query = new HttpQuery();
   private readonly peer = Buffer.alloc(18);
+  /** The store's answers: scratch space like `peer`, written in full by each request. */
+  private readonly announced = new Announced();
+  private readonly counts: SwarmCounts = { seeders: 0, leechers: 0, downloaded: 0 };
   private readonly scratch = Buffer.allocUnsafeSlow(64 * 1024);
   private readonly scrapeOrder = new Uint16Array(MAX_SCRAPE_HASHES);
   private readonly trusted: Network[];
@@ -534,7 +533,7 @@ export class HttpTrackerServer {
 
   /**
    * Handles one request whose head is buf[0, end): writes the reply into `req.out` and returns its
-   * length (BIG: it is in `req.big`), or returns UPGRADE, METRICS or FALLBACK, before doing anything,
+   * length (BIG: it is in `req.big`), or returns UPGRADE or METRICS, before doing anything,
    * when the request needs a socket (`upgrades`: whether to look for a WebSocket upgrade).
    */
   private handle(req: HttpRequest, buf: Buffer, end: number, upgrades: boolean): number {
@@ -551,7 +550,7 @@ export class HttpTrackerServer {
     let q = sp1 + 1;
     while (q < sp2 && buf[q] !== 63 /* ? */) q++;
     const qs = q < sp2 ? q + 1 : sp2;
-    if (!isGet) return t.fallback ? FALLBACK : this.notServed(req, false);
+    if (!isGet) return this.notServed(req, false);
     const pathLength = q - sp1 - 1;
     if (pathLength === 9 && matches(buf, sp1 + 1, '/announce')) {
       if (upgrades && this.upgrade !== null && hasUpgradeHeader(buf, end)) return UPGRADE;
@@ -568,7 +567,7 @@ export class HttpTrackerServer {
       const r = t.statsPage(new URLSearchParams(buf.toString('latin1', qs, sp2)));
       return this.respond(req, r.status, r.type, Buffer.from(r.body));
     }
-    return t.fallback ? FALLBACK : this.notServed(req, true);
+    return this.notServed(req, true);
   }
 
   /** 404 for a GET of a path not served here, 405 for any other method; counted. */
@@ -580,7 +579,7 @@ export class HttpTrackerServer {
       : this.plain(req, 405, 'only GET is served here\n');
   }
 
-  /** The requests handle() returned UPGRADE, METRICS or FALLBACK for (`watch` covers the socket). */
+  /** The requests handle() returned UPGRADE or METRICS for (`watch` covers the socket). */
   private slow(socket: net.Socket, buf: Buffer, end: number, kind: number): void {
     const t = this.tracker;
     try {
@@ -592,21 +591,11 @@ export class HttpTrackerServer {
         // It named an Upgrade that is not a WebSocket: an ordinary announce, in a context of its own.
         const req = this.socketRequest(socket);
         this.deliver(socket, req, this.handle(req, buf, end, false));
-      } else if (kind === METRICS) {
+      } else {
         void t.metricsText().then(
           (text) => this.sendNow(socket, 200, 'text/plain; version=0.0.4; charset=utf-8', Buffer.from(text)),
           () => this.sendNow(socket, 500, 'text/plain; charset=utf-8', Buffer.from('metrics failed\n')),
         );
-      } else {
-        const sp1 = buf.indexOf(32);
-        const method = buf.toString('latin1', 0, sp1);
-        const target = buf.toString('latin1', sp1 + 1, buf.indexOf(32, sp1 + 1));
-        if (t.fallback !== null && t.fallback(socket, buf.subarray(0, end + 4), method, target)) {
-          this.release(socket);
-          return;
-        }
-        const req = this.socketRequest(socket);
-        this.deliver(socket, req, this.notServed(req, method === 'GET'));
       }
     } catch (e) {
       t.counters.error(P_HTTP, A_OTHER, E_INTERNAL);
@@ -695,28 +684,29 @@ export class HttpTrackerServer {
     const v6 = addrLen === 16;
     const seed = q.leftZero;
     const store = t.store;
-    const swarm = store.announce(q.hashes, 0, peer, 0, v6, seed, q.event, t.tick());
-    t.announceStats.http(swarm, v6, q.event, seed, q.downloaded, buf, q.peerIdStart, q.peerIdEnd);
+    const a = this.announced;
+    store.announce(q.hashes, 0, peer, 0, v6, seed, q.event, t.tick(), a);
+    t.announceStats.http(a.counters, v6, q.event, seed, q.downloaded, buf, q.peerIdStart, q.peerIdEnd);
 
     // Peers: the requester's own family first, then the other, numwant in all (BEP 7: peers6).
     const scratch = this.scratch;
     let n4 = 0;
     let n6 = 0;
-    const want = q.event === EVENT_STOPPED || swarm === undefined ? 0 : t.numwant(q.numwant);
+    const want = q.event === EVENT_STOPPED || !a.known ? 0 : t.numwant(q.numwant);
     const BASE4 = 1024;
     const BASE6 = BASE4 + 6 * 1000;
-    if (want > 0 && swarm !== undefined) {
+    if (want > 0) {
       if (v6) {
-        n6 = store.selectPeers(swarm.v6, seed, want, scratch, BASE6);
-        n4 = store.selectPeers(swarm.v4, seed, want - n6, scratch, BASE4);
+        n6 = store.selectPeers(a, true, seed, want, scratch, BASE6);
+        n4 = store.selectPeers(a, false, seed, want - n6, scratch, BASE4);
       } else {
-        n4 = store.selectPeers(swarm.v4, seed, want, scratch, BASE4);
-        n6 = store.selectPeers(swarm.v6, seed, want - n4, scratch, BASE6);
+        n4 = store.selectPeers(a, false, seed, want, scratch, BASE4);
+        n6 = store.selectPeers(a, true, seed, want - n4, scratch, BASE6);
       }
     }
-    const complete = swarm === undefined ? 0 : swarm.seeders;
-    const incomplete = swarm === undefined ? 0 : swarm.leechers;
-    const downloaded = swarm === undefined ? 0 : swarm.downloaded;
+    const complete = a.seeders;
+    const incomplete = a.leechers;
+    const downloaded = a.downloaded;
     t.counters.request(P_HTTP, A_ANNOUNCE, R_OK);
     t.counters.announces[P_HTTP * 2 + (v6 ? 1 : 0)]++;
     let r: number;
@@ -790,13 +780,12 @@ export class HttpTrackerServer {
         hashes.compare(hashes, i * 20, i * 20 + 20, order[k - 1] * 20, order[k - 1] * 20 + 20) === 0
       )
         continue;
-      const swarm = t.store.get(hashes, i * 20);
+      const c = this.counts;
+      t.store.scrape(hashes, i * 20, c);
       o += w.write('20:', o, 'latin1');
       o += hashes.copy(w, o, i * 20, i * 20 + 20);
       o += w.write(
-        swarm === undefined
-          ? 'd8:completei0e10:downloadedi0e10:incompletei0ee'
-          : `d8:completei${swarm.seeders}e10:downloadedi${swarm.downloaded}e10:incompletei${swarm.leechers}ee`,
+        `d8:completei${c.seeders}e10:downloadedi${c.downloaded}e10:incompletei${c.leechers}ee`,
         o,
         'latin1',
       );
@@ -821,7 +810,7 @@ export class HttpTrackerServer {
     if (this.lastFullScrape.size > 10000) this.lastFullScrape.clear();
     this.lastFullScrape.set(who, clock.seconds);
     const files: Record<string, { complete: number; downloaded: number; incomplete: number }> = {};
-    t.store.torrents.forEach((swarm, key, off) => {
+    t.store.forEach((key, off, swarm) => {
       if (t.access.check(key, off) !== ALLOWED) return;
       files[Buffer.from(key.buffer, key.byteOffset + off, 20).toString('latin1')] = {
         complete: swarm.seeders,

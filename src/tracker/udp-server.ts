@@ -36,7 +36,7 @@ import {
 } from '../protocol/udp.js';
 import { parseIPv4, parseIPv6, isV4Mapped } from '../protocol/ip.js';
 import { clock } from '../swarm/clock.js';
-import { EVENT_STOPPED } from '../swarm/store.js';
+import { Announced, EVENT_STOPPED, type SwarmCounts } from '../swarm/peer-store.js';
 import type { Tracker } from './tracker.js';
 import {
   A_ANNOUNCE,
@@ -70,6 +70,9 @@ export class UdpTrackerServer {
   private reply = Buffer.allocUnsafeSlow(REPLY_BYTES);
   /** The requester: address bytes then port (compact form, the peer's key), 6 or 18 bytes used. */
   private readonly peer = Buffer.alloc(18);
+  /** The store's answers, reused request after request. */
+  private readonly announced = new Announced();
+  private readonly counts: SwarmCounts = { seeders: 0, leechers: 0, downloaded: 0 };
   /** Native send/receive errors already logged. */
   private ioErrorsSeen = 0;
 
@@ -312,27 +315,23 @@ export class UdpTrackerServer {
     peer[addrLen + 1] = msg[OFF_PORT + 1];
     const seed = isZero64(msg, OFF_LEFT);
     const store = t.store;
-    const swarm = store.announce(msg, OFF_INFO_HASH, peer, 0, v6, seed, event, t.tick());
-    t.announceStats.udp(swarm, v6, event, seed, msg);
+    const a = this.announced;
+    store.announce(msg, OFF_INFO_HASH, peer, 0, v6, seed, event, t.tick(), a);
+    t.announceStats.udp(a.counters, v6, event, seed, msg);
     writeHeader(out, ACTION_ANNOUNCE, msg);
     writeU32(out, 8, t.config.interval);
+    writeU32(out, 12, a.leechers);
+    writeU32(out, 16, a.seeders);
     let n = 0;
-    if (swarm === undefined) {
-      writeU32(out, 12, 0);
-      writeU32(out, 16, 0);
-    } else {
-      writeU32(out, 12, swarm.leechers);
-      writeU32(out, 16, swarm.seeders);
-      if (event !== EVENT_STOPPED) {
-        const want = t.numwant(
-          (msg[OFF_NUMWANT] << 24) |
-            (msg[OFF_NUMWANT + 1] << 16) |
-            (msg[OFF_NUMWANT + 2] << 8) |
-            msg[OFF_NUMWANT + 3],
-        );
-        // Over UDP a client gets peers of its own address family only (BEP 15 replies carry one kind).
-        n = store.selectPeers(v6 ? swarm.v6 : swarm.v4, seed, want, out, 20);
-      }
+    if (a.known && event !== EVENT_STOPPED) {
+      const want = t.numwant(
+        (msg[OFF_NUMWANT] << 24) |
+          (msg[OFF_NUMWANT + 1] << 16) |
+          (msg[OFF_NUMWANT + 2] << 8) |
+          msg[OFF_NUMWANT + 3],
+      );
+      // Over UDP a client gets peers of its own address family only (BEP 15 replies carry one kind).
+      n = store.selectPeers(a, v6, seed, want, out, 20);
     }
     t.counters.request(P_UDP, A_ANNOUNCE, R_OK);
     t.counters.announces[P_UDP * 2 + (v6 ? 1 : 0)]++;
@@ -368,17 +367,12 @@ export class UdpTrackerServer {
         if (access === WITHDRAWN) return this.error(msg, len, out, A_SCRAPE, E_WITHDRAWN, MESSAGE_WITHDRAWN);
         return this.error(msg, len, out, A_SCRAPE, E_NOT_ALLOWED, MESSAGE_NOT_ALLOWED);
       }
-      const swarm = t.store.get(msg, off);
+      const c = this.counts;
+      t.store.scrape(msg, off, c);
       const o = 8 + i * 12;
-      if (swarm === undefined) {
-        writeU32(out, o, 0);
-        writeU32(out, o + 4, 0);
-        writeU32(out, o + 8, 0);
-      } else {
-        writeU32(out, o, swarm.seeders);
-        writeU32(out, o + 4, swarm.downloaded);
-        writeU32(out, o + 8, swarm.leechers);
-      }
+      writeU32(out, o, c.seeders);
+      writeU32(out, o + 4, c.downloaded);
+      writeU32(out, o + 8, c.leechers);
     }
     writeHeader(out, ACTION_SCRAPE, msg);
     t.counters.request(P_UDP, A_SCRAPE, R_OK);

@@ -9,11 +9,11 @@
  *     counted once, as what the v1 swarm says it is), plus browser peers on the WebSocket tracker;
  *   - completed: the larger of the two swarms' counts (a client completing in both counts twice
  *     otherwise; the counts carry no addresses, so this is the best estimate), plus browsers'.
- * The walk is over the smaller list, off the tracker's hot path, and cached for a few seconds.
+ * The union is the store's (PeerStore.unionCounts), off the tracker's hot path; cached for a few seconds.
  */
 import type { Torrent } from '../catalog/index.js';
 import { truncateV2 } from '../catalog/index.js';
-import type { PeerList } from '../swarm/peer-list.js';
+import type { PeerStore } from '../swarm/peer-store.js';
 
 export interface SwarmFigures {
   seeders: number;
@@ -23,12 +23,7 @@ export interface SwarmFigures {
 
 /** The parts of the tracker the figures need (kept narrow: tests and other wiring pass fakes). */
 export interface SwarmSource {
-  store: {
-    get(
-      hash: Uint8Array,
-      off: number,
-    ): { v4: PeerList | null; v6: PeerList | null; downloaded: number } | undefined;
-  };
+  store: Pick<PeerStore, 'unionCounts'>;
   ws: {
     store: {
       get(
@@ -36,23 +31,6 @@ export interface SwarmSource {
       ): { seeders: readonly unknown[]; leechers: readonly unknown[]; downloaded: number } | undefined;
     };
   } | null;
-}
-
-/** Seeders and leechers of two peer lists, a peer (address and port) in both counted once. */
-export function union(a: PeerList | null, b: PeerList | null): { seeds: number; leeches: number } {
-  if (a === null && b === null) return { seeds: 0, leeches: 0 };
-  if (a === null || b === null) {
-    const l = (a ?? b) as PeerList;
-    return { seeds: l.seeds, leeches: l.leeches };
-  }
-  let seeds = a.seeds;
-  let leeches = a.leeches;
-  for (let pos = 0; pos < b.count; pos++) {
-    if (a.find(b.addrs, pos * b.rec) >= 0) continue;
-    if (pos < b.seeds) seeds++;
-    else leeches++;
-  }
-  return { seeds, leeches };
 }
 
 export class SwarmStats {
@@ -79,13 +57,14 @@ export class SwarmStats {
     const hashes = [t.infoHashV1, t.infoHashV2 ? truncateV2(t.infoHashV2) : null].filter(
       (h): h is string => h !== null,
     );
-    const swarms = hashes.map((h) => this.source.store.get(Buffer.from(h, 'hex'), 0));
-    const [a, b] = swarms;
-    const v4 = union(a?.v4 ?? null, b?.v4 ?? null);
-    const v6 = union(a?.v6 ?? null, b?.v6 ?? null);
-    let seeders = v4.seeds + v6.seeds;
-    let leechers = v4.leeches + v6.leeches;
-    let completed = Math.max(0, ...swarms.map((s) => s?.downloaded ?? 0));
+    const [a, b] = hashes.map((h) => Buffer.from(h, 'hex'));
+    const both =
+      a === undefined
+        ? { seeders: 0, leechers: 0, downloaded: 0 }
+        : this.source.store.unionCounts(a, 0, b ?? null, 0);
+    let seeders = both.seeders;
+    let leechers = both.leechers;
+    let completed = both.downloaded;
     // Browsers: WebTorrent announces the v1 hash as a string of 20 byte-valued characters, which the
     // WebSocket store keys either as those characters or as the UTF-8 bytes of that text (its "byte
     // view"); both keys are asked, once each (they are the same string for hashes without bytes >= 0x80).

@@ -178,6 +178,101 @@ export function peerStoreConformance(name: string, make: StoreFactory): void {
       assert.equal(counts(s, a).downloaded, 9);
     });
 
+    test('numwant: at most max peers, all distinct, never the requester; 0 gives none', () => {
+      const s = make();
+      const h = hash(20);
+      for (let i = 0; i < 30; i++) announce(s, h, peer4(0x0a010000 + i, 6881), i % 2 === 0, EVENT_STARTED, 1);
+      const me = peer4(0x0a010000, 6881);
+      const a = announce(s, h, me, true, EVENT_NONE, 1);
+      assert.equal(pick(s, a, false, true, 0).length, 0);
+      const ten = pick(s, a, false, false, 10);
+      assert.equal(ten.length, 10);
+      assert.equal(new Set(ten).size, 10);
+      const all = pick(s, a, false, false, 100);
+      assert.equal(all.length, 29, 'everyone but the requester');
+      assert.ok(!all.includes(me.toString('hex')));
+    });
+
+    test('stopped removes the peer; a stopped for an unknown torrent creates nothing', () => {
+      const s = make();
+      const h = hash(21);
+      const p = peer4(0x0a020001, 1);
+      announce(s, h, p, false, EVENT_STARTED, 1);
+      announce(s, h, peer4(0x0a020002, 1), true, EVENT_STARTED, 1);
+      const a = announce(s, h, p, false, EVENT_STOPPED, 1);
+      assert.deepEqual([a.known, a.seeders, a.leechers, a.position], [true, 1, 0, -1]);
+      assert.deepEqual([s.totals().seeders, s.totals().leechers], [1, 0]);
+      const u = announce(s, hash(22), p, false, EVENT_STOPPED, 1);
+      assert.deepEqual([u.known, u.seeders, u.leechers, u.downloaded], [false, 0, 0, 0]);
+      assert.equal(pick(s, u, false, false, 50).length, 0);
+      assert.equal(counts(s, hash(22)).known, false);
+      assert.equal(s.totals().torrents, 1);
+    });
+
+    test('IPv4 and IPv6 peers are kept apart: each family selected on its own, counts add up', () => {
+      const s = make();
+      const h = hash(23);
+      for (let i = 0; i < 5; i++) announce(s, h, peer4(0x0a030000 + i, 1), false, EVENT_NONE, 1);
+      for (let i = 0; i < 3; i++) announce(s, h, peer6(3, i, 1), true, EVENT_NONE, 1);
+      // The same address bytes' first 4 in both families do not make them one peer.
+      const a4 = announce(s, h, peer4(0x20010db8, 1), false, EVENT_NONE, 1);
+      assert.deepEqual([a4.seeders, a4.leechers], [3, 6]);
+      assert.equal(pick(s, a4, false, false, 50).length, 5, 'IPv4 peers but the requester');
+      assert.equal(pick(s, a4, true, false, 50).length, 3, 'all IPv6 peers (the requester is IPv4)');
+      for (const g of pick(s, a4, true, false, 50)) assert.equal(g.length, 36);
+      const a6 = announce(s, h, peer6(3, 0, 1), true, EVENT_NONE, 1);
+      assert.equal(pick(s, a6, true, true, 50).length, 2);
+      assert.equal(pick(s, a6, false, true, 50).length, 6);
+      assert.deepEqual([counts(s, h).seeders, counts(s, h).leechers], [3, 6]);
+    });
+
+    test('sweep keeps a quiet swarm only when its keep rule says so (by the owner counters)', () => {
+      const s = make({ counterSlots: 2 });
+      const [kept, gone] = [hash(24), hash(25)];
+      const a = announce(s, kept, peer4(1, 1), false, EVENT_NONE, tickOf(0));
+      assert.equal(a.counters?.length, 2);
+      a.counters![1] = 5;
+      announce(s, gone, peer4(1, 1), false, EVENT_NONE, tickOf(0));
+      const r = s.sweep(5000, 100, (c) => c[1] !== 0);
+      assert.deepEqual(r, { peersRemoved: 2, swarmsRemoved: 1 });
+      assert.equal(counts(s, kept).known, true);
+      assert.equal(counts(s, gone).known, false);
+      s.sweep(5000, 100, KEEP_NONE);
+      assert.equal(counts(s, kept).known, false, 'forgotten once the rule lets it go');
+    });
+
+    test('completions from disk: raised to at least n, journal replays add; forEach lists them', () => {
+      const s = make();
+      s.raiseCompletions(hash(26), 0, 7);
+      s.raiseCompletions(hash(26), 0, 3);
+      s.addCompletion(hash(26), 0);
+      s.addCompletion(hash(27), 0);
+      assert.equal(counts(s, hash(26)).downloaded, 8);
+      const seen: Array<[string, number]> = [];
+      s.forEach((key, off, sw) =>
+        seen.push([Buffer.from(key.subarray(off, off + 20)).toString('hex'), sw.downloaded]),
+      );
+      assert.deepEqual(seen.sort(), [
+        [hash(26).toString('hex'), 8],
+        [hash(27).toString('hex'), 1],
+      ]);
+      assert.equal(s.totals().completedSinceStart, 0, 'loaded completions are not new ones');
+    });
+
+    test('a hybrid torrent counted as one: peers by address and port once, completions the larger', () => {
+      const s = make();
+      const [v1, v2] = [hash(28), hash(29)];
+      for (let i = 0; i < 4; i++) announce(s, v1, peer4(0x0a040000 + i, 1), i === 0, EVENT_NONE, 1);
+      // Peers 2 and 3 in both swarms (libtorrent announces a hybrid under both), 4 and 5 in v2 only.
+      for (let i = 2; i < 6; i++) announce(s, v2, peer4(0x0a040000 + i, 1), i === 5, EVENT_NONE, 1);
+      announce(s, v2, peer6(4, 1, 1), false, EVENT_COMPLETED, 1);
+      announce(s, v2, peer6(4, 2, 1), false, EVENT_COMPLETED, 1);
+      announce(s, v1, peer6(4, 1, 1), false, EVENT_COMPLETED, 1);
+      assert.deepEqual(s.unionCounts(v1, 0, v2, 0), { seeders: 2, leechers: 6, downloaded: 2 });
+      assert.deepEqual(s.unionCounts(v1, 0, null, 0), { seeders: 1, leechers: 4, downloaded: 1 });
+      assert.deepEqual(s.unionCounts(hash(30), 0, null, 0), { seeders: 0, leechers: 0, downloaded: 0 });
+    });
+
     test('property: the store agrees with a simple model after any announce sequence', () => {
       fc.assert(
         fc.property(fc.array(opArb, { maxLength: 300 }), fc.integer({ min: 0, max: 60 }), (ops, numwant) => {

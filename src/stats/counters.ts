@@ -133,14 +133,6 @@ function hex(c: number): number {
   return 0;
 }
 
-/** Reads a big-endian u64 at off as a number (saturates past 2^53; no transfer gets there). */
-function u64(b: Uint8Array, off: number): number {
-  return (
-    ((b[off] << 24) | (b[off + 1] << 16) | (b[off + 2] << 8) | b[off + 3]) * 0x100000000 +
-    (((b[off + 4] << 24) | (b[off + 5] << 16) | (b[off + 6] << 8) | b[off + 7]) >>> 0)
-  );
-}
-
 /** The statistics side of the announce paths; one per Tracker. */
 export class AnnounceStats {
   readonly sampler = new PeerIdSampler();
@@ -148,31 +140,29 @@ export class AnnounceStats {
   readonly ws = new Map<string, Float64Array>();
 
   /**
-   * A UDP announce (BEP 15 layout: peer_id at 36, downloaded at 56), after the store took it.
-   * `seed`: left was 0.
+   * A UDP or HTTP announce, after the store took it (src/tracker/core.ts calls it). `s`: the swarm's
+   * counters (null: a `stopped` for a torrent the store did not know); `slot`: protocol * 2 +
+   * family; `seed`: left was 0. The peer_id is idBuf[idStart, idEnd): 20 raw bytes (UDP), or the
+   * percent-encoded query value (HTTP, `encoded`). Only sampled announces read it.
    */
-  udp(s: Float64Array | null, v6: boolean, event: number, seed: boolean, msg: Uint8Array): void {
-    if (s === null) return;
-    s[v6 ? 1 : 0]++;
-    if (event === EVENT_STOPPED && !seed) s[SLOT_PARTIAL_BYTES] += u64(msg, 56);
-    if (this.sampler.due()) this.sampler.takeBytes(msg, 36);
-  }
-
-  /** An HTTP announce; the peer_id is the raw query value buf[idStart, idEnd). */
-  http(
+  bittorrent(
     s: Float64Array | null,
-    v6: boolean,
+    slot: number,
     event: number,
     seed: boolean,
     downloaded: number,
-    buf: Uint8Array,
+    idBuf: Uint8Array,
     idStart: number,
     idEnd: number,
+    encoded: boolean,
   ): void {
     if (s === null) return;
-    s[v6 ? 3 : 2]++;
+    s[slot]++;
     if (event === EVENT_STOPPED && !seed) s[SLOT_PARTIAL_BYTES] += downloaded;
-    if (this.sampler.due()) this.sampler.takeEncoded(buf, idStart, idEnd);
+    if (this.sampler.due()) {
+      if (encoded) this.sampler.takeEncoded(idBuf, idStart, idEnd);
+      else this.sampler.takeBytes(idBuf, idStart);
+    }
   }
 
   /**

@@ -27,7 +27,15 @@ import { formatIP, isV4Mapped, parseIPv4, parseIPv6, inNetworks, Network } from 
 import { bencode } from '../protocol/bencode.js';
 import { Announced, EVENT_STOPPED, type SwarmCounts } from '../swarm/peer-store.js';
 import { clock } from '../swarm/clock.js';
-import { ALLOWED, MESSAGE_NOT_ALLOWED, MESSAGE_WITHDRAWN, WITHDRAWN } from './access-list.js';
+import {
+  RequestLine,
+  forwardedClient,
+  hasBareLf,
+  hasUpgradeHeader,
+  headerValue,
+  parseRequestLine,
+  pathIs,
+} from '../protocol/http-head.js';
 import {
   A_ANNOUNCE,
   A_OTHER,
@@ -35,14 +43,11 @@ import {
   E_FORBIDDEN,
   E_INTERNAL,
   E_MALFORMED,
-  E_NOT_ALLOWED,
   E_NOT_FOUND,
   E_RATE_LIMITED,
   E_TIMEOUT,
   E_TOO_LARGE,
-  E_WITHDRAWN,
   P_HTTP,
-  R_OK,
 } from './counters.js';
 import {
   H_ACCEPTED,
@@ -56,7 +61,6 @@ import {
 } from './http-native.js';
 import { AddressCounts } from './address-limit.js';
 import { processBudget, type DescriptorBudget } from './descriptors.js';
-import { hasUpgradeHeader } from './ws-server.js';
 import type { Tracker } from './tracker.js';
 import { formatEndpoint, type Endpoint } from '../config.js';
 
@@ -130,6 +134,7 @@ export class HttpTrackerServer {
   /** Which path serves this endpoint: 'native' (the addon) or 'net'. */
   readonly io: 'native' | 'net';
   private readonly query = new HttpQuery();
+  private readonly line = new RequestLine();
   private readonly peer = Buffer.alloc(18);
   /** The store's answers: scratch space like `peer`, written in full by each request. */
   private readonly announced = new Announced();
@@ -538,26 +543,20 @@ export class HttpTrackerServer {
    */
   private handle(req: HttpRequest, buf: Buffer, end: number, upgrades: boolean): number {
     const t = this.tracker;
-    // Request line: METHOD SP TARGET SP HTTP/x.y
-    const sp1 = buf.indexOf(32);
-    const lineEnd = buf.indexOf(13);
-    const sp2 = sp1 < 0 ? -1 : buf.indexOf(32, sp1 + 1);
-    if (sp1 <= 0 || sp2 < 0 || sp2 > lineEnd || buf[sp2 + 1] !== 72 /* H */) {
+    const line = this.line;
+    if (!parseRequestLine(buf, line)) {
       t.counters.error(P_HTTP, A_OTHER, E_MALFORMED);
       return this.plain(req, 400, 'malformed request line\n');
     }
-    const isGet = sp1 === 3 && buf[0] === 71 && buf[1] === 69 && buf[2] === 84;
-    let q = sp1 + 1;
-    while (q < sp2 && buf[q] !== 63 /* ? */) q++;
-    const qs = q < sp2 ? q + 1 : sp2;
-    if (!isGet) return this.notServed(req, false);
-    const pathLength = q - sp1 - 1;
-    if (pathLength === 9 && matches(buf, sp1 + 1, '/announce')) {
+    if (!line.isGet) return this.notServed(req, false);
+    const qs = line.queryStart;
+    const sp2 = line.targetEnd;
+    if (pathIs(buf, line, '/announce')) {
       if (upgrades && this.upgrade !== null && hasUpgradeHeader(buf, end)) return UPGRADE;
       return this.announce(req, buf, qs, sp2, end);
     }
-    if (pathLength === 7 && matches(buf, sp1 + 1, '/scrape')) return this.scrape(req, buf, qs, sp2);
-    const path = buf.toString('latin1', sp1 + 1, q);
+    if (pathIs(buf, line, '/scrape')) return this.scrape(req, buf, qs, sp2);
+    const path = buf.toString('latin1', line.methodEnd + 1, line.pathEnd);
     if (path === '/stats' || path === '/metrics') {
       if (!inNetworks(remoteAddress(req), this.statsNets)) {
         t.counters.error(P_HTTP, A_OTHER, E_FORBIDDEN);
@@ -615,21 +614,14 @@ export class HttpTrackerServer {
    * Behind a trusted proxy, the rightmost X-Forwarded-For address not itself a trusted proxy is the
    * client (or the `ip` parameter, when there is no such header); otherwise the connection's address.
    */
-  private requesterAddress(req: HttpRequest, buf: Buffer, end: number, ipParam: string | null): number {
+  private requesterAddress(req: HttpRequest, buf: Buffer, end: number, ipParam: string | null): 0 | 4 | 16 {
     const p = this.peer;
     let address: string;
     if (this.trusted.length > 0 && inNetworks(remoteAddress(req), this.trusted)) {
       address = remoteAddress(req);
       const xff = headerValue(buf, end, 'x-forwarded-for');
-      if (xff !== null) {
-        const hops = xff.split(',').map((s) => s.trim());
-        let pick = hops[hops.length - 1];
-        for (let i = hops.length - 1; i >= 0; i--) {
-          pick = hops[i];
-          if (!inNetworks(pick, this.trusted)) break;
-        }
-        address = pick;
-      } else if (ipParam !== null) address = ipParam;
+      if (xff !== null) address = forwardedClient(xff, this.trusted);
+      else if (ipParam !== null) address = ipParam;
     } else if (req.remoteSource !== null) {
       // The native path has the address as bytes already.
       const src = req.remoteSource;
@@ -667,12 +659,9 @@ export class HttpTrackerServer {
       t.counters.error(P_HTTP, A_ANNOUNCE, E_MALFORMED);
       return this.failure(req, 400, q.error ?? announceProblem(q) ?? 'bad request');
     }
-    const access = t.access.check(q.hashes, 0);
-    if (access !== ALLOWED) {
-      const withdrawn = access === WITHDRAWN;
-      t.counters.error(P_HTTP, A_ANNOUNCE, withdrawn ? E_WITHDRAWN : E_NOT_ALLOWED);
-      return this.failure(req, 200, withdrawn ? MESSAGE_WITHDRAWN : MESSAGE_NOT_ALLOWED);
-    }
+    const core = t.core;
+    const refusal = core.refusal(P_HTTP, A_ANNOUNCE, q.hashes, 0);
+    if (refusal !== null) return this.failure(req, 200, refusal);
     const addrLen = this.requesterAddress(req, buf, end, q.ip);
     if (addrLen === 0) {
       t.counters.error(P_HTTP, A_ANNOUNCE, E_MALFORMED);
@@ -683,32 +672,42 @@ export class HttpTrackerServer {
     peer[addrLen + 1] = q.port & 0xff;
     const v6 = addrLen === 16;
     const seed = q.leftZero;
-    const store = t.store;
     const a = this.announced;
-    store.announce(q.hashes, 0, peer, 0, v6, seed, q.event, t.tick(), a);
-    t.announceStats.http(a.counters, v6, q.event, seed, q.downloaded, buf, q.peerIdStart, q.peerIdEnd);
+    core.announce(
+      P_HTTP,
+      q.hashes,
+      0,
+      peer,
+      addrLen,
+      seed,
+      q.event,
+      q.downloaded,
+      buf,
+      q.peerIdStart,
+      q.peerIdEnd,
+      true,
+      a,
+    );
 
     // Peers: the requester's own family first, then the other, numwant in all (BEP 7: peers6).
     const scratch = this.scratch;
     let n4 = 0;
     let n6 = 0;
-    const want = q.event === EVENT_STOPPED || !a.known ? 0 : t.numwant(q.numwant);
+    const want = q.event === EVENT_STOPPED || !a.known ? 0 : core.numwant(q.numwant);
     const BASE4 = 1024;
     const BASE6 = BASE4 + 6 * 1000;
     if (want > 0) {
       if (v6) {
-        n6 = store.selectPeers(a, true, seed, want, scratch, BASE6);
-        n4 = store.selectPeers(a, false, seed, want - n6, scratch, BASE4);
+        n6 = core.selectPeers(a, true, seed, want, scratch, BASE6);
+        n4 = core.selectPeers(a, false, seed, want - n6, scratch, BASE4);
       } else {
-        n4 = store.selectPeers(a, false, seed, want, scratch, BASE4);
-        n6 = store.selectPeers(a, true, seed, want - n4, scratch, BASE6);
+        n4 = core.selectPeers(a, false, seed, want, scratch, BASE4);
+        n6 = core.selectPeers(a, true, seed, want - n4, scratch, BASE6);
       }
     }
     const complete = a.seeders;
     const incomplete = a.leechers;
     const downloaded = a.downloaded;
-    t.counters.request(P_HTTP, A_ANNOUNCE, R_OK);
-    t.counters.announces[P_HTTP * 2 + (v6 ? 1 : 0)]++;
     let r: number;
     if (q.compact === 0) {
       const body = bencode({
@@ -756,12 +755,8 @@ export class HttpTrackerServer {
     const order = this.scrapeOrder;
     const n = q.hashCount;
     for (let i = 0; i < n; i++) {
-      const access = t.access.check(q.hashes, i * 20);
-      if (access !== ALLOWED) {
-        const withdrawn = access === WITHDRAWN;
-        t.counters.error(P_HTTP, A_SCRAPE, withdrawn ? E_WITHDRAWN : E_NOT_ALLOWED);
-        return this.failure(req, 200, withdrawn ? MESSAGE_WITHDRAWN : MESSAGE_NOT_ALLOWED);
-      }
+      const refusal = t.core.refusal(P_HTTP, A_SCRAPE, q.hashes, i * 20);
+      if (refusal !== null) return this.failure(req, 200, refusal);
       order[i] = i;
     }
     const hashes = q.hashes;
@@ -781,7 +776,7 @@ export class HttpTrackerServer {
       )
         continue;
       const c = this.counts;
-      t.store.scrape(hashes, i * 20, c);
+      t.core.scrape(hashes, i * 20, c);
       o += w.write('20:', o, 'latin1');
       o += hashes.copy(w, o, i * 20, i * 20 + 20);
       o += w.write(
@@ -791,7 +786,7 @@ export class HttpTrackerServer {
       );
     }
     o += w.write('ee', o, 'latin1');
-    t.counters.request(P_HTTP, A_SCRAPE, R_OK);
+    t.core.scraped(P_HTTP);
     return this.respond(req, 200, 'text/plain', w.subarray(0, o));
   }
 
@@ -811,7 +806,7 @@ export class HttpTrackerServer {
     this.lastFullScrape.set(who, clock.seconds);
     const files: Record<string, { complete: number; downloaded: number; incomplete: number }> = {};
     t.store.forEach((key, off, swarm) => {
-      if (t.access.check(key, off) !== ALLOWED) return;
+      if (!t.core.serves(key, off)) return;
       files[Buffer.from(key.buffer, key.byteOffset + off, 20).toString('latin1')] = {
         complete: swarm.seeders,
         downloaded: swarm.downloaded,
@@ -819,7 +814,7 @@ export class HttpTrackerServer {
       };
     });
     t.counters.fullScrapes++;
-    t.counters.request(P_HTTP, A_SCRAPE, R_OK);
+    t.core.scraped(P_HTTP);
     return this.respond(req, 200, 'text/plain', bencode({ files }));
   }
 
@@ -863,19 +858,6 @@ function closeQuietly(fd: number): void {
   }
 }
 
-/** Whether buf holds a line feed not preceded by a carriage return (see BARE_LF). */
-function hasBareLf(buf: Buffer): boolean {
-  for (let i = buf.indexOf(10); i >= 0; i = buf.indexOf(10, i + 1))
-    if (i === 0 || buf[i - 1] !== 13) return true;
-  return false;
-}
-
-/** Whether buf at `at` holds the ASCII text `s`. */
-function matches(buf: Buffer, at: number, s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (buf[at + i] !== s.charCodeAt(i)) return false;
-  return true;
-}
-
 const REASONS: Record<number, string> = {
   200: 'OK',
   400: 'Bad Request',
@@ -908,15 +890,4 @@ function dictPeers(
     out.push({ ip, port: buf.readUInt16BE(o + addrLen) });
   }
   return out;
-}
-
-/** The value of a header (name in lower case) in the request head, or null. */
-export function headerValue(buf: Buffer, end: number, name: string): string | null {
-  const headText = buf.toString('latin1', 0, end);
-  const lines = headText.split('\r\n');
-  for (let i = 1; i < lines.length; i++) {
-    const c = lines[i].indexOf(':');
-    if (c > 0 && lines[i].slice(0, c).trim().toLowerCase() === name) return lines[i].slice(c + 1).trim();
-  }
-  return null;
 }

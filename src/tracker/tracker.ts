@@ -11,6 +11,7 @@ import { clock, startClock } from '../swarm/clock.js';
 import { SwarmStore, tickOf } from '../swarm/store.js';
 import { KEEP_NONE, type KeepRule, type PeerStore } from '../swarm/peer-store.js';
 import { AccessList } from './access-list.js';
+import { TrackerCore } from './core.js';
 import { ConnectionIds } from './connection-id.js';
 import { Counters } from './counters.js';
 import { UdpTrackerServer } from './udp-server.js';
@@ -51,6 +52,8 @@ export class Tracker {
   readonly announceStats = new AnnounceStats();
   readonly connectionIds = new ConnectionIds();
   readonly access: AccessList;
+  /** Access, store, statistics and counters for an announce or scrape: what every frontend calls. */
+  readonly core: TrackerCore;
   readonly udp: UdpTrackerServer[] = [];
   readonly http: HttpTrackerServer[] = [];
   /** The WebSocket tracker (one for every --ws endpoint), when any is configured. */
@@ -82,17 +85,12 @@ export class Tracker {
       join(config.dataDir, 'access-admin.json'),
       log,
     );
+    this.core = new TrackerCore(config, this.store, this.access, this.counters, this.announceStats);
   }
 
   /** The current time in the store's ticks (from the cached clock). */
   tick(): number {
     return tickOf(clock.seconds);
-  }
-
-  /** The number of peers to return for a request's numwant (-1 or absent = default). */
-  numwant(requested: number): number {
-    if (requested < 0) return this.config.numwantDefault;
-    return requested > this.config.numwantMax ? this.config.numwantMax : requested;
   }
 
   statsPage(query: URLSearchParams): StatsResponse {

@@ -111,6 +111,14 @@ export interface Config {
    * connections would take them, the one that has waited longest for its client is closed.
    */
   descriptorReserve: number;
+  /**
+   * Open connections to a --web listener (pages, feeds, the web seed) from one address (trusted
+   * proxies excepted); a new one beyond it is closed at once. Generous: viewers behind carrier-grade
+   * NAT share one address, and a browser opens about six per site.
+   */
+  webMaxConnectionsPerAddress: number;
+  /** Open connections to the --admin listener from one address (trusted proxies excepted). */
+  adminMaxConnectionsPerAddress: number;
   /** Seconds between writes of the downloaded counts to disk (and always at shutdown). */
   saveInterval: number;
   /** Admin API token; when null one is generated and kept in DATA/admin-token. */
@@ -228,6 +236,8 @@ export const defaults: Config = {
   httpIdleTimeout: 10,
   httpMaxConnectionsPerAddress: 128,
   descriptorReserve: 256,
+  webMaxConnectionsPerAddress: 256,
+  adminMaxConnectionsPerAddress: 64,
   saveInterval: 60,
   adminToken: null,
   wsInterval: 120,
@@ -294,6 +304,8 @@ export function validateConfig(c: Config): Config {
   posInt('httpIdleTimeout', 1, 3600);
   posInt('httpMaxConnectionsPerAddress', 1, 1 << 20);
   posInt('descriptorReserve', 0, 1 << 20);
+  posInt('webMaxConnectionsPerAddress', 1, 1 << 20);
+  posInt('adminMaxConnectionsPerAddress', 1, 1 << 20);
   posInt('saveInterval', 1, 86400);
   posInt('wsInterval', 10, 86400);
   posInt('wsPeerTimeout', 10, 86400);

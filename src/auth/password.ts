@@ -49,7 +49,13 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return timingSafeEqual(key, expected);
 }
 
-/** A password to print once: 20 characters from 15 random bytes (120 bits), URL-safe. */
+/**
+ * A password to print once: 20 characters from 15 random bytes (120 bits), URL-safe. Never one
+ * starting with '-', which a command line would read as an option (`fjord ... --password -x...`).
+ */
 export function generatePassword(): string {
-  return randomBytes(15).toString('base64url');
+  for (;;) {
+    const p = randomBytes(15).toString('base64url');
+    if (!p.startsWith('-')) return p;
+  }
 }

@@ -8,6 +8,7 @@
  * Time: the API speaks `Date`; the database holds UTC epoch milliseconds. "Now" comes from the
  * `clock` option (tests pin it), and the time-dependent reads also take an explicit `now`.
  */
+import { sql } from 'kysely';
 import { openBackend, uniqueViolation, type Backend, type CatalogLocation, type Db } from './backend.js';
 import { CatalogError } from './errors.js';
 import { isTrackerHash, truncateV2 } from './info-hash.js';
@@ -16,22 +17,34 @@ import { migrations } from './migrations/index.js';
 import { firstVisibleAt, isDistributable, wasWithdrawnOrExpired } from './rights-window.js';
 import type {
   CatalogEvent,
+  DeletedEpisode,
   DistributableHashes,
   Episode,
+  EpisodeEdit,
   Json,
+  MediaCodecs,
   MediaRole,
   PublishEpisodeInput,
   Rights,
   RightsCalendarEntry,
   RightsWindow,
   Series,
+  SeriesEdit,
   SeriesInput,
   SubtitleFormat,
   SubtitleKind,
   SubtitleStatus,
   TorrentMode,
 } from './types.js';
-import { checkPublish, checkRights, checkSeries, positiveInteger, text, validDate } from './validate.js';
+import {
+  checkPublish,
+  checkRights,
+  checkSeries,
+  optionalText,
+  positiveInteger,
+  text,
+  validDate,
+} from './validate.js';
 
 export type OpenCatalogOptions = CatalogLocation & {
   /** Where "now" comes from for writes and default reads; tests pass a fixed clock. */
@@ -56,6 +69,26 @@ export interface Catalog {
   renameEpisode(id: number, title: string, actor?: string): Promise<Episode>;
   /** Replaces an episode's rights (a new window, clearance arriving late, new holders). */
   setRights(id: number, rights: Rights, actor: string): Promise<Episode>;
+  /** Changes title, description and credits, audited; torrents (and so info hashes) are never touched. */
+  editEpisode(id: number, changes: EpisodeEdit, actor: string): Promise<Episode>;
+  /** Changes a series' title and description, audited; its slug stays. */
+  editSeries(slug: string, changes: SeriesEdit, actor: string): Promise<Series>;
+  /**
+   * Undoes an unpublish: distributed again as its rights allow (now, later, or not at all when not
+   * cleared or its window has closed). Restoring an episode that is not withdrawn changes nothing.
+   */
+  restoreEpisode(id: number, actor: string): Promise<Episode>;
+  /**
+   * Removes an episode that was never distributed (never cleared, scheduled and not yet open, or
+   * withdrawn before its window opened) with its rows, freeing its number; refused ('distributed')
+   * for one that ever was, whose info hash peers may still hold. The files are the caller's to remove.
+   */
+  deleteEpisode(id: number, actor: string): Promise<DeletedEpisode>;
+  /**
+   * Records that a torrent file was rewritten with new addresses (`fjord torrent reissue`): its new
+   * size, audited with the old and new addresses. The info hashes cannot change and are not touched.
+   */
+  recordTorrentReissue(torrentId: number, sizeBytes: number, details: Json, actor: string): Promise<void>;
   /** Withdraws an episode from distribution; nothing is deleted. Unpublishing twice changes nothing. */
   unpublishEpisode(seriesSlug: string, season: number, episode: number, actor: string): Promise<Episode>;
 
@@ -247,6 +280,7 @@ class SqlCatalog implements Catalog {
               size_bytes: m.sizeBytes,
               sha256: m.sha256,
               mime_type: m.mimeType,
+              codecs: m.codecs === null ? null : JSON.stringify(m.codecs),
             })),
           )
           .execute();
@@ -319,22 +353,189 @@ class SqlCatalog implements Catalog {
     return this.#mustGet(id);
   }
 
+  async editEpisode(id: number, changes: EpisodeEdit, actor: string): Promise<Episode> {
+    const who = text(actor, 'actor');
+    const { title, description } = checkTextEdit(changes, 'episode title');
+    const credits = changes.credits?.map((c, i) => text(c, `credit ${i + 1}`));
+    if (title === undefined && description === undefined && credits === undefined)
+      throw new CatalogError('invalid-input', 'nothing to change: give a title, a description or credits');
+    await this.#write(async (trx, now) => {
+      const old = await trx
+        .selectFrom('episodes')
+        .select(['title', 'description'])
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (old === undefined) throw new CatalogError('not-found', `no episode with id ${id}`);
+      const before: Record<string, Json> = {};
+      const after: Record<string, Json> = {};
+      const set: { title?: string; description?: string | null } = {};
+      if (title !== undefined && title !== old.title) {
+        set.title = title;
+        [before.title, after.title] = [old.title, title];
+      }
+      if (description !== undefined && description !== old.description) {
+        set.description = description;
+        [before.description, after.description] = [old.description, description];
+      }
+      if (credits !== undefined) {
+        const holders = await trx
+          .selectFrom('rights_holders')
+          .select('name')
+          .where('episode_id', '=', id)
+          .orderBy('position')
+          .execute();
+        const was = holders.map((h) => h.name);
+        if (JSON.stringify(was) !== JSON.stringify(credits)) {
+          await trx.deleteFrom('rights_holders').where('episode_id', '=', id).execute();
+          if (credits.length > 0)
+            await trx
+              .insertInto('rights_holders')
+              .values(credits.map((name, position) => ({ episode_id: id, position, name })))
+              .execute();
+          [before.credits, after.credits] = [was, credits];
+        }
+      }
+      // Nothing different: no write, no event (the version bump alone is harmless).
+      if (Object.keys(after).length === 0) return;
+      await trx
+        .updateTable('episodes')
+        .set({ ...set, updated_at: now })
+        .where('id', '=', id)
+        .execute();
+      await this.#event(trx, now, who, 'episode.edit', episodeSubject(id), { before, after });
+    });
+    return this.#mustGet(id);
+  }
+
+  async editSeries(slug: string, changes: SeriesEdit, actor: string): Promise<Series> {
+    const who = text(actor, 'actor');
+    const { title, description } = checkTextEdit(changes, 'series title');
+    if (title === undefined && description === undefined)
+      throw new CatalogError('invalid-input', 'nothing to change: give a title or a description');
+    await this.#write(async (trx, now) => {
+      const old = await trx
+        .selectFrom('series')
+        .select(['title', 'description'])
+        .where('slug', '=', slug)
+        .executeTakeFirst();
+      if (old === undefined) throw new CatalogError('not-found', `no series "${slug}"`);
+      const before: Record<string, Json> = {};
+      const after: Record<string, Json> = {};
+      if (title !== undefined && title !== old.title) [before.title, after.title] = [old.title, title];
+      if (description !== undefined && description !== old.description)
+        [before.description, after.description] = [old.description, description];
+      if (Object.keys(after).length === 0) return;
+      await trx
+        .updateTable('series')
+        .set({
+          ...(after.title === undefined ? {} : { title }),
+          ...(after.description === undefined ? {} : { description }),
+        })
+        .where('slug', '=', slug)
+        .execute();
+      await this.#event(trx, now, who, 'series.edit', `series:${slug}`, { before, after });
+    });
+    const series = await this.getSeriesBySlug(slug);
+    if (series === null) throw new CatalogError('not-found', `no series "${slug}"`);
+    return series;
+  }
+
+  async restoreEpisode(id: number, actor: string): Promise<Episode> {
+    const who = text(actor, 'actor');
+    await this.#write(async (trx, now) => {
+      const e = await episodeTimes(trx, id);
+      if (e.withdrawn_at === null) return;
+      const rights = (await loadRights(trx, [id])).get(id);
+      if (rights === undefined) throw new Error(`episode ${id} has no rights row`);
+      const publishedAt = nextPublishedAt(e.published_at, rights, null, now);
+      await trx
+        .updateTable('episodes')
+        .set({ withdrawn_at: null, published_at: publishedAt, updated_at: now })
+        .where('id', '=', id)
+        .execute();
+      await this.#event(trx, now, who, 'episode.restore', episodeSubject(id), {
+        withdrawnAt: date(e.withdrawn_at).toISOString(),
+      });
+    });
+    return this.#mustGet(id);
+  }
+
+  async deleteEpisode(id: number, actor: string): Promise<DeletedEpisode> {
+    const who = text(actor, 'actor');
+    const episode = await this.#mustGet(id);
+    await this.#write(async (trx, now) => {
+      const e = await trx
+        .selectFrom('episodes')
+        .select(['published_at'])
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (e === undefined) throw new CatalogError('not-found', `no episode with id ${id}`);
+      // published_at is set the first time an episode becomes distributable, and never moves once
+      // passed: at or before now, peers may hold its torrent, so its hashes must stay known.
+      if (e.published_at !== null && e.published_at <= now)
+        throw new CatalogError(
+          'distributed',
+          `episode ${id} has been distributed (since ${date(e.published_at).toISOString()}): unpublish it instead`,
+        );
+      // Community submissions (migration 003) point at the episode and its subtitle rows.
+      await sql`delete from subtitle_submissions where episode_id = ${id}`.execute(trx);
+      for (const table of [
+        'subtitle_files',
+        'media_files',
+        'torrents',
+        'rights_holders',
+        'episode_rights',
+      ] as const)
+        await trx.deleteFrom(table).where('episode_id', '=', id).execute();
+      await trx.deleteFrom('episodes').where('id', '=', id).execute();
+      await this.#event(trx, now, who, 'episode.delete', episodeSubject(id), {
+        series: episode.seriesSlug,
+        season: episode.season,
+        episode: episode.episode,
+        title: episode.title,
+        infoHashV1: episode.torrents[0]?.infoHashV1 ?? null,
+        infoHashV2: episode.torrents[0]?.infoHashV2 ?? null,
+      });
+    });
+    const paths = [
+      ...episode.media.map((m) => m.path),
+      ...episode.subtitles.map((s) => s.path),
+      ...episode.torrents.map((t) => t.path),
+    ];
+    return { episode, paths };
+  }
+
+  async recordTorrentReissue(
+    torrentId: number,
+    sizeBytes: number,
+    details: Json,
+    actor: string,
+  ): Promise<void> {
+    const who = text(actor, 'actor');
+    if (!Number.isSafeInteger(sizeBytes) || sizeBytes <= 0)
+      throw new CatalogError(
+        'invalid-number',
+        `torrent size must be a whole number of bytes, not ${sizeBytes}`,
+      );
+    await this.#write(async (trx, now) => {
+      const t = await trx
+        .selectFrom('torrents')
+        .select(['episode_id'])
+        .where('id', '=', torrentId)
+        .executeTakeFirst();
+      if (t === undefined) throw new CatalogError('not-found', `no torrent with id ${torrentId}`);
+      await trx.updateTable('torrents').set({ size_bytes: sizeBytes }).where('id', '=', torrentId).execute();
+      await this.#event(trx, now, who, 'torrent.reissue', episodeSubject(Number(t.episode_id)), details);
+    });
+  }
+
   async setRights(id: number, rights: Rights, actor: string): Promise<Episode> {
     const r = checkRights(rights);
     const who = text(actor, 'actor');
     await this.#write(async (trx, now) => {
-      const e = await trx
-        .selectFrom('episodes')
-        .select(['published_at', 'withdrawn_at'])
-        .where('id', '=', id)
-        .executeTakeFirst();
-      if (e === undefined) throw new CatalogError('not-found', `no episode with id ${id}`);
+      const e = await episodeTimes(trx, id);
       const before = (await loadRights(trx, [id])).get(id);
-      // published_at never moves once it has passed; until then it follows the rights.
-      const publishedAt =
-        e.published_at !== null && e.published_at <= now
-          ? e.published_at
-          : (firstVisibleAt(r, dateOrNull(e.withdrawn_at), date(now))?.getTime() ?? null);
+      const publishedAt = nextPublishedAt(e.published_at, r, e.withdrawn_at, now);
       await trx.deleteFrom('rights_holders').where('episode_id', '=', id).execute();
       await trx.deleteFrom('episode_rights').where('episode_id', '=', id).execute();
       await insertRights(trx, id, r);
@@ -510,6 +711,7 @@ class SqlCatalog implements Catalog {
           sizeBytes: Number(m.size_bytes),
           sha256: m.sha256,
           mimeType: m.mime_type,
+          codecs: m.codecs === null ? null : (JSON.parse(m.codecs) as MediaCodecs),
         })),
         torrents: (torrents.get(id) ?? []).map((t) => ({
           id: Number(t.id),
@@ -711,6 +913,45 @@ class SqlCatalog implements Catalog {
 }
 
 // ---- helpers shared by reads and writes ----
+
+async function episodeTimes(
+  trx: Db,
+  id: number,
+): Promise<{ published_at: number | null; withdrawn_at: number | null }> {
+  const e = await trx
+    .selectFrom('episodes')
+    .select(['published_at', 'withdrawn_at'])
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (e === undefined) throw new CatalogError('not-found', `no episode with id ${id}`);
+  return e;
+}
+
+/** published_at never moves once it has passed; until then it follows the rights. */
+function nextPublishedAt(
+  publishedAt: number | null,
+  rights: RightsWindow,
+  withdrawnAt: number | null,
+  now: number,
+): number | null {
+  return publishedAt !== null && publishedAt <= now
+    ? publishedAt
+    : (firstVisibleAt(rights, dateOrNull(withdrawnAt), date(now))?.getTime() ?? null);
+}
+
+/** An edit's title (one line, not empty) and description ('' or null: cleared); undefined: unchanged. */
+function checkTextEdit(
+  changes: { title?: string; description?: string | null },
+  what: string,
+): { title?: string; description?: string | null } {
+  return {
+    title: changes.title === undefined ? undefined : text(changes.title, what),
+    description:
+      changes.description === undefined
+        ? undefined
+        : optionalText(changes.description ?? undefined, `${what} description`),
+  };
+}
 
 async function insertRights(trx: Db, episodeId: number, r: Rights): Promise<void> {
   await trx

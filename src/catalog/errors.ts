@@ -14,6 +14,7 @@ export type CatalogErrorCode =
   | 'invalid-path'
   | 'invalid-input'
   | 'not-found'
+  | 'distributed'
   | 'schema-too-new';
 
 export class CatalogError extends Error {

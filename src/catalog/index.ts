@@ -16,3 +16,10 @@ export {
 } from './rights-window.js';
 export type { Migration, MigrationContext } from './migrations/index.js';
 export type * from './types.js';
+export {
+  episodeActions,
+  episodeState,
+  neverDistributed,
+  type EpisodeActions,
+  type EpisodeState,
+} from './episode-state.js';

@@ -55,6 +55,8 @@ export interface MediaFilesTable {
   size_bytes: number;
   sha256: string | null;
   mime_type: string;
+  /** JSON {"video": [...], "audio": [...]} of ffprobe codec names, or null when not probed (migration 005). */
+  codecs: string | null;
 }
 
 export interface TorrentsTable {

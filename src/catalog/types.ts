@@ -38,6 +38,12 @@ export interface Rights extends RightsWindow {
 
 export type MediaRole = 'video';
 
+/** ffprobe's codec names for a media file's streams, in stream order. */
+export interface MediaCodecs {
+  video: string[];
+  audio: string[];
+}
+
 export interface MediaFileInput {
   role?: MediaRole;
   /** Relative to the data directory's media store, '/'-separated. */
@@ -45,6 +51,8 @@ export interface MediaFileInput {
   sizeBytes: number;
   sha256?: string;
   mimeType: string;
+  /** As probed at publication; absent or null when not probed. */
+  codecs?: MediaCodecs | null;
 }
 
 export interface MediaFile {
@@ -54,6 +62,8 @@ export interface MediaFile {
   sizeBytes: number;
   sha256: string | null;
   mimeType: string;
+  /** Null: not probed (published with --no-probe, or before codecs were recorded). */
+  codecs: MediaCodecs | null;
 }
 
 export type TorrentMode = 'v1' | 'v2' | 'hybrid';
@@ -170,4 +180,27 @@ export interface RightsCalendarEntry {
   title: string;
   /** An opening window with no worldwide clearance distributes nothing: the calendar shows it so an editor can act. */
   clearedWorldwide: boolean;
+}
+
+/** What `editEpisode` changes; absent fields stay as they are. Torrents and files are never touched. */
+export interface EpisodeEdit {
+  title?: string;
+  /** Null or '' clears it. */
+  description?: string | null;
+  /** The credits (the rights holders, in credit order), replacing the list. */
+  credits?: string[];
+}
+
+/** What `editSeries` changes; the slug (and so every URL) stays. */
+export interface SeriesEdit {
+  title?: string;
+  /** Null or '' clears it. */
+  description?: string | null;
+}
+
+/** What was removed by `deleteEpisode`: the files the caller should now remove from the data directory. */
+export interface DeletedEpisode {
+  episode: Episode;
+  /** Relative to the data directory: media, subtitle and torrent files the catalog named. */
+  paths: string[];
 }

@@ -4,8 +4,10 @@
  */
 import { CatalogError } from './errors.js';
 import { normalizeV1, normalizeV2 } from './info-hash.js';
+import { checkLanguageTag } from './language.js';
 import { checkSlug, slugify } from './slug.js';
 import type {
+  MediaCodecs,
   MediaFileInput,
   PublishEpisodeInput,
   Rights,
@@ -54,7 +56,7 @@ export function text(value: string, what: string): string {
   return noBidiControls(t, what);
 }
 
-function optionalText(value: string | undefined, what: string): string | null {
+export function optionalText(value: string | undefined, what: string): string | null {
   if (value === undefined) return null;
   const t = value.trim();
   return t === '' ? null : noBidiControls(t, what);
@@ -120,28 +122,39 @@ export function checkRelativePath(path: string, what: string): string {
 }
 
 /**
- * BCP 47 syntax via the platform's ICU rather than a hand-written grammar: `Intl.getCanonicalLocales`
- * throws RangeError on a tag that is not a well-formed Unicode BCP 47 locale identifier, and returns
- * the canonical case ("nb-no" → "nb-NO"). That is BCP 47 minus its legacy corners (grandfathered tags
- * such as "i-klingon", private-use-only tags such as "x-foo"), which players do not understand anyway.
+ * A subtitle language: a BCP 47 tag registered in the IANA language subtag registry (see
+ * language.ts), returned in canonical case ("nb-no" → "nb-NO"). A refusal names the tag that was
+ * probably meant ("norsk" → no, nb, nn; "nb_NO" → nb-NO).
  */
 export function checkLanguage(tag: string): string {
-  try {
-    const [canonical] = Intl.getCanonicalLocales(tag);
-    if (canonical !== undefined) return canonical;
-  } catch {
-    // fall through to the catalog's own error
-  }
+  const c = checkLanguageTag(tag);
+  if (c.ok) return c.tag;
+  const hint = c.suggestions.length > 0 ? `; did you mean ${c.suggestions.join(' or ')}?` : '';
   throw new CatalogError(
     'invalid-language',
-    `bad subtitle language "${tag}": need a BCP 47 tag such as nb or en-GB`,
+    `bad subtitle language "${tag}": ${c.reason}${hint} (need a registered BCP 47 tag such as nb or en-GB)`,
   );
 }
 
 const MIME = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/i;
 const SHA256 = /^[0-9a-f]{64}$/;
 
-function checkMedia(m: MediaFileInput): Required<Omit<MediaFileInput, 'sha256'>> & { sha256: string | null } {
+const CODEC = /^[a-z0-9][a-z0-9_.-]{0,31}$/;
+
+function checkCodecs(c: MediaFileInput['codecs'], path: string): MediaCodecs | null {
+  if (c === undefined || c === null) return null;
+  const list = (v: unknown, kind: string): string[] => {
+    if (!Array.isArray(v) || v.length > 16 || !v.every((x) => typeof x === 'string' && CODEC.test(x)))
+      throw new CatalogError('invalid-input', `bad ${kind} codec list for ${path}`);
+    return v as string[];
+  };
+  return { video: list(c.video, 'video'), audio: list(c.audio, 'audio') };
+}
+
+function checkMedia(m: MediaFileInput): Required<Omit<MediaFileInput, 'sha256' | 'codecs'>> & {
+  sha256: string | null;
+  codecs: MediaCodecs | null;
+} {
   const role = m.role ?? 'video';
   if (role !== 'video') throw new CatalogError('invalid-input', `unknown media role "${String(role)}"`);
   if (!MIME.test(m.mimeType)) throw new CatalogError('invalid-input', `bad MIME type "${m.mimeType}"`);
@@ -155,6 +168,7 @@ function checkMedia(m: MediaFileInput): Required<Omit<MediaFileInput, 'sha256'>>
     sizeBytes: sizeInteger(m.sizeBytes, `size of ${m.path}`),
     mimeType: m.mimeType.toLowerCase(),
     sha256,
+    codecs: checkCodecs(m.codecs, m.path),
   };
 }
 

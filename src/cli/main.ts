@@ -3,7 +3,9 @@
  */
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
+import { registerCatalogue } from './catalogue.js';
 import { registerPublish } from './publish.js';
+import { registerReissue } from './reissue.js';
 import { registerServe } from './serve.js';
 import { registerTorrent } from './torrent.js';
 import { registerUser } from './user.js';
@@ -22,8 +24,9 @@ export function buildProgram(): Command {
     .version(pkg.version)
     .showHelpAfterError('(run with --help for usage)');
   registerServe(program);
-  registerTorrent(program);
+  registerReissue(registerTorrent(program));
   registerPublish(program);
+  registerCatalogue(program);
   registerUser(program);
   return program;
 }

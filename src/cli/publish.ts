@@ -5,23 +5,34 @@
  */
 import type { Command } from 'commander';
 import { userInfo } from 'node:os';
-import { resolve } from 'node:path';
-import { isDistributable, openCatalog, slugify, type Catalog, type Episode } from '../catalog/index.js';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import {
+  isDistributable,
+  openCatalog,
+  slugify,
+  type Catalog,
+  type Episode,
+  type Series,
+} from '../catalog/index.js';
 import { checkPublicUrls, defaults, readConfigFile, readDataDirConfig, type Config } from '../config.js';
 import {
   distributionStatus,
+  formatTime,
   PublishError,
   Publication,
+  seriesHint,
   type PublishResult,
   type SubtitleArg,
 } from '../publish/pipeline.js';
 import { catalogLocation } from '../publish/distribution.js';
-import { episodeLayout } from '../publish/media-store.js';
+import { episodeLayout, webSeedUrl } from '../publish/media-store.js';
+import { addressesOf } from '../publish/reissue.js';
 import { progressBar, type ProgressBar } from '../publish/torrent/index.js';
 import { formatBytes } from './torrent.js';
 import { secureDataDir } from './data-dir.js';
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 /** Where the commands write; tests pass their own to run the commands in-process. */
 export interface Io {
@@ -30,7 +41,7 @@ export interface Io {
 }
 const stdio: Io = { out: process.stdout, err: process.stderr };
 
-interface CommonFlags {
+export interface CommonFlags {
   data?: string;
   config?: string;
   catalog?: string;
@@ -43,17 +54,19 @@ interface PublishFlags extends CommonFlags {
   episode: string;
   title: string;
   description?: string;
-  subtitle: string[];
+  subtitle?: string[];
   licence: string;
-  rightsHolder: string[];
+  rightsHolder?: string[];
   cleared?: boolean;
   availableFrom?: string;
   availableUntil?: string;
   v1?: boolean;
   link?: boolean;
-  tracker: string[];
+  tracker?: string[];
   webUrl?: string;
   quiet?: boolean;
+  /** false with --no-probe. */
+  probe: boolean;
 }
 
 type Settings = Pick<Config, 'dataDir' | 'catalogUrl' | 'publicTrackerUrls' | 'publicWebUrl'>;
@@ -112,6 +125,20 @@ export function parseTime(text: string, flag: string): Date {
   return d;
 }
 
+/** The offset from UTC a time flag was given in, in minutes ("Z": 0); null for a bare date or none. */
+export function zoneOf(text: string | undefined): number | null {
+  // Already checked by parseTime: "...Z", a date alone (UTC, no offset expressed), or "...+HH:MM".
+  if (text === undefined || !/T/i.test(text)) return null;
+  const m = /([+-])(\d{2}):?(\d{2})$/.exec(text.trim());
+  return m === null ? 0 : (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3]));
+}
+
+/** Prints times in the offset of the first time flag given with one (else UTC), as the user wrote them. */
+function timeFormat(...given: Array<string | undefined>): (d: Date) => string {
+  const offset = given.map(zoneOf).find((z) => z !== null) ?? 0;
+  return (d) => formatTime(d, offset);
+}
+
 /** LANG:FILE, e.g. nb:episode.nb.srt (the file may itself contain ':'). */
 export function parseSubtitleArg(text: string): SubtitleArg {
   const i = text.indexOf(':');
@@ -120,7 +147,7 @@ export function parseSubtitleArg(text: string): SubtitleArg {
   return { lang: text.slice(0, i), file: text.slice(i + 1) };
 }
 
-function actor(): string {
+export function actor(): string {
   try {
     return `cli:${userInfo().username}`;
   } catch {
@@ -132,7 +159,7 @@ async function publish(file: string, o: PublishFlags, io: Io): Promise<void> {
   // Everything the flags alone can get wrong is refused before the catalog is opened.
   const season = parseNumber(o.season, '--season');
   const episode = parseNumber(o.episode, '--episode');
-  const subtitles = o.subtitle.map(parseSubtitleArg);
+  const subtitles = (o.subtitle ?? []).map(parseSubtitleArg);
   const from = o.availableFrom === undefined ? undefined : parseTime(o.availableFrom, '--available-from');
   const until = o.availableUntil === undefined ? null : parseTime(o.availableUntil, '--available-until');
   const settings = publishSettings(o);
@@ -151,7 +178,7 @@ async function publish(file: string, o: PublishFlags, io: Io): Promise<void> {
     description: o.description,
     subtitles,
     licence: o.licence,
-    holders: o.rightsHolder,
+    holders: o.rightsHolder ?? [],
     cleared: o.cleared === true,
     availableFrom: from,
     availableUntil: until,
@@ -160,6 +187,7 @@ async function publish(file: string, o: PublishFlags, io: Io): Promise<void> {
     trackers: settings.publicTrackerUrls,
     webUrl: settings.publicWebUrl,
     actor: actor(),
+    probe: o.probe,
     onProgress: bar ? (d, t) => bar.update(d, t) : undefined,
   });
   const result = await runWithSignals(job, io, bar);
@@ -174,12 +202,48 @@ async function publish(file: string, o: PublishFlags, io: Io): Promise<void> {
     if (langs.length > 0)
       out.push(`  subtitles: ${langs.join(', ')} (SRT in the torrent, WebVTT in ${result.layout.vttDir})`);
     out.push(`  torrent:   ${result.layout.torrent} (${t.mode}, pieces of ${formatBytes(t.pieceLength)})`);
-    out.push(`  status:    ${distributionStatus(e, new Date())}`);
+    out.push(
+      `  status:    ${distributionStatus(e, new Date(), timeFormat(o.availableFrom, o.availableUntil))}`,
+    );
     if (t.infoHashV1) out.push(`info hash v1: ${t.infoHashV1}`);
     if (t.infoHashV2) out.push(`info hash v2: ${t.infoHashV2}`);
     out.push(`magnet: ${t.magnet}`);
     io.out.write(out.join('\n') + '\n');
     for (const n of result.notes) io.err.write(`fjord: note: ${n}\n`);
+  }
+  // Addresses set (or changed) after earlier publications: offer the fix. Not when this torrent
+  // was given its own addresses by flag, since the others are then expected to differ.
+  if ((o.tracker ?? []).length === 0 && o.webUrl === undefined) {
+    const stale = await staleTorrents(settings, result.torrent.name).catch(() => 0);
+    if (stale > 0)
+      io.err.write(
+        `fjord: note: ${stale} earlier torrent${stale === 1 ? '' : 's'} carry other tracker or web seed addresses than publicTrackerUrls/publicWebUrl: fjord torrent reissue rewrites them (info hashes stay)\n`,
+      );
+  }
+}
+
+/** How many of the catalog's most recent torrents (at most 50) do not carry the configured addresses. */
+async function staleTorrents(settings: Settings, except: string): Promise<number> {
+  const catalog = await openCatalogFor(settings);
+  try {
+    const recent = (await catalog.listEpisodes())
+      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
+      .slice(0, 50);
+    let stale = 0;
+    for (const e of recent)
+      for (const t of e.torrents) {
+        if (t.path.endsWith(`/${except}.torrent`)) continue;
+        const has = addressesOf(await readFile(join(settings.dataDir, t.path)));
+        const seed = webSeedUrl(settings.publicWebUrl, e.seriesSlug);
+        if (
+          has.trackers.join(' ') !== settings.publicTrackerUrls.join(' ') ||
+          has.webSeeds.join(' ') !== seed
+        )
+          stale++;
+      }
+    return stale;
+  } finally {
+    await catalog.close();
   }
 }
 
@@ -216,20 +280,30 @@ export async function runWithSignals(job: Publication, io: Io, bar?: ProgressBar
   }
 }
 
-interface UnpublishFlags extends CommonFlags {
+export interface UnpublishFlags extends CommonFlags {
   series: string;
   season: string;
   episode: string;
 }
 
 /** The catalog's episode named by --series (title or slug), --season and --episode, or a one-line error. */
-async function findEpisode(
+export async function findEpisode(
   catalog: Catalog,
   o: UnpublishFlags,
 ): Promise<{ episode: Episode; label: string }> {
   const season = parseNumber(o.season, '--season');
   const number = parseNumber(o.episode, '--episode');
-  const name = o.series.trim();
+  const series = await findSeries(catalog, o.series);
+  const episode = await catalog.getEpisode(series.slug, season, number);
+  const label = episodeLayout(series.slug, season, number, '').name;
+  if (!episode)
+    throw new PublishError(`no episode ${label} (${series.title}, season ${season}, episode ${number})`);
+  return { episode, label };
+}
+
+/** The series named by title or slug, or a one-line error suggesting the closest one. */
+export async function findSeries(catalog: Catalog, given: string): Promise<Series> {
+  const name = given.trim();
   let series = /^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(name) ? await catalog.getSeriesBySlug(name) : null;
   if (!series) {
     let slug = '';
@@ -240,12 +314,8 @@ async function findEpisode(
     }
     series = slug ? await catalog.getSeriesBySlug(slug) : null;
   }
-  if (!series) throw new PublishError(`unknown series "${o.series}"`);
-  const episode = await catalog.getEpisode(series.slug, season, number);
-  const label = episodeLayout(series.slug, season, number, '').name;
-  if (!episode)
-    throw new PublishError(`no episode ${label} (${series.title}, season ${season}, episode ${number})`);
-  return { episode, label };
+  if (!series) throw new PublishError(`unknown series "${given}"${await seriesHint(catalog, name)}`);
+  return series;
 }
 
 async function unpublish(o: UnpublishFlags, io: Io): Promise<void> {
@@ -254,14 +324,12 @@ async function unpublish(o: UnpublishFlags, io: Io): Promise<void> {
   try {
     const { episode: before, label } = await findEpisode(catalog, o);
     if (before.withdrawnAt) {
-      io.out.write(
-        `${label} was already withdrawn at ${before.withdrawnAt.toISOString()}; nothing changed\n`,
-      );
+      io.out.write(`${label} was already withdrawn at ${formatTime(before.withdrawnAt)}; nothing changed\n`);
       return;
     }
     const after = await catalog.unpublishEpisode(before.seriesSlug, before.season, before.episode, actor());
     io.out.write(
-      `withdrew ${label}: "${after.title}" at ${after.withdrawnAt?.toISOString() ?? '?'}; ` +
+      `withdrew ${label}: "${after.title}" at ${after.withdrawnAt ? formatTime(after.withdrawnAt) : '?'}; ` +
         `a running fjord serve stops distributing it within seconds (nothing was deleted)\n`,
     );
   } finally {
@@ -275,7 +343,7 @@ interface RightsFlags extends UnpublishFlags {
   availableFrom?: string;
   availableUntil?: string;
   licence?: string;
-  rightsHolder: string[];
+  rightsHolder?: string[];
 }
 
 /** `fjord rights`: change an episode's rights after publishing (clear it, move its window). */
@@ -295,30 +363,48 @@ async function rights(o: RightsFlags, io: Io): Promise<void> {
     const r = episode.rights;
     const next = {
       licence: o.licence ?? r.licence,
-      holders: o.rightsHolder.length > 0 ? o.rightsHolder : r.holders,
+      holders: o.rightsHolder && o.rightsHolder.length > 0 ? o.rightsHolder : r.holders,
       clearedWorldwide: o.cleared ? true : o.notCleared ? false : r.clearedWorldwide,
       availableFrom: from ?? r.availableFrom,
       availableUntil: until === undefined ? r.availableUntil : until,
     };
     const after = await catalog.setRights(episode.id, next, actor());
     const now = new Date();
+    const fmt = timeFormat(o.availableFrom, o.availableUntil === 'none' ? undefined : o.availableUntil);
     const state = isDistributable(after.rights, after.withdrawnAt, now)
       ? 'distributed now'
       : after.withdrawnAt
-        ? 'withdrawn (unpublished), so not distributed'
+        ? 'withdrawn (unpublished), so not distributed; fjord episode restore distributes it again'
         : !after.rights.clearedWorldwide
           ? 'not cleared, so not distributed'
           : after.rights.availableFrom > now
-            ? `distributed from ${after.rights.availableFrom.toISOString()}`
+            ? `distributed from ${fmt(after.rights.availableFrom)}`
             : 'outside its window, so not distributed';
     io.out.write(
       `${label}: ${after.rights.clearedWorldwide ? 'cleared worldwide' : 'not cleared'}, ` +
-        `window ${after.rights.availableFrom.toISOString()} to ${after.rights.availableUntil?.toISOString() ?? 'open'}, ` +
+        `window ${fmt(after.rights.availableFrom)} to ${after.rights.availableUntil ? fmt(after.rights.availableUntil) : 'open'}, ` +
         `licence ${after.rights.licence}; ${state}\n`,
     );
   } finally {
     await catalog.close();
   }
+}
+
+/** --data, --config and --catalog: where the catalog is, as every catalog command takes them. */
+export function catalogOptions(c: Command): Command {
+  return c
+    .option('--data <dir>', 'data directory (default ./data)')
+    .option('--config <file>', 'settings file (JSON; DATA/fjord.json is read too)')
+    .option('--catalog <url>', 'postgres://... catalog (default: SQLite in the data directory)');
+}
+
+/** The catalog options and the episode: --series, --season, --episode. */
+export function episodeOptions(c: Command): Command {
+  return catalogOptions(c)
+    .requiredOption('--series <name>', "the series' title or slug")
+    .requiredOption('--season <n>', 'season number')
+    .requiredOption('--episode <n>', 'episode number')
+    .showHelpAfterError(false);
 }
 
 export function registerPublish(program: Command, io: Io = stdio): void {
@@ -339,10 +425,9 @@ export function registerPublish(program: Command, io: Io = stdio): void {
       '--subtitle <lang:file>',
       'official subtitles (SRT or WebVTT, UTF-8), e.g. nb:ep.srt; repeatable',
       collect,
-      [],
     )
     .option('--licence <id>', 'licence, an SPDX id or all-rights-reserved', 'all-rights-reserved')
-    .option('--rights-holder <name>', 'a rights holder; repeat for more, in credit order', collect, [])
+    .option('--rights-holder <name>', 'a rights holder; repeat for more, in credit order', collect)
     .option(
       '--cleared',
       'rights are cleared for worldwide distribution (without it: stored, not distributed)',
@@ -355,40 +440,35 @@ export function registerPublish(program: Command, io: Io = stdio): void {
       '--tracker <url>',
       'tracker URL written into the torrent; repeatable (default: publicTrackerUrls)',
       collect,
-      [],
     )
     .option('--web-url <url>', "the web server's public base URL (default: publicWebUrl)")
+    .option(
+      '--no-probe',
+      'publish without ffprobe: the file is not checked to be a video and no codecs are recorded',
+    )
     .option('-q, --quiet', 'no progress bar')
     .showHelpAfterError(false)
     .action((file: string, o: PublishFlags) => publish(file, o, io));
 
-  program
-    .command('unpublish')
-    .description('withdraw an episode from distribution (the tracker and web seed stop; nothing is deleted)')
-    .option('--data <dir>', 'data directory (default ./data)')
-    .option('--config <file>', 'settings file (JSON; DATA/fjord.json is read too)')
-    .option('--catalog <url>', 'postgres://... catalog (default: SQLite in the data directory)')
-    .requiredOption('--series <name>', "the series' title or slug")
-    .requiredOption('--season <n>', 'season number')
-    .requiredOption('--episode <n>', 'episode number')
-    .showHelpAfterError(false)
-    .action((o: UnpublishFlags) => unpublish(o, io));
+  episodeOptions(
+    program
+      .command('unpublish')
+      .description(
+        'withdraw an episode from distribution (the tracker and web seed stop; nothing is deleted)',
+      ),
+  ).action((o: UnpublishFlags) => unpublish(o, io));
 
-  program
-    .command('rights')
-    .description("change an episode's rights after publishing: clear it, move or end its window")
-    .option('--data <dir>', 'data directory (default ./data)')
-    .option('--config <file>', 'settings file (JSON; DATA/fjord.json is read too)')
-    .option('--catalog <url>', 'postgres://... catalog (default: SQLite in the data directory)')
-    .requiredOption('--series <name>', "the series' title or slug")
-    .requiredOption('--season <n>', 'season number')
-    .requiredOption('--episode <n>', 'episode number')
+  episodeOptions(
+    program
+      .command('rights')
+      .description("change an episode's rights after publishing: clear it, move or end its window"),
+  )
     .option('--cleared', 'rights are now cleared for worldwide distribution')
     .option('--not-cleared', 'rights are no longer cleared (stops distribution)')
     .option('--available-from <time>', 'new start of the availability window (ISO 8601)')
     .option('--available-until <time>', "new end of the window (ISO 8601), or 'none' for no end")
     .option('--licence <id>', 'new licence (SPDX id or all-rights-reserved)')
-    .option('--rights-holder <name>', 'rights holders, replacing the list; repeatable', collect, [])
+    .option('--rights-holder <name>', 'rights holders, replacing the list; repeatable', collect)
     .showHelpAfterError(false)
     .action((o: RightsFlags) => rights(o, io));
 }

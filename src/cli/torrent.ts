@@ -162,7 +162,8 @@ async function show(file: string): Promise<void> {
   process.stdout.write(describeTorrent(m));
 }
 
-export function registerTorrent(program: Command): void {
+/** Registers `fjord torrent create|show`; returns the `torrent` command for further subcommands. */
+export function registerTorrent(program: Command): Command {
   const torrent = program.command('torrent').description('create and inspect .torrent files');
   torrent
     .command('create')
@@ -187,4 +188,5 @@ export function registerTorrent(program: Command): void {
     .argument('<file>', '.torrent file')
     .showHelpAfterError(false)
     .action((file: string) => show(file));
+  return torrent;
 }

@@ -1,17 +1,86 @@
 /**
- * HTTP/1.1 request heads as the tracker reads them (RFC 9112): the request line, a few headers, and
- * the X-Forwarded-For rule. Pure: bytes in, values out; the HTTP and WebSocket listeners
- * (src/tracker) and the web layer call it.
+ * HTTP/1.1 request heads as bytes (RFC 9112 section 2): where a head ends, and the little the
+ * trackers read from one. Pure code (no sockets): the HTTP tracker (src/tracker/http-server.ts, both
+ * I/O paths) and the WebSocket tracker's own listener (src/tracker/ws-server.ts) frame and read
+ * their heads with it, so both answer the same bytes the same way.
  *
  *   GET /announce?info_hash=...&port=6881 HTTP/1.1\r\n     request line: METHOD SP TARGET SP HTTP/x.y
- *   Host: tracker.example\r\n                                headers, one a line
- *   X-Forwarded-For: 203.0.113.7, 10.0.0.2\r\n               (only believed from trusted proxies)
- *   \r\n                                                     the head ends at CRLFCRLF (`end` is its offset)
+ *   Host: tracker.example\r\n                                field lines, one a line
+ *   X-Forwarded-For: 203.0.113.7, 10.0.0.2\r\n               (believed only from trusted proxies)
+ *   \r\n                                                     the head ends at CRLF CRLF
  *
- * The tracker's path reads the request line in place (no strings for /announce and /scrape);
- * header values are read as strings only off that path (a proxy's X-Forwarded-For).
+ * A head whose lines end in a bare LF never contains CRLF CRLF; it is reported at once (HEAD_BARE_LF)
+ * so that it is answered 400 instead of waiting for a timeout (issue 19). The tracker's path reads
+ * the request line in place (no strings for /announce and /scrape); header values are read as
+ * strings only off that path (a proxy's X-Forwarded-For, a WebSocket handshake).
  */
 import { inNetworks, type Network } from './ip.js';
+
+const CRLFCRLF = Buffer.from('\r\n\r\n');
+
+/** headEnd(): no blank line yet (and no bare LF): wait for more bytes. */
+export const HEAD_INCOMPLETE = -1;
+/** headEnd(): a line ended in a bare LF before the blank line came: refuse the head (400). */
+export const HEAD_BARE_LF = -2;
+
+/**
+ * Where the head in buf ends: the offset of its CRLF CRLF (the head is buf[0, end), the body
+ * starts at end + 4), or HEAD_INCOMPLETE, or HEAD_BARE_LF. The bare LF scan runs only while the
+ * head is unfinished, so a whole head costs one indexOf.
+ */
+export function headEnd(buf: Buffer): number {
+  const end = buf.indexOf(CRLFCRLF);
+  if (end >= 0) return end;
+  return hasBareLf(buf) ? HEAD_BARE_LF : HEAD_INCOMPLETE;
+}
+
+/** Whether buf holds a line feed not preceded by a carriage return. */
+export function hasBareLf(buf: Buffer): boolean {
+  for (let i = buf.indexOf(10); i >= 0; i = buf.indexOf(10, i + 1))
+    if (i === 0 || buf[i - 1] !== 13) return true;
+  return false;
+}
+
+/** A parsed request head. */
+export interface Head {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+}
+
+/** Request line and headers of buf[0, end) (names in lower case), or null if the line is malformed. */
+export function parseHead(buf: Buffer, end: number): Head | null {
+  const lines = buf.toString('latin1', 0, end).split('\r\n');
+  const parts = lines[0].split(' ');
+  if (parts.length !== 3 || !parts[2].startsWith('HTTP/')) return null;
+  const headers: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (let i = 1; i < lines.length; i++) {
+    const colon = lines[i].indexOf(':');
+    if (colon <= 0) continue;
+    const name = lines[i].slice(0, colon).trim().toLowerCase();
+    const value = lines[i].slice(colon + 1).trim();
+    headers[name] = name in headers ? `${headers[name]}, ${value}` : value;
+  }
+  return { method: parts[0], url: parts[1], headers };
+}
+
+const UPGRADE = Buffer.from('upgrade:');
+
+/**
+ * True when the head buf[0, end) has an `Upgrade:` header line. A scan for line starts, compared
+ * case-insensitively over 8 bytes: cheap enough for the HTTP announce path, which calls it only on
+ * a port shared with the WebSocket tracker.
+ */
+export function hasUpgradeHeader(buf: Buffer, end: number): boolean {
+  let i = buf.indexOf(10);
+  while (i >= 0 && i + 8 < end) {
+    let k = 0;
+    while (k < 8 && (buf[i + 1 + k] | 0x20) === UPGRADE[k]) k++;
+    if (k === 8) return true;
+    i = buf.indexOf(10, i + 1);
+  }
+  return false;
+}
 
 /** Where the parts of a request line are in its buffer; one per listener, reused request after request. */
 export class RequestLine {
@@ -52,31 +121,6 @@ export function pathIs(buf: Buffer, line: RequestLine, path: string): boolean {
   if (line.pathEnd - at !== path.length) return false;
   for (let i = 0; i < path.length; i++) if (buf[at + i] !== path.charCodeAt(i)) return false;
   return true;
-}
-
-/** Whether buf holds a line feed not preceded by a carriage return (a head that never gets CRLFCRLF). */
-export function hasBareLf(buf: Buffer): boolean {
-  for (let i = buf.indexOf(10); i >= 0; i = buf.indexOf(10, i + 1))
-    if (i === 0 || buf[i - 1] !== 13) return true;
-  return false;
-}
-
-const UPGRADE = Buffer.from('upgrade:');
-
-/**
- * True when the head buf[0, end) has an `Upgrade:` header line. A scan for line starts, compared
- * case-insensitively over 8 bytes: cheap enough for the HTTP announce path, which calls it only on
- * a port shared with the WebSocket tracker.
- */
-export function hasUpgradeHeader(buf: Buffer, end: number): boolean {
-  let i = buf.indexOf(10);
-  while (i >= 0 && i + 8 < end) {
-    let k = 0;
-    while (k < 8 && (buf[i + 1 + k] | 0x20) === UPGRADE[k]) k++;
-    if (k === 8) return true;
-    i = buf.indexOf(10, i + 1);
-  }
-  return false;
 }
 
 /** The value of a header (name in lower case) in the request head buf[0, end), or null. */

@@ -53,7 +53,11 @@ export async function startDistribution(
   const catalog = await openCatalog(catalogLocation(config));
   const sync = new CatalogSync(catalog, { log, pollMs: options.pollMs });
   const webSeed = new WebSeed(config.dataDir, log);
-  const web = new WebServer(log);
+  const web = new WebServer(log, {
+    maxConnectionsPerAddress: config.webMaxConnectionsPerAddress,
+    trustedProxies: config.trustedProxies,
+    onRefused: () => tracker.counters.webConnectionsRefused++,
+  });
   webSeed.register(web);
   const site = new SiteDataSource(catalog, config.dataDir, log);
   let boundWs: Endpoint[] = [];

@@ -2,7 +2,8 @@
  * Publishing one episode: media file (and subtitles) in, a distributable episode out.
  *
  *   check the input          numbers, times, files, the series, duplicates      (nothing written yet)
- *   probe the duration       ffprobe when installed: subtitles must end before the video does
+ *   probe the media          ffprobe must read a video stream (refused without ffprobe unless the
+ *                            probe is skipped); codecs recorded, duration for the subtitle check
  *   check the subtitles      UTF-8, parsable, no cue past the end → SRT and WebVTT bytes
  *   stage                    DATA/.staging/<id>/<name>/ = the video (copied or hard-linked) + SRTs
  *   hash                     createTorrent over the staged folder (workers; progress bar)
@@ -21,9 +22,10 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CatalogError, slugify, type Catalog, type Episode, type Series } from '../catalog/index.js';
 import { checkLanguage, checkRights } from '../catalog/validate.js';
+import { closest } from '../catalog/suggest.js';
 import { createTorrent, type CreatedTorrent, type TorrentMode } from './torrent/index.js';
 import { episodeLayout, recoverStaging, Staging, webSeedUrl, type EpisodeLayout } from './media-store.js';
-import { probeDuration, type Duration } from './probe.js';
+import { probeMedia, unplayableInBrowsers } from './probe.js';
 import { convertSubtitle, OFFICIAL_MAX_BYTES } from './subtitles.js';
 
 /** Container types a broadcaster publishes, by extension; the MIME type goes to the catalog and the web seed. */
@@ -78,6 +80,12 @@ export interface PublishRequest {
   webUrl: string;
   actor: string;
   ffprobe?: string;
+  /**
+   * false: do not run ffprobe (`--no-probe`): the file is published without checking that it is
+   * media, no codecs are recorded and the subtitle end check is skipped. Default: probe, and refuse
+   * a file ffprobe cannot read, one without a video stream, or any file when ffprobe is missing.
+   */
+  probe?: boolean;
   onProgress?: (done: number, total: number) => void;
   /** Called as the pipeline enters each phase; tests use it to fail or stop at a chosen point. */
   onPhase?: (phase: Phase) => void | Promise<void>;
@@ -144,16 +152,33 @@ async function resolveSeries(
   const slug = slugify(trimmed);
   const found = await catalog.getSeriesBySlug(slug);
   if (found) return { slug: found.slug, title: found.title, existing: found };
-  if (!create) {
-    const known = (await catalog.listSeries()).map((s) => s.slug);
-    const hint = known.length
-      ? ` (known: ${known.slice(0, 8).join(', ')}${known.length > 8 ? ', ...' : ''})`
-      : '';
+  if (!create)
     throw new PublishError(
-      `unknown series "${trimmed}": no series "${slug}" in the catalog${hint}; add --new-series to create it`,
+      `unknown series "${trimmed}": no series "${slug}" in the catalog${await seriesHint(catalog, trimmed)}; add --new-series to create it`,
     );
-  }
   return { slug, title: trimmed, existing: null };
+}
+
+/**
+ * " (did you mean skjaergardsliv?)" for a mistyped series (closest slug or title, by edit distance
+ * on the slugified name), else " (known: a, b, ...)", else "".
+ */
+export async function seriesHint(catalog: Catalog, name: string): Promise<string> {
+  const all = await catalog.listSeries();
+  if (all.length === 0) return '';
+  let key = name.toLowerCase();
+  try {
+    key = slugify(name);
+  } catch {
+    // not slugifiable ("!!!"): compare as typed
+  }
+  const near = closest(
+    key,
+    all.map((s) => s.slug),
+  );
+  if (near.length > 0) return ` (did you mean ${near.join(' or ')}?)`;
+  const known = all.map((s) => s.slug);
+  return ` (known: ${known.slice(0, 8).join(', ')}${known.length > 8 ? ', ...' : ''})`;
 }
 
 /** Copies src to dst (which must not exist) computing its SHA-256 on the way; flat memory. */
@@ -256,7 +281,7 @@ export class Publication {
     const until = r.availableUntil ?? null;
     if (until !== null && until.getTime() <= from.getTime())
       throw new PublishError(
-        `the availability window ends (${until.toISOString()}) before it starts (${from.toISOString()})`,
+        `the availability window ends (${formatTime(until)}) before it starts (${formatTime(from)})`,
       );
     // The catalog's own rules for rights (licence id, holders), applied now rather than after hashing.
     try {
@@ -271,13 +296,42 @@ export class Publication {
       throw new PublishError(err instanceof Error ? err.message : String(err));
     }
 
-    // ---- duration and subtitles ----
-    // Probed even without subtitles: the catalog records the duration for pages and feeds.
+    // ---- probe: is it media, which codecs, how long ----
     let durationMs: number | undefined;
-    const d: Duration = await probeDuration(r.file, r.ffprobe);
-    if ('ms' in d) durationMs = d.ms;
-    else if (subtitleInputs.length > 0)
-      notes.push(`${d.unknown}: the check for subtitle cues past the end of the video was skipped`);
+    let codecs: { video: string[]; audio: string[] } | null = null;
+    if (r.probe === false) {
+      notes.push(
+        'not probed (--no-probe): not checked that it is playable media; no codecs recorded' +
+          (subtitleInputs.length > 0
+            ? '; the check for subtitle cues past the end of the video was skipped'
+            : ''),
+      );
+    } else {
+      const p = await probeMedia(r.file, r.ffprobe);
+      if (!p.ok && p.missing)
+        throw new PublishError(
+          `ffprobe (part of ffmpeg) is not installed, so fjord cannot check that ${r.file} is a video: install ffmpeg, or pass --no-probe to publish it unchecked`,
+        );
+      if (!p.ok) throw new PublishError(`media file ${r.file}: ${p.reason}; not published`);
+      const audioOnly = mimeType.startsWith('audio/');
+      const m = p.media;
+      if (audioOnly ? m.audio.length === 0 : m.video.length === 0)
+        throw new PublishError(
+          `media file ${r.file} has no ${audioOnly ? 'audio' : 'video'} stream ffprobe can read` +
+            ` (found: ${[...m.video.map((c) => `video ${c}`), ...m.audio.map((c) => `audio ${c}`)].join(', ') || 'none'}); not published`,
+        );
+      codecs = { video: m.video, audio: m.audio };
+      if (m.durationMs !== null) durationMs = m.durationMs;
+      else if (subtitleInputs.length > 0)
+        notes.push(
+          'ffprobe found no duration: the check for subtitle cues past the end of the video was skipped',
+        );
+      const unplayable = unplayableInBrowsers(m);
+      if (unplayable.length > 0)
+        notes.push(
+          `browsers cannot play ${unplayable.join(', ')}: the web player offers the download instead (desktop players such as VLC or mpv play it)`,
+        );
+    }
     const subtitles = subtitleInputs.map((s) => {
       const c = convertSubtitle(s.data, durationMs);
       if (!c.ok) throw new PublishError(`subtitle file (${s.lang}) ${s.file}: ${c.reason}`);
@@ -293,6 +347,7 @@ export class Publication {
         size,
         subtitles,
         durationMs,
+        codecs,
         from,
         until,
         notes,
@@ -312,6 +367,7 @@ export class Publication {
       size: number;
       subtitles: Array<{ lang: string; srt: Buffer; vtt: Buffer }>;
       durationMs: number | undefined;
+      codecs: { video: string[]; audio: string[] } | null;
       from: Date;
       until: Date | null;
       notes: string[];
@@ -319,7 +375,7 @@ export class Publication {
     },
   ): Promise<PublishResult> {
     const r = this.req;
-    const { ext, mimeType, title, size, subtitles, durationMs, from, until, notes, now } = c;
+    const { ext, mimeType, title, size, subtitles, durationMs, codecs, from, until, notes, now } = c;
     await recoverStaging(r.dataDir, async (j) => {
       for (const h of [j.infoHashV1, j.infoHashV2])
         if (h && (await catalog.episodeByInfoHash(h))) return true;
@@ -419,7 +475,7 @@ export class Publication {
             availableFrom: from,
             availableUntil: until,
           },
-          media: [{ role: 'video', path: layout.video, sizeBytes: size, sha256, mimeType }],
+          media: [{ role: 'video', path: layout.video, sizeBytes: size, sha256, mimeType, codecs }],
           torrent: {
             ...(torrent.infoHashV1 ? { infoHashV1: torrent.infoHashV1 } : {}),
             ...(torrent.infoHashV2 ? { infoHashV2: torrent.infoHashV2 } : {}),
@@ -459,16 +515,33 @@ export class Publication {
   }
 }
 
-/** How an episode stands now, in words, for the CLI. */
-export function distributionStatus(e: Episode, now: Date): string {
+/**
+ * A time as ISO 8601 in a fixed offset from UTC (minutes; 0 prints "Z"), to the second, with
+ * milliseconds only when there are any: the form a user typed ("2026-12-01T18:00:00+01:00").
+ */
+export function formatTime(d: Date, offsetMinutes = 0): string {
+  const local = new Date(d.getTime() + offsetMinutes * 60_000).toISOString();
+  const body = local.endsWith('.000Z') ? local.slice(0, 19) : local.slice(0, 23);
+  if (offsetMinutes === 0) return `${body}Z`;
+  const a = Math.abs(offsetMinutes);
+  const hh = String(Math.floor(a / 60)).padStart(2, '0');
+  const mm = String(a % 60).padStart(2, '0');
+  return `${body}${offsetMinutes < 0 ? '-' : '+'}${hh}:${mm}`;
+}
+
+/** How an episode stands now, in words, for the CLI; times in `fmt` (default: UTC). */
+export function distributionStatus(
+  e: Episode,
+  now: Date,
+  fmt: (d: Date) => string = (d) => formatTime(d),
+): string {
   const r = e.rights;
-  if (e.withdrawnAt && e.withdrawnAt.getTime() <= now.getTime())
-    return `withdrawn ${e.withdrawnAt.toISOString()}`;
+  if (e.withdrawnAt && e.withdrawnAt.getTime() <= now.getTime()) return `withdrawn ${fmt(e.withdrawnAt)}`;
   if (!r.clearedWorldwide) return 'NOT distributed: not cleared for worldwide distribution (no --cleared)';
   if (r.availableUntil && r.availableUntil.getTime() <= now.getTime())
-    return `not distributed: its window closed ${r.availableUntil.toISOString()}`;
-  const until = r.availableUntil ? ` until ${r.availableUntil.toISOString()}` : '';
+    return `not distributed: its window closed ${fmt(r.availableUntil)}`;
+  const until = r.availableUntil ? ` until ${fmt(r.availableUntil)}` : '';
   if (r.availableFrom.getTime() > now.getTime())
-    return `scheduled: distributed from ${r.availableFrom.toISOString()}${until}`;
+    return `scheduled: distributed from ${fmt(r.availableFrom)}${until}`;
   return `distributed now${until}`;
 }

@@ -10,7 +10,9 @@
  */
 import http from 'node:http';
 import { timingSafeEqual, createHash } from 'node:crypto';
-import type { Endpoint } from '../config.js';
+import { formatEndpoint, type Endpoint } from '../config.js';
+import { Network } from '../protocol/ip.js';
+import { AcceptProblems, capConnections } from './address-limit.js';
 import type { Tracker } from './tracker.js';
 
 export class AdminApi {
@@ -32,7 +34,19 @@ export class AdminApi {
       this.server.listen(this.endpoint.port, this.endpoint.host, () => {
         this.server.off('error', reject);
         const a = this.server.address() as import('node:net').AddressInfo;
-        resolve({ host: a.address, port: a.port });
+        const bound = { host: a.address, port: a.port };
+        // At most adminMaxConnectionsPerAddress open from one address (trusted proxies excepted).
+        const c = this.tracker.config;
+        const max = c.adminMaxConnectionsPerAddress;
+        const problems = new AcceptProblems(
+          (l) => this.tracker.log(l),
+          `admin ${formatEndpoint(bound)}`,
+          max,
+        );
+        const trusted = c.trustedProxies.map((n) => new Network(n));
+        const counters = this.tracker.counters;
+        capConnections(this.server, max, trusted, problems, () => counters.adminConnectionsRefused++);
+        resolve(bound);
       });
     });
   }

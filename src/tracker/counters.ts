@@ -79,6 +79,9 @@ export class Counters {
   wsSlowClosed = 0;
   /** Offers not relayed because their socket was over its offer rate (wsOfferRate, wsOfferBurst). */
   wsOffersRateLimited = 0;
+  /** Web and admin listener connections closed at once for being over their per-address cap. */
+  webConnectionsRefused = 0;
+  adminConnectionsRefused = 0;
   /** Latency histogram of sampled requests: counts per bucket (+Inf last), and the sum. */
   readonly latency = new Float64Array(LATENCY_BUCKETS.length + 1);
   latencySum = 0;

@@ -1,13 +1,15 @@
 /**
- * The process's file descriptors, as a budget the tracker's TCP listeners keep within, so that the
+ * The process's file descriptors, as a budget the tracker's TCP listeners (each HTTP tracker
+ * listener, and the WebSocket tracker with all its sockets) keep within, so that the
  * web and admin listeners (and files, the catalog, the web seed) always find descriptors free
  * (issue 19: 20,000 slow connections took all 20,000 and every TCP service failed but UDP).
  *
  * The limit is the soft RLIMIT_NOFILE (`ulimit -n`, from /proc/self/limits). Counting what is open
  * means reading /proc/self/fd, which costs about 3 µs per descriptor from JavaScript (a few ms at
  * 20,000 from the native addon), so it is counted at most once a second and less often when many
- * are open (every total / 2,000 seconds). Between counts, each HTTP tracker listener keeps to the
- * number of connections it was given at the last count: `room` is what it may still open.
+ * are open (every total / 2,000 seconds). Between counts, each user keeps to the number of
+ * connections it was given at the last count: an equal share of the room above the reserve, so
+ * that long-lived WebSockets cannot take what short HTTP announces need, nor the reverse.
  * Linux only; elsewhere (no /proc) there is no budget and only the per-address caps apply.
  */
 import { readFileSync, readdirSync } from 'node:fs';
@@ -43,7 +45,7 @@ export function processBudget(reserve: number): DescriptorBudget {
   return (shared ??= new DescriptorBudget(reserve));
 }
 
-/** One per process (processBudget()): shared by every HTTP tracker listener. */
+/** One per process (processBudget()): shared by every HTTP tracker listener and the WebSocket tracker. */
 export class DescriptorBudget {
   readonly limit: number = descriptorLimit();
   /** Descriptors left for everything else (min(configured, a quarter of the limit)). */

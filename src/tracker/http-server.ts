@@ -28,10 +28,12 @@ import { bencode } from '../protocol/bencode.js';
 import { Announced, EVENT_STOPPED, type SwarmCounts } from '../swarm/peer-store.js';
 import { clock } from '../swarm/clock.js';
 import {
+  HEAD_BARE_LF,
+  HEAD_INCOMPLETE,
   RequestLine,
   forwardedClient,
-  hasBareLf,
   hasUpgradeHeader,
+  headEnd,
   headerValue,
   parseRequestLine,
   pathIs,
@@ -59,12 +61,11 @@ import {
   httpNative,
   httpNativeStatus,
 } from './http-native.js';
-import { AddressCounts } from './address-limit.js';
+import { AcceptProblems, AddressCounts } from './address-limit.js';
 import { processBudget, type DescriptorBudget } from './descriptors.js';
 import type { Tracker } from './tracker.js';
 import { formatEndpoint, type Endpoint } from '../config.js';
 
-const CRLFCRLF = Buffer.from('\r\n\r\n');
 const OK_HEAD = 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ';
 /** handle(): the reply did not fit the request's reply buffer and is in its `big`. */
 const BIG = -1;
@@ -76,10 +77,11 @@ const BIG = -1;
 const UPGRADE = -2;
 const METRICS = -3;
 /**
- * A head's `end` when a line of it ended in a bare LF before a blank line came (both paths): such a
- * head never gets its CRLFCRLF, so it is answered 400 at once instead of at the idle timeout.
+ * A head's `end` when a line of it ended in a bare LF before a blank line came (both paths: the
+ * addon reports the same value): such a head never gets its CRLFCRLF, so it is answered 400 at
+ * once instead of at the idle timeout.
  */
-const BARE_LF = -2;
+const BARE_LF = HEAD_BARE_LF;
 /** The largest reply written into a native output slot (announce: 200 IPv6 peers and the rest). */
 const REPLY_SLOT = 8192;
 
@@ -118,9 +120,6 @@ function remoteAddress(req: HttpRequest): string {
 /** On a node:net connection: the address it is counted under in `perAddress` (until uncounted). */
 const kCounted = Symbol('fjord.http.counted');
 type Counted = net.Socket & { [kCounted]?: string };
-
-/** Seconds between two log lines about refused, shed or failed accepts (a flood is one line). */
-const LOG_EVERY = 10;
 
 function onSocketError(this: net.Socket): void {
   this.destroy();
@@ -169,9 +168,8 @@ export class HttpTrackerServer {
   private maxOpen = Infinity;
   /** The trusted proxies as the addon's exempt networks (17 bytes each; it takes up to 32). */
   private readonly exemptRecords: Uint8Array;
-  /** Accept problems not yet logged (see note()), and when the last line about them was written. */
-  private unlogged = { acceptErrors: 0, refused: 0, shed: 0, error: '' };
-  private loggedAt = -Infinity;
+  /** Accept problems not yet logged (one line every few seconds). */
+  private readonly problems: AcceptProblems;
   /** HOST:PORT for the log (the bound port once listening). */
   private label: string;
   /**
@@ -190,6 +188,11 @@ export class HttpTrackerServer {
     this.statsNets = tracker.config.statsNetworks.map((n) => new Network(n));
     this.label = formatEndpoint(endpoint);
     this.perAddress = new AddressCounts(tracker.config.httpMaxConnectionsPerAddress);
+    this.problems = new AcceptProblems(
+      (line) => tracker.log(line),
+      `http ${this.label}`,
+      tracker.config.httpMaxConnectionsPerAddress,
+    );
     this.budget = processBudget(tracker.config.descriptorReserve);
     this.exemptRecords = new Uint8Array(17 * Math.min(32, this.trusted.length));
     for (let i = 0; i * 17 < this.exemptRecords.length; i++)
@@ -234,6 +237,7 @@ export class HttpTrackerServer {
       this.startSweep();
       const bound = n.address();
       this.label = formatEndpoint(bound);
+      this.problems.label = `http ${this.label}`;
       t.log(`http ${formatEndpoint(bound)}: native connections (epoll, batches of up to ${n.slots})`);
       return Promise.resolve(bound);
     }
@@ -249,9 +253,9 @@ export class HttpTrackerServer {
           // From now on an error (e.g. too many open files on accept) is logged, never fatal, and
           // a flood of them is one line every LOG_EVERY seconds.
           server.on('error', (err: NodeJS.ErrnoException) => {
-            this.unlogged.acceptErrors++;
-            this.unlogged.error = err.code ?? err.message;
-            this.note();
+            this.problems.acceptErrors++;
+            this.problems.error = err.code ?? err.message;
+            this.problems.note();
           });
           this.budget.join(this.budgetUser);
           this.applyLimits();
@@ -259,6 +263,7 @@ export class HttpTrackerServer {
           const a = server.address() as net.AddressInfo;
           const bound = { host: a.address, port: a.port };
           this.label = formatEndpoint(bound);
+          this.problems.label = `http ${this.label}`;
           if (this.netReason !== null) t.log(`http ${formatEndpoint(bound)}: node:net (${this.netReason})`);
           resolve(bound);
         },
@@ -301,8 +306,8 @@ export class HttpTrackerServer {
     const exempt = this.trusted.length > 0 && inNetworks(address, this.trusted);
     if (!exempt && this.perAddress.full(address)) {
       t.counters.error(P_HTTP, A_OTHER, E_RATE_LIMITED);
-      this.unlogged.refused++;
-      this.note();
+      this.problems.refused++;
+      this.problems.note();
       socket.on('error', onSocketError);
       socket.destroy();
       return;
@@ -310,8 +315,8 @@ export class HttpTrackerServer {
     if (this.sockets.size >= this.maxOpen) {
       const oldest = this.sockets.keys().next();
       t.counters.error(P_HTTP, A_OTHER, E_TIMEOUT);
-      this.unlogged.shed++;
-      this.note();
+      this.problems.shed++;
+      this.problems.note();
       if (oldest.done === true) {
         socket.on('error', onSocketError);
         socket.destroy();
@@ -355,27 +360,6 @@ export class HttpTrackerServer {
     this.perAddress.remove(address);
   }
 
-  /**
-   * Logs refused, shed and failed accepts, at most one line every LOG_EVERY seconds (a flood of
-   * EMFILE or of one address's connections must not become a flood of log lines).
-   */
-  private note(): void {
-    if (clock.seconds - this.loggedAt < LOG_EVERY) return;
-    const u = this.unlogged;
-    const parts: string[] = [];
-    if (u.acceptErrors > 0)
-      parts.push(`accept failed (${u.error})${u.acceptErrors > 1 ? ` ${u.acceptErrors} times` : ''}`);
-    if (u.refused > 0)
-      parts.push(
-        `${u.refused} connections refused (over ${this.tracker.config.httpMaxConnectionsPerAddress} from one address)`,
-      );
-    if (u.shed > 0) parts.push(`${u.shed} waiting connections closed to keep descriptors free`);
-    if (parts.length === 0) return;
-    this.loggedAt = clock.seconds;
-    this.tracker.log(`http ${this.label}: ${parts.join('; ')}`);
-    this.unlogged = { acceptErrors: 0, refused: 0, shed: 0, error: '' };
-  }
-
   /** Times a node:net connection out with the others, and keeps its errors from being thrown. */
   private watch(socket: net.Socket): void {
     this.sockets.set(socket, clock.seconds);
@@ -397,9 +381,8 @@ export class HttpTrackerServer {
       buf = Buffer.concat([head, chunk]);
       this.partial.set(socket, buf);
     }
-    let end = buf.indexOf(CRLFCRLF);
-    if (end < 0 && hasBareLf(buf)) end = BARE_LF;
-    else if (end < 0 && buf.length <= t.config.maxHeaderBytes) {
+    const end = headEnd(buf);
+    if (end === HEAD_INCOMPLETE && buf.length <= t.config.maxHeaderBytes) {
       if (head === undefined) this.partial.set(socket, Buffer.from(chunk));
       return;
     }
@@ -467,7 +450,7 @@ export class HttpTrackerServer {
     if (errors === this.acceptErrorsSeen && refused === this.refusedSeen && shed === this.shedSeen) return;
     for (let i = this.refusedSeen; i < refused; i++) c.error(P_HTTP, A_OTHER, E_RATE_LIMITED);
     for (let i = this.shedSeen; i < shed; i++) c.error(P_HTTP, A_OTHER, E_TIMEOUT);
-    const u = this.unlogged;
+    const u = this.problems;
     if (errors !== this.acceptErrorsSeen) u.error = n.lastError();
     u.acceptErrors += errors - this.acceptErrorsSeen;
     u.refused += refused - this.refusedSeen;
@@ -475,7 +458,7 @@ export class HttpTrackerServer {
     this.acceptErrorsSeen = errors;
     this.refusedSeen = refused;
     this.shedSeen = shed;
-    this.note();
+    u.note();
   }
 
   /** handle(), with a bug answered by 500 and counted instead of ending the process. */
@@ -520,7 +503,7 @@ export class HttpTrackerServer {
       for (let i = 0; i < closed; i++) this.tracker.counters.error(P_HTTP, A_OTHER, E_TIMEOUT);
     }
     this.applyLimits();
-    this.note();
+    this.problems.note();
   }
 
   /** Another part (WebSocket tracker, web pages) has taken the connection: stop timing it out. */

@@ -106,6 +106,17 @@ export function createMetrics(
     },
   });
   new Counter({
+    name: 'fjord_connections_refused_total',
+    help: 'Web and admin connections closed at once: over webMaxConnectionsPerAddress or adminMaxConnectionsPerAddress.',
+    labelNames: ['listener'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc({ listener: 'web' }, c.webConnectionsRefused);
+      this.inc({ listener: 'admin' }, c.adminConnectionsRefused);
+    },
+  });
+  new Counter({
     name: 'fjord_completions_total',
     help: 'Completed downloads announced since the process started.',
     registers: [registry],

@@ -29,7 +29,13 @@
  *   - offers relayed from one socket: a token bucket of wsOfferBurst refilled at wsOfferRate a
  *     second; offers past it are dropped and counted (the announce is answered as usual).
  *   - the handshake on our own listener must be whole within wsHandshakeTimeout of accept (a fixed
- *     deadline: a head trickled a byte at a time does not renew it).
+ *     deadline: a head trickled a byte at a time does not renew it); a head with bare LF line ends
+ *     gets 400 at once (src/protocol/http-head.ts frames heads for both trackers); at most
+ *     wsMaxConnectionsPerAddress handshakes at a time from one address, more are closed at once.
+ *   - descriptors: the sockets (handshakes and WebSockets, handed-over ones too) join the HTTP
+ *     tracker's budget (descriptors.ts), so the reserve stays free for the web and admin
+ *     listeners; at its share, a new socket takes the place of the oldest handshake, else of the
+ *     WebSocket silent for longest.
  *   - a ping every wsPingInterval: a socket that did not answer since the last one is closed, as is
  *     one that sent no message for wsIdleTimeout.
  *   - backpressure: relays to a socket with more than wsMaxBufferedBytes queued are dropped (the
@@ -90,7 +96,6 @@ import {
 } from '../swarm/ws-store.js';
 import { inNetworks, Network } from '../protocol/ip.js';
 import { clock } from '../swarm/clock.js';
-import { forwardedClient, hasUpgradeHeader } from '../protocol/http-head.js';
 import {
   A_ANNOUNCE,
   A_OTHER,
@@ -106,11 +111,19 @@ import {
   P_WS,
   R_OK,
 } from './counters.js';
-import { AddressCounts } from './address-limit.js';
+import { AcceptProblems, AddressCounts } from './address-limit.js';
+import { processBudget, type DescriptorBudget } from './descriptors.js';
+import {
+  HEAD_BARE_LF,
+  HEAD_INCOMPLETE,
+  forwardedClient,
+  hasUpgradeHeader,
+  headEnd,
+  parseHead,
+} from '../protocol/http-head.js';
 import type { Tracker } from './tracker.js';
-import type { Endpoint } from '../config.js';
+import { formatEndpoint, type Endpoint } from '../config.js';
 
-const CRLFCRLF = Buffer.from('\r\n\r\n');
 const PING = controlFrame(OP_PING);
 /** Fragments of one message at most (browsers send a tracker message whole). */
 const MAX_FRAGMENTS = 64;
@@ -185,29 +198,6 @@ function onSocketError(this: net.Socket): void {
   this.destroy();
 }
 
-/** A parsed request head. */
-interface Head {
-  method: string;
-  url: string;
-  headers: Record<string, string>;
-}
-
-/** Request line and headers of buf[0, end) (names in lower case), or null if the line is malformed. */
-export function parseHead(buf: Buffer, end: number): Head | null {
-  const lines = buf.toString('latin1', 0, end).split('\r\n');
-  const parts = lines[0].split(' ');
-  if (parts.length !== 3 || !parts[2].startsWith('HTTP/')) return null;
-  const headers: Record<string, string> = Object.create(null) as Record<string, string>;
-  for (let i = 1; i < lines.length; i++) {
-    const colon = lines[i].indexOf(':');
-    if (colon <= 0) continue;
-    const name = lines[i].slice(0, colon).trim().toLowerCase();
-    const value = lines[i].slice(colon + 1).trim();
-    headers[name] = name in headers ? `${headers[name]}, ${value}` : value;
-  }
-  return { method: parts[0], url: parts[1], headers };
-}
-
 const REASONS: Record<number, string> = {
   400: 'Bad Request',
   404: 'Not Found',
@@ -228,8 +218,18 @@ export class WsTrackerServer {
   readonly store: WsSwarmStore<WsConn>;
   readonly conns = new Set<WsConn>();
   private readonly servers: net.Server[] = [];
+  /** Sockets of our own listeners still in their handshake (or refused and closing), oldest first. */
   private readonly rawSockets = new Set<net.Socket>();
+  /** WebSockets per client address (behind a trusted proxy: the forwarded address). */
   private readonly perAddress: AddressCounts;
+  /** Handshakes in progress per socket address (trusted proxies not counted), with the same cap. */
+  private readonly rawPerAddress: AddressCounts;
+  /** The process's descriptors, shared with the HTTP tracker's listeners (descriptors.ts). */
+  private readonly budget: DescriptorBudget;
+  private readonly budgetUser = { open: () => this.rawSockets.size + this.conns.size };
+  /** Refused, shed and failed accepts, logged as a line every few seconds. */
+  private readonly problems: AcceptProblems;
+  private readonly labels: string[] = [];
   private readonly trusted: Network[];
   private readonly frame = new Frame();
   private readonly hashBuf = Buffer.alloc(20);
@@ -246,7 +246,11 @@ export class WsTrackerServer {
     const c = tracker.config;
     this.store = new WsSwarmStore<WsConn>(c.wsMaxPeersPerConnection);
     this.perAddress = new AddressCounts(c.wsMaxConnectionsPerAddress);
+    this.rawPerAddress = new AddressCounts(c.wsMaxConnectionsPerAddress);
     this.trusted = c.trustedProxies.map((n) => new Network(n));
+    this.budget = processBudget(c.descriptorReserve);
+    this.budget.join(this.budgetUser);
+    this.problems = new AcceptProblems((line) => tracker.log(line), 'ws', c.wsMaxConnectionsPerAddress);
     this.timer = setInterval(() => this.heartbeat(), c.wsPingInterval * 1000);
     this.timer.unref();
   }
@@ -265,9 +269,17 @@ export class WsTrackerServer {
       const v6 = endpoint.host.includes(':');
       server.listen({ port: endpoint.port, host: endpoint.host, ipv6Only: v6, backlog: 4096 }, () => {
         server.off('error', reject);
-        server.on('error', (err) => this.tracker.log(`ws ${endpoint.host}:${endpoint.port}: ${err.message}`));
+        // An accept that fails (EMFILE) is counted and logged, a flood of them as one line.
+        server.on('error', (err: NodeJS.ErrnoException) => {
+          this.problems.acceptErrors++;
+          this.problems.error = err.code ?? err.message;
+          this.problems.note();
+        });
         const a = server.address() as net.AddressInfo;
-        resolve({ host: a.address, port: a.port });
+        const bound = { host: a.address, port: a.port };
+        this.labels.push(formatEndpoint(bound));
+        this.problems.label = `ws ${this.labels.join(', ')}`;
+        resolve(bound);
       });
     });
   }
@@ -275,6 +287,7 @@ export class WsTrackerServer {
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    this.budget.leave(this.budgetUser);
     for (const c of this.conns) c.socket.destroy();
     for (const s of this.rawSockets) s.destroy();
     await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
@@ -283,7 +296,20 @@ export class WsTrackerServer {
   /** Reads a request head on our own listener, then upgrades (or answers and closes). */
   private onRawConnection(socket: net.Socket): void {
     const t = this.tracker;
+    socket.on('error', onSocketError);
+    const from = socket.remoteAddress ?? '';
+    const counted = !(this.trusted.length > 0 && inNetworks(from, this.trusted));
+    if (counted && this.rawPerAddress.full(from)) {
+      // As many handshakes from one address as it may have WebSockets: refused without a word.
+      t.counters.error(P_WS, A_OTHER, E_RATE_LIMITED);
+      this.problems.refused++;
+      this.problems.note();
+      socket.destroy();
+      return;
+    }
+    this.makeRoom();
     this.rawSockets.add(socket);
+    if (counted) this.rawPerAddress.add(from);
     let answered = false;
     // A fixed deadline from accept, never restarted by activity: a head trickled a line at a time
     // must not hold a descriptor for ever. It also ends a refused socket whose client never closes.
@@ -291,20 +317,29 @@ export class WsTrackerServer {
       if (!answered) t.counters.error(P_WS, A_OTHER, E_TIMEOUT);
       socket.destroy();
     }, t.config.wsHandshakeTimeout * 1000);
+    let closed = false;
     const onClose = () => {
+      if (closed) return;
+      closed = true;
       clearTimeout(deadline);
       this.rawSockets.delete(socket);
+      if (counted) this.rawPerAddress.remove(from);
     };
     socket.on('close', onClose);
-    socket.on('error', onSocketError);
     let buf: Buffer | null = null;
     const onData = (chunk: Buffer) => {
       buf = buf === null ? chunk : Buffer.concat([buf, chunk]);
-      const end = buf.indexOf(CRLFCRLF);
-      if (end < 0 && buf.length <= t.config.maxHeaderBytes) return;
+      const end = headEnd(buf);
+      if (end === HEAD_INCOMPLETE && buf.length <= t.config.maxHeaderBytes) return;
       // The head is read either way: its reader goes (an upgraded connection gets shared listeners).
       socket.off('data', onData);
       answered = true;
+      if (end === HEAD_BARE_LF) {
+        // Lines ending in a bare LF: the CRLF CRLF that ends a head never comes. Answered at once.
+        t.counters.error(P_WS, A_OTHER, E_MALFORMED);
+        plain(socket, 400, 'lines must end with CRLF\n');
+        return;
+      }
       if (end < 0 || end > t.config.maxHeaderBytes) {
         t.counters.error(P_WS, A_OTHER, E_TOO_LARGE);
         plain(socket, 431, 'request head too large\n');
@@ -325,6 +360,33 @@ export class WsTrackerServer {
       }
     };
     socket.on('data', onData);
+  }
+
+  /**
+   * Keeps the WebSocket tracker's sockets within its share of the process's descriptors (the HTTP
+   * tracker's listeners have theirs; the reserve stays free for the web and admin listeners): at
+   * the share, before a socket is added, the one longest in its handshake is closed, else the
+   * WebSocket that has sent nothing for longest. Counted (`timeout`) and logged.
+   */
+  private makeRoom(): void {
+    const allowed = this.budget.allowance();
+    // At least one: a new socket can always take the place of the longest waiting one.
+    if (this.rawSockets.size + this.conns.size < Math.max(1, allowed)) return;
+    this.tracker.counters.error(P_WS, A_OTHER, E_TIMEOUT);
+    this.problems.shed++;
+    this.problems.note();
+    const raw = this.rawSockets.values().next();
+    if (raw.done !== true) {
+      this.rawSockets.delete(raw.value);
+      raw.value.destroy();
+      return;
+    }
+    // A walk over the sockets, only when the budget is reached (not on the request path).
+    let idlest: WsConn | null = null;
+    for (const c of this.conns) if (idlest === null || c.seen < idlest.seen) idlest = c;
+    if (idlest === null) return;
+    this.terminate(idlest);
+    this.onClose(idlest);
   }
 
   /**
@@ -373,6 +435,8 @@ export class WsTrackerServer {
       return true;
     }
     if (socket.destroyed || !socket.writable) return true;
+    // Handed over by an HTTP tracker listener: it joins this tracker's sockets and share.
+    if (!checked) this.makeRoom();
     // No Sec-WebSocket-Protocol (the tracker speaks none) and no extension (no permessage-deflate).
     socket.write(
       `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptValue(key)}\r\n\r\n`,

@@ -43,6 +43,8 @@ export interface Text {
   playNote: string;
   privacyLink: string;
   noScript: string;
+  /** The video's codecs are ones browsers do not play (the player is replaced by this). */
+  notPlayable: (codecs: string) => string;
   description: string;
   download: string;
   downloadTorrent: string;
@@ -97,6 +99,8 @@ export const text = defineMessages<Text>({
     privacyLink: 'Om personvern',
     noScript:
       'Avspilleren trenger JavaScript. Du kan laste ned episoden med .torrent-filen eller magnetlenken nedenfor.',
+    notPlayable: (c) =>
+      `Nettlesere kan ikke spille av denne filen (${c}). Last den ned med .torrent-filen eller magnetlenken nedenfor og spill den av med for eksempel VLC eller mpv.`,
     description: 'Om episoden',
     download: 'Last ned',
     downloadTorrent: 'Last ned .torrent',
@@ -158,6 +162,8 @@ export const text = defineMessages<Text>({
     privacyLink: 'About privacy',
     noScript:
       'The player needs JavaScript. You can download the episode with the .torrent file or the magnet link below.',
+    notPlayable: (c) =>
+      `Browsers cannot play this file (${c}). Download it with the .torrent file or the magnet link below and play it in, for example, VLC or mpv.`,
     description: 'About the episode',
     download: 'Download',
     downloadTorrent: 'Download .torrent',
@@ -360,39 +366,48 @@ export function episodePage(
   const magnet = links.magnet(e);
   const tracks = e.subtitles.filter((s) => s.vtt !== null);
   const p = links.player;
-  const player = html`<section
-    class="player"
-    id="player"
-    aria-labelledby="watch"
-    data-torrent="${e.path}/player.torrent"
-    data-file="${e.video.inTorrent}"
-    data-direct="/${e.video.path}"
-    data-webtorrent="${p.webtorrent}"
-    data-sw="${p.serviceWorker}"
-    data-trackers="${p.wsTrackers.join(' ')}"
-    data-ice="${p.iceServers.join(' ')}"
-    data-stats="${e.path}/stats.json"
-    data-messages="${JSON.stringify(t.player)}"
-  >
-    <h2 id="watch">${t.watch}</h2>
-    <video id="player-video" controls preload="none" playsinline>
-      ${tracks.map(
-        (s) => html`
-          <track
-            kind="subtitles"
-            srclang="${s.language}"
-            label="${subtitleLabel(lang, s)}"
-            src="/${s.vtt as string}"
-          />
-        `,
-      )}
-    </video>
-    <p class="actions"><button type="button" class="button" id="player-start" hidden>${t.play}</button></p>
-    <p class="status" id="player-status" role="status"></p>
-    <p id="player-peers"></p>
-    <noscript><p>${t.noScript}</p></noscript>
-    <p class="notice">${t.playNote} <a href="/about#privacy">${t.privacyLink}</a></p>
-  </section>`;
+  const unplayable = e.video.unplayable;
+  const player =
+    unplayable.length > 0
+      ? html`<section class="player" id="player" aria-labelledby="watch">
+          <h2 id="watch">${t.watch}</h2>
+          <p class="notice" id="not-playable">${t.notPlayable(unplayable.join(', '))}</p>
+        </section>`
+      : html`<section
+          class="player"
+          id="player"
+          aria-labelledby="watch"
+          data-torrent="${e.path}/player.torrent"
+          data-file="${e.video.inTorrent}"
+          data-direct="/${e.video.path}"
+          data-webtorrent="${p.webtorrent}"
+          data-sw="${p.serviceWorker}"
+          data-trackers="${p.wsTrackers.join(' ')}"
+          data-ice="${p.iceServers.join(' ')}"
+          data-stats="${e.path}/stats.json"
+          data-messages="${JSON.stringify(t.player)}"
+        >
+          <h2 id="watch">${t.watch}</h2>
+          <video id="player-video" controls preload="none" playsinline>
+            ${tracks.map(
+              (s) => html`
+                <track
+                  kind="subtitles"
+                  srclang="${s.language}"
+                  label="${subtitleLabel(lang, s)}"
+                  src="/${s.vtt as string}"
+                />
+              `,
+            )}
+          </video>
+          <p class="actions">
+            <button type="button" class="button" id="player-start" hidden>${t.play}</button>
+          </p>
+          <p class="status" id="player-status" role="status"></p>
+          <p id="player-peers"></p>
+          <noscript><p>${t.noScript}</p></noscript>
+          <p class="notice">${t.playNote} <a href="/about#privacy">${t.privacyLink}</a></p>
+        </section>`;
 
   const subtitles =
     e.subtitles.length === 0

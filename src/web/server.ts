@@ -12,10 +12,24 @@
  * separator behind a handler's back, and handlers that map paths to files do their own strict checks.
  * A GET route also answers HEAD (the handler sees req.method and must send no body). A path that
  * matches no route gets 404; one that matches only under another method gets 405 with `Allow`.
+ *
+ * Each listener caps the connections one client address may hold open (`maxConnectionsPerAddress`,
+ * trusted proxies excepted): one host cannot take the process's descriptors (issue 19).
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Endpoint } from '../config.js';
+import { formatEndpoint, type Endpoint } from '../config.js';
+import { AcceptProblems, capConnections } from '../tracker/address-limit.js';
+import { Network } from '../protocol/ip.js';
+
+export interface WebServerOptions {
+  /** Open connections per client address on each listener (config webMaxConnectionsPerAddress). */
+  maxConnectionsPerAddress?: number;
+  /** Networks whose connections are not counted (config trustedProxies). */
+  trustedProxies?: string[];
+  /** Called for each connection closed for being over the cap (the tracker's counters). */
+  onRefused?: () => void;
+}
 
 export interface RouteMatch {
   /** `:name` segments, percent-decoded (a segment that does not decode does not match). */
@@ -45,8 +59,18 @@ export class WebServer {
   private readonly routes: Route[] = [];
   private readonly servers: http.Server[] = [];
   private notFoundHandler: ((req: IncomingMessage, res: ServerResponse) => void) | null = null;
+  private readonly maxPerAddress: number;
+  private readonly trusted: Network[];
+  private readonly onRefused: () => void;
 
-  constructor(private readonly log: (msg: string) => void = () => {}) {}
+  constructor(
+    private readonly log: (msg: string) => void = () => {},
+    options: WebServerOptions = {},
+  ) {
+    this.maxPerAddress = options.maxConnectionsPerAddress ?? 256;
+    this.trusted = (options.trustedProxies ?? []).map((n) => new Network(n));
+    this.onRefused = options.onRefused ?? (() => {});
+  }
 
   /**
    * Adds a route. `pattern` is an absolute path whose segments are literals, `:name` parameters,
@@ -131,7 +155,10 @@ export class WebServer {
     server.on('error', (err) => this.log(`web: ${err.message}`));
     this.servers.push(server);
     const a = server.address() as AddressInfo;
-    return { host: a.address, port: a.port };
+    const bound = { host: a.address, port: a.port };
+    const problems = new AcceptProblems(this.log, `web ${formatEndpoint(bound)}`, this.maxPerAddress);
+    capConnections(server, this.maxPerAddress, this.trusted, problems, this.onRefused);
+    return bound;
   }
 
   async close(): Promise<void> {

@@ -22,6 +22,7 @@ import {
   type Torrent,
 } from '../catalog/index.js';
 import { parseTorrent } from '../protocol/metainfo.js';
+import { unplayableInBrowsers } from '../publish/probe.js';
 
 /** What fjord reads from a published .torrent file. */
 export interface TorrentFacts {
@@ -58,7 +59,14 @@ export interface EpisodeEntry {
   infoHash: string;
   facts: TorrentFacts;
   /** The video: its catalog path (also its web seed URL path) and its path inside the torrent. */
-  video: { path: string; inTorrent: string; mimeType: string; sizeBytes: number };
+  video: {
+    path: string;
+    inTorrent: string;
+    mimeType: string;
+    sizeBytes: number;
+    /** Probed codecs browsers cannot play ("video mpeg4"); the page offers the download instead. */
+    unplayable: string[];
+  };
   subtitles: SubtitleEntry[];
 }
 
@@ -284,7 +292,14 @@ async function episodeEntry(e: Episode, facts: TorrentFactsCache): Promise<Episo
     torrentPath: `/${torrent.path}`,
     infoHash: torrent.infoHashV1 ?? (torrent.infoHashV2 as string),
     facts: f,
-    video: { path: video.path, inTorrent, mimeType: video.mimeType, sizeBytes: video.sizeBytes },
+    video: {
+      path: video.path,
+      inTorrent,
+      mimeType: video.mimeType,
+      sizeBytes: video.sizeBytes,
+      // Not probed (null): the player is offered, as before codecs were recorded.
+      unplayable: video.codecs === null ? [] : unplayableInBrowsers(video.codecs),
+    },
     subtitles: subtitleEntries(e.subtitles),
   };
 }

@@ -83,6 +83,7 @@ test(
       const pub = runFjord(
         [
           'publish',
+          '--no-probe',
           join(work, 'episode.mkv'),
           ...['--data', data, '--series', 'Skjærgårdsliv', '--new-series', '--season', '1', '--episode', '1'],
           ...['--title', 'Fyr og flamme', '--licence', 'CC-BY-4.0', '--rights-holder', 'NRK', '--cleared'],
@@ -225,6 +226,7 @@ test(
       await page.fill('#licence', 'CC-BY-4.0');
       await page.fill('#holders', 'NRK');
       await page.check('#cleared');
+      await page.check('#noProbe');
       await page.click('form.publish button[type=submit]');
       await page.waitForURL(/\/admin\/publish\/jobs\/[\w-]+$/);
       await page.locator('#publish-result').waitFor({ state: 'visible', timeout: 60_000 });

@@ -82,9 +82,9 @@ for (const [locale, lang] of [
           assert.deepEqual(errors, [], `${path}: ${errors.join('\n')}\n${w.log.join('\n')}`);
           assert.equal(await w.page.getAttribute('html', 'lang'), lang, `${path}: the document's language`);
           assert.equal(await w.page.locator('h1').count(), 1, `${path}: one h1`);
-          // Every visible form field has a label.
+          // Every visible form field has a label (hidden ones, such as the form token, have none).
           const unlabelled = await w.page.$$eval(
-            'input, select, textarea',
+            'input:not([type=hidden]), select, textarea',
             (els) =>
               els.filter((el) => (el as unknown as { labels: ArrayLike<unknown> }).labels.length === 0)
                 .length,

@@ -172,6 +172,17 @@ export function catalogConformance(
       });
     }
 
+    test('records the probed codecs of media files (migration 007), null when not probed', async () => {
+      await withCatalog(async (c) => {
+        const input = sampleEpisode();
+        const codecs = { video: ['h264'], audio: ['aac', 'opus'] };
+        const e = await c.publishEpisode({ ...input, media: [{ ...input.media[0], codecs }] });
+        assert.deepEqual(e.media[0].codecs, codecs);
+        const other = await c.publishEpisode(sampleEpisode({ episode: 2 }));
+        assert.equal(other.media[0].codecs, null);
+      });
+    });
+
     test('publishes an episode and reads every part of it back', async () => {
       await withCatalog(async (c) => {
         const input = sampleEpisode({
@@ -197,7 +208,7 @@ export function catalogConformance(
         assert.deepEqual(e.rights, input.rights);
         assert.deepEqual(
           e.media.map(({ id: _id, ...m }) => m),
-          input.media.map((m) => ({ role: 'video', ...m })),
+          input.media.map((m) => ({ role: 'video', codecs: null, ...m })),
         );
         assert.equal(e.torrents.length, 1);
         const { id: _tid, ...torrent } = e.torrents[0];
@@ -341,6 +352,26 @@ export function catalogConformance(
             'invalid-language',
             sampleEpisode({ subtitles: [{ language: '', kind: 'official', format: 'srt', path: 'a.srt' }] }),
           ],
+          // Well-formed BCP 47 but not in the IANA registry (issue 17).
+          ...['norsk', 'xx', 'nb-XQ'].map(
+            (language): [CatalogErrorCode, ReturnType<typeof sampleEpisode>] => [
+              'invalid-language',
+              sampleEpisode({ subtitles: [{ language, kind: 'official', format: 'srt', path: 'a.srt' }] }),
+            ],
+          ),
+          [
+            'invalid-input',
+            sampleEpisode({
+              media: [
+                {
+                  path: 'm/e.mp4',
+                  sizeBytes: 1,
+                  mimeType: 'video/mp4',
+                  codecs: { video: ['h 264'], audio: [] },
+                },
+              ],
+            }),
+          ],
           ['invalid-slug', sampleEpisode({ seriesSlug: 'Not A Slug' })],
           ['invalid-slug', sampleEpisode({ seriesTitle: '!!!' })],
           [
@@ -421,6 +452,105 @@ export function catalogConformance(
         );
         await rejectsWith(c.renameEpisode(e.id + 1000, 'x'), 'not-found');
         await rejectsWith(c.renameEpisode(e.id, ''), 'invalid-input');
+      });
+    });
+
+    test('editing: title, description, credits and series text change, audited; hashes and files do not', async () => {
+      await withCatalog(async (c, clock) => {
+        const e = await c.publishEpisode(sampleEpisode());
+        const hashes = await c.distributableInfoHashes();
+        const version = await c.catalogVersion();
+        clock.set(T0 + 60_000);
+        const edited = await c.editEpisode(
+          e.id,
+          { title: 'Lofoten i februar', description: '', credits: ['NRK', 'Fjordfilm'] },
+          'desk@nrk.no',
+        );
+        assert.equal(edited.title, 'Lofoten i februar');
+        assert.equal(edited.description, null, "'' clears the description");
+        assert.deepEqual(edited.rights.holders, ['NRK', 'Fjordfilm']);
+        assert.deepEqual(edited.torrents, e.torrents, 'the torrent rows are untouched');
+        assert.deepEqual(edited.media, e.media);
+        assert.deepEqual(edited.updatedAt, new Date(T0 + 60_000));
+        assert.deepEqual(await c.distributableInfoHashes(), hashes);
+        assert.notEqual(await c.catalogVersion(), version, 'a running server sees the change');
+        const [event] = await c.listEvents({ subject: `episode:${e.id}`, limit: 1 });
+        assert.deepEqual(
+          [event.action, event.actor, event.details],
+          [
+            'episode.edit',
+            'desk@nrk.no',
+            {
+              before: { title: 'Episode 1', description: e.description, credits: ['NRK'] },
+              after: { title: 'Lofoten i februar', description: null, credits: ['NRK', 'Fjordfilm'] },
+            },
+          ],
+        );
+        // The same values again: no event.
+        const count = (await c.listEvents()).length;
+        await c.editEpisode(e.id, { title: 'Lofoten i februar' }, 'desk@nrk.no');
+        assert.equal((await c.listEvents()).length, count);
+        await rejectsWith(c.editEpisode(e.id, {}, 'x'), 'invalid-input', /nothing to change/);
+        await rejectsWith(c.editEpisode(e.id, { title: ' ' }, 'x'), 'invalid-input');
+        await rejectsWith(c.editEpisode(e.id + 1000, { title: 'x' }, 'x'), 'not-found');
+
+        const s = await c.editSeries(
+          e.seriesSlug,
+          { title: 'Der ingen bur', description: 'Ny tekst.' },
+          'desk@nrk.no',
+        );
+        assert.deepEqual([s.slug, s.title, s.description], [e.seriesSlug, 'Der ingen bur', 'Ny tekst.']);
+        assert.equal((await c.getEpisodeById(e.id))?.seriesTitle, 'Der ingen bur');
+        const [se] = await c.listEvents({ subject: `series:${e.seriesSlug}`, limit: 1 });
+        assert.equal(se.action, 'series.edit');
+        assert.deepEqual(se.details, {
+          before: { title: 'Der ingen skulle tru at nokon kunne bu', description: null },
+          after: { title: 'Der ingen bur', description: 'Ny tekst.' },
+        });
+        await rejectsWith(c.editSeries('no-such', { title: 'x' }, 'x'), 'not-found');
+      });
+    });
+
+    test('restoring undoes an unpublish within the rights; deleting frees a never-distributed number', async () => {
+      await withCatalog(async (c, clock) => {
+        const e = await c.publishEpisode(sampleEpisode());
+        const v1 = e.torrents[0].infoHashV1!;
+        clock.set(T0 + 1000);
+        await c.unpublishEpisode(e.seriesSlug, 1, 1, 'x');
+        assert.ok((await c.distributableInfoHashes()).withdrawn.includes(v1));
+        clock.set(T0 + 2000);
+        const r = await c.restoreEpisode(e.id, 'rights@nrk.no');
+        assert.equal(r.withdrawnAt, null);
+        assert.deepEqual(r.publishedAt, e.publishedAt);
+        assert.ok((await c.distributableInfoHashes()).allowed.includes(v1), 'distributed again');
+        assert.equal(
+          (await c.listEvents({ subject: `episode:${e.id}`, limit: 1 }))[0].action,
+          'episode.restore',
+        );
+        // Distributed once: cannot be deleted (peers may hold it).
+        await rejectsWith(c.deleteEpisode(e.id, 'x'), 'distributed');
+
+        // Never cleared: deleted, its number free again, audited.
+        const n = await c.publishEpisode(sampleEpisode({ episode: 2, rights: { clearedWorldwide: false } }));
+        const gone = await c.deleteEpisode(n.id, 'desk@nrk.no');
+        assert.deepEqual(
+          gone.paths.sort(),
+          [n.media[0].path, n.subtitles[0].path, n.torrents[0].path].sort(),
+        );
+        assert.equal(await c.getEpisodeById(n.id), null);
+        assert.equal(await c.episodeByInfoHash(n.torrents[0].infoHashV1!), null);
+        const [event] = await c.listEvents({ subject: `episode:${n.id}`, limit: 1 });
+        assert.deepEqual([event.action, event.actor], ['episode.delete', 'desk@nrk.no']);
+        const again = await c.publishEpisode(
+          sampleEpisode({ episode: 2, rights: { clearedWorldwide: false } }),
+        );
+        assert.equal(again.episode, 2, 'the number is free again');
+        // Scheduled, not yet open: never distributed either.
+        const later = await c.publishEpisode(
+          sampleEpisode({ episode: 3, rights: { availableFrom: new Date(T0 + DAY) } }),
+        );
+        await c.deleteEpisode(later.id, 'x');
+        await rejectsWith(c.deleteEpisode(later.id, 'x'), 'not-found');
       });
     });
 

@@ -5,12 +5,16 @@ import { fileURLToPath } from 'node:url';
 export const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 export const NODE_ARGS = ['--import', 'tsx', MAIN];
 
-export function runFjord(args: string[], opts: { timeout?: number; input?: string; cwd?: string } = {}) {
+export function runFjord(
+  args: string[],
+  opts: { timeout?: number; input?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {},
+) {
   const r = spawnSync(process.execPath, [...NODE_ARGS, ...args], {
     encoding: 'utf8',
     timeout: opts.timeout ?? 60_000,
     input: opts.input,
     cwd: opts.cwd,
+    env: opts.env,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -52,6 +52,7 @@ before(async () => {
   );
   const r = await fjord([
     'publish',
+    '--no-probe',
     VIDEO,
     '--data',
     DATA,

@@ -12,18 +12,7 @@ import {
   type SubtitleCue,
   type SubtitleResult,
 } from '../../src/protocol/subtitles.js';
-
-const CODES = new Set([
-  'too-large',
-  'not-utf8',
-  'unparsable',
-  'no-cues',
-  'bad-timing',
-  'overlapping',
-  'past-end',
-  'bad-markup',
-  'duplicate-official',
-]);
+import { SUBTITLE_CODES as CODES } from '../../fuzz/codecs.js';
 
 /** What every result must look like, whatever the input. */
 function wellFormedResult(r: SubtitleResult): void {

@@ -31,6 +31,7 @@ const job = new Publication({
   trackers: [],
   webUrl: 'http://127.0.0.1:8080',
   actor: 'test',
+  probe: false,
   onProgress: (done) => {
     if (done > 0 && !saidHashing) {
       saidHashing = true;

@@ -49,6 +49,7 @@ function request(dataDir: string, overrides: Partial<PublishRequest> = {}): Publ
     trackers: ['http://127.0.0.1:6969/announce'],
     webUrl: 'http://127.0.0.1:8080',
     actor: 'test',
+    probe: false,
     ...overrides,
   };
 }
@@ -57,6 +58,7 @@ async function seeded(name: string): Promise<string> {
   const data = join(WORK, name);
   const r = await fjord([
     'publish',
+    '--no-probe',
     SMALL,
     '--data',
     data,
@@ -185,6 +187,7 @@ test('SIGKILL while hashing: nothing in the store or the catalog; the next publi
   assert.ok(readdirSync(join(data, '.staging')).length > 0, 'a dead staging folder remains for now');
   const r = await fjord([
     'publish',
+    '--no-probe',
     SMALL,
     '--data',
     data,
@@ -225,6 +228,7 @@ test('SIGKILL after moving into place, before the commit: never in the catalog; 
   }
   const r = await fjord([
     'publish',
+    '--no-probe',
     SMALL,
     '--data',
     data,

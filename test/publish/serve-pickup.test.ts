@@ -66,6 +66,7 @@ async function within<T>(seconds: number, fn: () => Promise<T>, want: T, what: s
 async function publish(episode: number, extra: string[]): Promise<{ v1: string; v2: string; video: string }> {
   const r = await fjord([
     'publish',
+    '--no-probe',
     VIDEO,
     '--data',
     DATA,

@@ -10,52 +10,28 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { serveFjord, until } from '../helpers/cli.js';
-import { announcePath, hashOf, httpGet, startTracker, tempDir } from '../helpers/tracker.js';
+import { until } from '../helpers/cli.js';
+import { announcePath, hashOf, httpGet, startTracker } from '../helpers/tracker.js';
+import { serveAll, slowConnection, statusOf } from '../helpers/connections.js';
 import { HttpTrackerServer } from '../../src/tracker/http-server.js';
 import { httpNative, httpNativeStatus } from '../../src/tracker/http-native.js';
 
 const CAP = 30;
 
 /** A connection from `from` that begins a request head and never finishes it. */
-function slow(port: number, from: string): Promise<{ socket: net.Socket; closed: Promise<void> }> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ port, host: '127.0.0.1', localAddress: from });
-    const closed = new Promise<void>((done) => socket.on('close', () => done()));
-    socket.on('error', () => {});
-    socket.on('connect', () => socket.write('GET /announce?info_hash=', () => resolve({ socket, closed })));
-    socket.on('close', () => resolve({ socket, closed }));
-  });
-}
+const slow = (port: number, from: string) => slowConnection(port, from, 'GET /announce?info_hash=');
 
 /** An announce from `from`: its status, or 0 when the connection ended without a reply. */
-function announce(port: number, from: string, n: number): Promise<number> {
-  return httpGet(port, announcePath({ hash: hashOf(n), port: 6000 + n }), { localAddress: from }).then(
-    (r) => r.status,
-    () => 0,
-  );
-}
+const announce = (port: number, from: string, n: number) =>
+  statusOf(port, announcePath({ hash: hashOf(n), port: 6000 + n }), from);
 
 for (const io of ['native', 'net'] as const) {
   const skip =
     io === 'native' && httpNative === null ? `no native HTTP path: ${httpNativeStatus.reason}` : false;
   test(`${io} path: per-address cap, and a descriptor reserve the web and admin keep`, { skip }, async () => {
-    const dir = tempDir();
-    const config = join(dir, 'limits.json');
     // A long idle timeout: every close seen below is the limits' doing, not the timeout's.
-    writeFileSync(config, JSON.stringify({ httpMaxConnectionsPerAddress: CAP, httpIdleTimeout: 120 }));
-    const served = await serveFjord(
-      ['--config', config, '--open', '--http', '127.0.0.1:0', '--udp', '127.0.0.1:0'].concat([
-        '--web',
-        '127.0.0.1:0',
-        '--admin',
-        '127.0.0.1:0',
-        '--data',
-        join(dir, 'data'),
-      ]),
-      ['http', 'admin', 'web'],
+    const served = await serveAll(
+      { httpMaxConnectionsPerAddress: CAP, httpIdleTimeout: 120 },
       { prefix: ['prlimit', '--nofile=256:256'], env: io === 'net' ? { FJORD_HTTP_NATIVE: '0' } : {} },
     );
     const held: net.Socket[] = [];

@@ -1,6 +1,7 @@
 /**
  * The WebSocket tracker under attack (issue 19), against a real `fjord serve --ws`: a client that
- * pings without reading, a handshake trickled a line at a time, one socket flooding offers.
+ * pings without reading, a handshake trickled a line at a time, a handshake with bare LF line
+ * ends, one socket flooding offers.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -150,6 +151,38 @@ test('a WebSocket handshake must be whole within wsHandshakeTimeout of accept, h
   assert.ok(took >= 1500 && took < 6000, `closed ${took} ms after connecting (deadline 2 s)`);
   assert.equal(upgraded.closeCode, null, 'the upgraded socket stays open');
   const r = await upgraded.announce({ info_hash: bin(hashOf(2)), peer_id: peerIdOf(2), left: 1 });
+  assert.equal(r.incomplete, 1);
+});
+
+test('a WebSocket handshake with bare LF line ends is answered 400 at once, not at the deadline', async (t) => {
+  // A deadline far beyond the test's wait: an answer can only come from the bare LF check.
+  const s = await serve({ wsHandshakeTimeout: 60 });
+  const heads = [
+    'GET /announce HTTP/1.1\nHost: 127.0.0.1\nUpgrade: websocket\nConnection: Upgrade\n' +
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\nSec-WebSocket-Version: 13\n\n',
+    'GET /announce HTTP/1.1\r\nHost: 127.0.0.1\nUpgrade: websocket\r\n', // one bare LF, unfinished
+  ];
+  for (const head of heads) {
+    const sock = net.connect(s.ports.ws, '127.0.0.1');
+    sock.on('error', () => {});
+    await once(sock, 'connect');
+    const started = Date.now();
+    let reply = '';
+    sock.on('data', (c: Buffer) => (reply += c.toString('latin1')));
+    const closed = once(sock, 'close').then(() => true);
+    sock.write(head);
+    // On today's main the server waits for CRLF CRLF: nothing comes back before the deadline.
+    const answered = await Promise.race([closed, sleep(5000).then(() => false)]);
+    sock.destroy();
+    t.diagnostic(
+      `${JSON.stringify(head.slice(0, 30))}: ${answered ? `${Date.now() - started} ms` : 'no answer in 5 s'}`,
+    );
+    assert.ok(answered, `answered and closed at once (${JSON.stringify(head)})`);
+    assert.match(reply, /^HTTP\/1\.1 400 /, reply);
+  }
+  // A proper handshake is still served.
+  const c = await client(s.ports.ws);
+  const r = await c.announce({ info_hash: bin(hashOf(4)), peer_id: peerIdOf(4), left: 1 });
   assert.equal(r.incomplete, 1);
 });
 

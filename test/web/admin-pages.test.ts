@@ -113,12 +113,20 @@ const PAGES: Array<{ path: string; roles: string[] }> = [
   { path: '/admin/publish', roles: ['admin', 'editor'] },
   { path: '/admin/publish/jobs/JOB', roles: ['admin', 'editor'] },
   { path: '/admin/password', roles: ['admin', 'editor', 'moderator'] },
+  { path: '/admin/catalogue', roles: ['admin', 'editor'] },
+  { path: '/admin/catalogue/episodes/ID', roles: ['admin', 'editor'] },
+  { path: '/admin/catalogue/series/SLUG', roles: ['admin', 'editor'] },
 ];
 
 /** Every form (POST) and the roles allowed to post it. */
 const FORMS: Array<{ path: string; roles: string[] }> = [
   { path: '/admin/publish', roles: ['admin', 'editor'] },
   { path: '/admin/password', roles: ['admin', 'editor', 'moderator'] },
+  { path: '/admin/catalogue/episodes/1', roles: ['admin', 'editor'] },
+  { path: '/admin/catalogue/episodes/1/unpublish', roles: ['admin', 'editor'] },
+  { path: '/admin/catalogue/episodes/1/restore', roles: ['admin', 'editor'] },
+  { path: '/admin/catalogue/episodes/1/delete', roles: ['admin', 'editor'] },
+  { path: '/admin/catalogue/series/x', roles: ['admin', 'editor'] },
 ];
 
 describe('dashboard pages over HTTP', () => {
@@ -399,6 +407,7 @@ describe('dashboard pages over HTTP', () => {
   test('publishing with bad input gives a one-line error and leaves the catalog and data directory as they were', async () => {
     writeFileSync(join(inbox, 'episode.mkv'), Buffer.alloc(64 * 1024, 7));
     writeFileSync(join(inbox, 'broken.srt'), Buffer.from([0xff, 0xfe, 0x00, 0x41, 0x0a]));
+    writeFileSync(join(inbox, 'good.nb.srt'), '1\n00:00:00,500 --> 00:00:01,500\nHei!\n');
     writeFileSync(join(work, 'outside.mkv'), Buffer.alloc(1024, 1));
     const good = {
       csrf: users.editor.csrf,
@@ -411,9 +420,13 @@ describe('dashboard pages over HTTP', () => {
       licence: 'CC-BY-4.0',
       holders: 'NRK',
       cleared: 'on',
+      noProbe: 'on',
     };
     const before = await state();
     const cases: Array<[Record<string, string>, RegExp]> = [
+      // Probed (the default), a file of zeros is no video: refused before anything is written.
+      [{ noProbe: '' }, /episode\.mkv: ffprobe cannot read it as media/],
+      [{ 'subtitle:good.nb.srt': 'norsk' }, /bad subtitle language "norsk": .*did you mean no or nb or nn\?/],
       [{ file: '' }, /choose a video file from the inbox/],
       [{ file: '../outside.mkv' }, /\.\.\/outside\.mkv is not a video file in the inbox/],
       [{ file: 'broken.srt' }, /broken\.srt is not a video file in the inbox/],
@@ -464,6 +477,7 @@ describe('dashboard pages over HTTP', () => {
         cleared: 'on',
         availableUntil: '2027-01-01T00:00',
         'subtitle:good.nb.srt': 'nb',
+        noProbe: 'on',
       },
     });
     assert.equal(r.status, 303, r.text);
@@ -518,10 +532,111 @@ describe('dashboard pages over HTTP', () => {
         season: '1',
         episode: '2',
         title: 'x',
+        noProbe: 'on',
       },
     });
     assert.equal(again.status, 422);
     assert.match(again.text, /episode already exists: nytt-program season 1 episode 2/);
+  });
+
+  test('the catalogue: states and fitting actions; edit, unpublish, restore and delete, audited', async () => {
+    const live = await catalog.publishEpisode(sampleEpisode({ seriesTitle: 'Kystliv', episode: 1 }));
+    const slip = await catalog.publishEpisode(
+      sampleEpisode({ seriesTitle: 'Kystliv', episode: 2, rights: { clearedWorldwide: false } }),
+    );
+    for (const p of [slip.media[0].path, slip.subtitles[0].path, slip.torrents[0].path]) {
+      mkdirSync(join(dataDir, p, '..'), { recursive: true });
+      writeFileSync(join(dataDir, p), 'x');
+    }
+    const cookie = users.editor.cookie;
+    const csrf = users.editor.csrf;
+    const row = (text: string, id: number) =>
+      new RegExp(`<tr id="episode-${id}">([\\s\\S]*?)</tr>`).exec(text)?.[1] ?? '';
+    let page = await request('GET', '/admin/catalogue', { cookie });
+    assert.equal(page.status, 200);
+    assert.match(row(page.text, live.id), /distributing/);
+    assert.match(row(page.text, live.id), /episodes\/\d+\/unpublish/);
+    assert.doesNotMatch(row(page.text, live.id), /\/delete"/, 'a distributed episode offers no delete');
+    assert.match(row(page.text, slip.id), /blocked by rights \(not cleared\), never distributed/);
+    assert.match(row(page.text, slip.id), new RegExp(`episodes/${slip.id}/delete`));
+    assert.doesNotMatch(page.text, /<script>alert/, 'titles are escaped');
+
+    // Edit: title, description, credits; the torrent row is untouched.
+    const edit = await request('POST', `/admin/catalogue/episodes/${live.id}`, {
+      cookie,
+      form: { csrf, title: 'Ny tittel', description: 'Ny beskrivelse.', credits: 'NRK\nKystlaget' },
+    });
+    assert.equal(edit.status, 303, edit.text);
+    assert.equal(edit.headers.location, '/admin/catalogue?saved=1');
+    let e = await catalog.getEpisodeById(live.id);
+    assert.deepEqual(
+      [e?.title, e?.description, e?.rights.holders],
+      ['Ny tittel', 'Ny beskrivelse.', ['NRK', 'Kystlaget']],
+    );
+    assert.deepEqual(e?.torrents, live.torrents);
+    const bad = await request('POST', `/admin/catalogue/episodes/${live.id}`, {
+      cookie,
+      form: { csrf, title: ' ' },
+    });
+    assert.equal(bad.status, 422);
+    assert.match(bad.text, /id="edit-error">episode title is empty</);
+    const series = await request('POST', `/admin/catalogue/series/${live.seriesSlug}`, {
+      cookie,
+      form: { csrf, title: 'Kystliv i vinter', description: '' },
+    });
+    assert.equal(series.status, 303);
+    assert.equal((await catalog.getSeriesBySlug(live.seriesSlug))?.title, 'Kystliv i vinter');
+
+    // Unpublish, then restore.
+    assert.equal(
+      (await request('POST', `/admin/catalogue/episodes/${live.id}/unpublish`, { cookie, form: { csrf } }))
+        .status,
+      303,
+    );
+    page = await request('GET', '/admin/catalogue', { cookie });
+    assert.match(row(page.text, live.id), /withdrawn/);
+    assert.match(row(page.text, live.id), /\/restore"/);
+    assert.equal(
+      (await request('POST', `/admin/catalogue/episodes/${live.id}/restore`, { cookie, form: { csrf } }))
+        .status,
+      303,
+    );
+    e = await catalog.getEpisodeById(live.id);
+    assert.equal(e?.withdrawnAt, null);
+
+    // Delete: refused for the distributed one, done for the slip (rows and files gone, number free).
+    const refused = await request('POST', `/admin/catalogue/episodes/${live.id}/delete`, {
+      cookie,
+      form: { csrf },
+    });
+    assert.equal(refused.status, 422);
+    assert.match(refused.text, /has been distributed/);
+    const del = await request('POST', `/admin/catalogue/episodes/${slip.id}/delete`, {
+      cookie,
+      form: { csrf },
+    });
+    assert.equal(del.status, 303, del.text);
+    assert.equal(await catalog.getEpisodeById(slip.id), null);
+    for (const p of [slip.media[0].path, slip.subtitles[0].path, slip.torrents[0].path])
+      assert.ok(!existsSync(join(dataDir, p)), `${p} removed`);
+    const events = await catalog.listEvents({ limit: 6 });
+    assert.deepEqual(
+      events.slice(0, 5).map((x) => [x.action, x.actor]),
+      [
+        ['episode.delete', 'web:editor1'],
+        ['episode.restore', 'web:editor1'],
+        ['episode.unpublish', 'web:editor1'],
+        ['series.edit', 'web:editor1'],
+        ['episode.edit', 'web:editor1'],
+      ],
+    );
+    // Without the form's token nothing happens.
+    const forged = await request('POST', `/admin/catalogue/episodes/${live.id}/unpublish`, {
+      cookie,
+      form: {},
+    });
+    assert.equal(forged.status, 403);
+    assert.equal((await catalog.getEpisodeById(live.id))?.withdrawnAt, null);
   });
 
   test('the episode page: figures, charts with their points, tables and CSV links, escaped text, Oslo time', async () => {

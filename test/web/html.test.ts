@@ -252,6 +252,7 @@ function hostileEntry(): EpisodeEntry {
       inTorrent: 'show-s01e02/show-s01e02.webm',
       mimeType: 'video/webm',
       sizeBytes: 1,
+      unplayable: [],
     },
     subtitles: [
       { language: 'nb', kind: 'official', srt: null, vtt: 'subtitles/show/show-s01e02/show-s01e02.nb.vtt' },

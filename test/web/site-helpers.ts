@@ -110,12 +110,15 @@ export interface PublishArgs {
   description?: string;
   subtitles?: Array<[lang: string, file: string]>;
   extra?: string[];
+  /** Run ffprobe on the file (default: for makeWebm's .webm clips; random stand-ins are not media). */
+  probe?: boolean;
 }
 
 /** Runs `fjord publish --cleared` on the site's data directory; returns the info hashes. */
 export async function publish(site: Site, a: PublishArgs): Promise<{ v1: string; v2: string; name: string }> {
   const r = await fjord([
     'publish',
+    ...((a.probe ?? a.file.endsWith('.webm')) ? [] : ['--no-probe']),
     a.file,
     ...['--data', site.data],
     ...['--series', a.series, '--new-series'],

@@ -46,7 +46,17 @@ function episode(id: number, video: string, srt: string | null, pieceLength = 32
       availableFrom: at,
       availableUntil: null,
     },
-    media: [{ id, role: 'video', path: video, sizeBytes: SIZE, sha256: null, mimeType: 'video/x-matroska' }],
+    media: [
+      {
+        id,
+        role: 'video',
+        path: video,
+        sizeBytes: SIZE,
+        sha256: null,
+        mimeType: 'video/x-matroska',
+        codecs: null,
+      },
+    ],
     torrents: [
       {
         id,
@@ -386,6 +396,7 @@ test('a symbolic link leading out of the store is not followed out', async () =>
     sizeBytes: 6,
     sha256: null,
     mimeType: 'video/x-matroska',
+    codecs: null,
   });
   seed.setEpisodes([e]);
   try {

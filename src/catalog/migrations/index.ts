@@ -6,6 +6,7 @@ import { initial } from './001-initial.js';
 import { statisticsAccounts } from './002-statistics-accounts.js';
 import { communitySubtitles } from './003-community-subtitles.js';
 import { loginAddresses } from './004-login-addresses.js';
+import { mediaCodecs } from './005-media-codecs.js';
 import type { Migration } from './migration.js';
 
 export type { Migration, MigrationContext } from './migration.js';
@@ -15,4 +16,5 @@ export const migrations: readonly Migration[] = [
   statisticsAccounts,
   communitySubtitles,
   loginAddresses,
+  mediaCodecs,
 ];

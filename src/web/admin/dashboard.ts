@@ -37,6 +37,7 @@ import type { Layout, PageInput, RequestContext } from '../layout.js';
 import type { RouteMatch, WebServer } from '../server.js';
 import { AdminAssets } from './admin-assets.js';
 import { BadRequest, NotFound, type AdminApi } from './api.js';
+import { registerCatalogue } from './catalogue.js';
 import { jobLabel, jobView, loginView, passwordView, percentOf, publishView } from './publish-view.js';
 import { emptyForm, formFromFields, oneLine, PublishJobs, readInbox, requestFromForm } from './publishing.js';
 import { adminText, Fmt, type AdminText } from './text.js';
@@ -143,6 +144,7 @@ export class Dashboard {
       const data = this.d.suspects?.() ?? { ...none, completionsIgnored: 0, unlisted: 0 };
       this.send(v.res, v.ctx, 200, v.session, suspectsView(v.ctx.lang, v.f, data));
     });
+    registerCatalogue(this, web, { catalog: this.d.catalog, dataDir: this.d.config.dataDir });
     this.page(web, '/admin/rights', 'publish', (v) => this.rights(v));
     this.page(web, '/admin/publish', 'publish', (v) => this.publishPage(v, emptyForm(), null, 200));
     this.form(web, '/admin/publish', 'publish', (v, fields) => this.publish(v, fields));

@@ -156,6 +156,7 @@ ${form.holders}</textarea>
       <fieldset>
         <legend>${m.options}</legend>
         ${checkbox('link', form.link, m.linkLabel)} ${checkbox('v1', form.v1, m.v1Label)}
+        ${checkbox('noProbe', form.noProbe, m.noProbeLabel)}
       </fieldset>
       <p><button type="submit" class="button">${m.publishButton}</button></p>
     </form>

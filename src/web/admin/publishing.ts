@@ -14,7 +14,7 @@
  * them, so a form cannot name a file anywhere else.
  */
 import { randomBytes } from 'node:crypto';
-import { readdir, stat } from 'node:fs/promises';
+import { mkdir, readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import type { Catalog } from '../../catalog/index.js';
 import {
@@ -42,10 +42,14 @@ export interface Inbox {
 
 const SUBTITLE_EXTS = new Set(['.srt', '.vtt']);
 
-/** The inbox's media and subtitle files, by name. */
+/**
+ * The inbox's media and subtitle files, by name. A missing inbox is created (DATA/inbox does not
+ * exist on a new data directory); one that cannot be created is reported as missing.
+ */
 export async function readInbox(dir: string): Promise<Inbox> {
   let entries;
   try {
+    await mkdir(dir, { recursive: true });
     entries = await readdir(dir, { withFileTypes: true });
   } catch {
     return { dir, exists: false, files: [] };
@@ -83,6 +87,8 @@ export interface PublishForm {
   availableUntil: string;
   link: boolean;
   v1: boolean;
+  /** Skip ffprobe (as `--no-probe`). */
+  noProbe: boolean;
   /** Subtitle file name → language typed for it ('' for none). */
   subtitles: Map<string, string>;
 }
@@ -105,6 +111,7 @@ export function emptyForm(): PublishForm {
     availableUntil: '',
     link: false,
     v1: false,
+    noProbe: false,
     subtitles: new Map(),
   };
 }
@@ -128,6 +135,7 @@ export function formFromFields(f: URLSearchParams): PublishForm {
     availableUntil: text('availableUntil'),
     link: f.get('link') === 'on',
     v1: f.get('v1') === 'on',
+    noProbe: f.get('noProbe') === 'on',
     subtitles,
   };
 }
@@ -220,6 +228,7 @@ export function requestFromForm(
     availableUntil: until,
     mode: form.v1 ? 'v1' : 'hybrid',
     link: form.link,
+    probe: !form.noProbe,
     trackers: c.trackers,
     webUrl: c.webUrl,
     actor: c.actor,

@@ -143,6 +143,7 @@ export interface AdminText {
   options: string;
   linkLabel: string;
   v1Label: string;
+  noProbeLabel: string;
   publishButton: string;
   publishError: string;
   jobTitle: string;
@@ -310,6 +311,7 @@ export const adminText = defineMessages<AdminText>({
     options: 'Valg',
     linkLabel: 'Hardlenk filen i stedet for å kopiere den',
     v1Label: 'Bare v1-torrent (standard: hybrid v1+v2)',
+    noProbeLabel: 'Publiser uten ffprobe (filen sjekkes ikke som video)',
     publishButton: 'Publiser',
     publishError: 'Ikke publisert',
     jobTitle: 'Publisering',
@@ -480,6 +482,7 @@ export const adminText = defineMessages<AdminText>({
     options: 'Options',
     linkLabel: 'Hard-link the file instead of copying it',
     v1Label: 'A v1-only torrent (default: hybrid v1+v2)',
+    noProbeLabel: 'Publish without ffprobe (the file is not checked to be a video)',
     publishButton: 'Publish',
     publishError: 'Not published',
     jobTitle: 'Publication',

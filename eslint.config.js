@@ -3,6 +3,29 @@ import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
+/** Modules that do I/O, which pure folders may not import. */
+const IO_MODULES = [
+  'node:net',
+  'node:dgram',
+  'node:fs',
+  'node:fs/*',
+  'node:http',
+  'node:https',
+  'node:child_process',
+];
+
+/** A lint block: files under `folder` may not import `groups` (nor, if given, the `io` modules). */
+function boundary(folder, groups, message, io = []) {
+  const patterns = [{ group: groups, message }];
+  if (io.length > 0) patterns.push({ group: io, message: `${folder} does no I/O.` });
+  return { files: [`${folder}/**/*.ts`], rules: { 'no-restricted-imports': ['error', { patterns }] } };
+}
+
+/** Import patterns for sibling folders of src/<part>/, from any depth below it. */
+function above(names) {
+  return names.flatMap((n) => [`../${n}`, `../${n}/*`, `../../${n}`, `../../${n}/*`, `../../../${n}/*`]);
+}
+
 export default tseslint.config(
   {
     ignores: [
@@ -24,6 +47,41 @@ export default tseslint.config(
       'no-redeclare': ['error', { builtinGlobals: false }],
     },
   },
+  // Import boundaries (docs/architecture.md, "Import rules"): each folder may import only what is
+  // below it. A pattern names the folders a file there must not reach (`../x/...` and `../../x/...`).
+  boundary(
+    'src/protocol',
+    above([
+      'swarm',
+      'tracker',
+      'stats',
+      'web',
+      'catalog',
+      'publish',
+      'subtitles',
+      'auth',
+      'cli',
+      'config.js',
+    ]),
+    'src/protocol is pure: bytes in, values out; it imports nothing else of fjord.',
+    IO_MODULES,
+  ),
+  boundary(
+    'src/swarm',
+    above(['tracker', 'stats', 'web', 'catalog', 'publish', 'subtitles', 'auth', 'cli', 'config.js']),
+    'src/swarm imports only src/protocol: what stands above it passes hooks in (peer-store.ts).',
+    IO_MODULES,
+  ),
+  boundary(
+    'src/catalog',
+    above(['web', 'tracker', 'publish', 'subtitles', 'cli']),
+    'src/catalog knows nothing of the web site, the tracker or the parts that use it.',
+  ),
+  boundary(
+    'src/tracker',
+    above(['web', 'publish', 'subtitles', 'auth', 'cli', 'catalog']),
+    'The tracker runs without the web app: it imports protocol, swarm, stats counters and config only.',
+  ),
   // Scripts served to browsers (the player, WebTorrent glue).
   {
     files: ['src/web/assets/**/*.js', 'test/browser/**/*.js'],

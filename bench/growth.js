@@ -24,7 +24,7 @@ import { pathToFileURL } from 'node:url';
 const dist = process.env.FJORD_DIST
   ? pathToFileURL(`${process.env.FJORD_DIST}/`)
   : new URL('../dist/', import.meta.url);
-const { SwarmStore, tickOf } = await import(new URL('swarm/store.js', dist).href);
+const { SwarmStore, Announced, tickOf } = await import(new URL('swarm/store.js', dist).href);
 
 const opsPerSample = Number(process.argv[2] ?? 1_000_000);
 const samples = Number(process.argv[3] ?? 7);
@@ -66,10 +66,12 @@ function writePeer(buf, s, id) {
 const tick = tickOf(Date.now() / 1000);
 const out = Buffer.alloc(20 + 50 * 18);
 const peer = new Uint8Array(6);
+const announced = new Announced();
 
 function build(size, layout) {
   const swarms = layout === 'one' ? 1 : Math.max(1, Math.round(TOTAL / size));
-  const store = new SwarmStore();
+  // As the tracker makes it: 9 statistics counters per swarm (src/stats/counters.ts).
+  const store = new SwarmStore({ counterSlots: 9 });
   const hashes = new Uint8Array(swarms * 20);
   // Swarm s holds peer ids [lo[s], lo[s] + size); churn retires lo and adds lo + size.
   const lo = new Int32Array(swarms);
@@ -78,7 +80,7 @@ function build(size, layout) {
     writeHash(hashes, s * 20, s);
     for (let id = 0; id < size; id++) {
       writePeer(peer, s, id);
-      store.announce(hashes, s * 20, peer, 0, false, id % 3 === 0, 2, tick);
+      store.announce(hashes, s * 20, peer, 0, false, id % 3 === 0, 2, tick, false, announced);
     }
     hi[s] = size;
   }
@@ -108,8 +110,8 @@ function sample(b, ops) {
     }
     writePeer(peer, s, id);
     const seed = id % 3 === 0;
-    const swarm = store.announce(hashes, s * 20, peer, 0, false, seed, event, tick);
-    if (event !== 3 && swarm !== undefined) sink += store.selectPeers(swarm.v4, seed, 50, out, 20);
+    store.announce(hashes, s * 20, peer, 0, false, seed, event, tick, false, announced);
+    if (event !== 3 && announced.known) sink += store.selectPeers(announced, false, seed, 50, out, 20);
   }
   return Number(process.hrtime.bigint() - t0) / ops;
 }

@@ -17,7 +17,7 @@ import { pathToFileURL } from 'node:url';
 const dist = process.env.FJORD_DIST
   ? pathToFileURL(`${process.env.FJORD_DIST}/`)
   : new URL('../dist/', import.meta.url);
-const { SwarmStore, tickOf } = await import(new URL('swarm/store.js', dist).href);
+const { SwarmStore, Announced, tickOf } = await import(new URL('swarm/store.js', dist).href);
 
 const peers = Number(process.argv[2] ?? 2_000_000);
 const torrents = Number(process.argv[3] ?? 10_000);
@@ -47,7 +47,9 @@ for (let i = 0; i < hashes.length; i += 4) {
   hashes[i + 3] = z;
 }
 const peer = new Uint8Array(6);
-const store = new SwarmStore();
+// As the tracker makes it: 9 statistics counters per swarm (src/stats/counters.ts).
+const store = new SwarmStore({ counterSlots: 9 });
+const announced = new Announced();
 const tick = tickOf(Date.now() / 1000);
 
 fullGc();
@@ -65,7 +67,7 @@ for (let i = 0; i < peers; i++) {
   peer[4] = port >>> 8;
   peer[5] = port;
   // Round-robin over the torrents, so every swarm grows through its resizes as real ones do.
-  store.announce(hashes, (i % torrents) * 20, peer, 0, false, i % 3 === 0, 0, tick);
+  store.announce(hashes, (i % torrents) * 20, peer, 0, false, i % 3 === 0, 0, tick, false, announced);
 }
 const fillNs = Number(process.hrtime.bigint() - t0);
 

@@ -37,7 +37,7 @@ import {
 import { parseWsMessage, toByteView } from '../src/protocol/ws-message.js';
 import { parseSubtitle, toSrt, toWebVtt, type SubtitleResult } from '../src/protocol/subtitles.js';
 import { multipartBoundary, parseMultipart } from '../src/subtitles/multipart.js';
-import { headerValue } from '../src/tracker/http-server.js';
+import { headerValue } from '../src/protocol/http-head.js';
 
 /** How a run went: the inputs tried, and fast-check's report (counterexample, seed) on failure. */
 export interface FuzzResult {

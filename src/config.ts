@@ -15,6 +15,9 @@ export interface Endpoint {
 }
 
 export type AccessMode = 'whitelist' | 'blacklist' | 'open';
+/** The peer stores a tracker can run on (config `swarmStore`). */
+export const SWARM_STORES = ['memory'] as const;
+export type SwarmStoreKind = (typeof SWARM_STORES)[number];
 
 export interface Config {
   /** HTTP tracker listeners (announce at /announce, scrape at /scrape, plus /stats and /metrics). */
@@ -80,6 +83,11 @@ export interface Config {
    * more are not counted and the address is listed as suspicious (docs/statistics.md).
    */
   completionsPerAddress: number;
+  /**
+   * Where the tracker keeps its swarms (src/swarm/peer-store.ts): 'memory', the only store for now
+   * (the in-process SwarmStore). A store shared by several nodes (Redis) comes with issue 13.
+   */
+  swarmStore: SwarmStoreKind;
   /** Allow a scrape without info_hash (all torrents). Off: it lists every torrent a closed tracker has. */
   fullScrape: boolean;
   /** Seconds between full scrapes served to one address when fullScrape is on. */
@@ -219,6 +227,7 @@ export const defaults: Config = {
   numwantMax: 200,
   peersPerAddress: 8,
   completionsPerAddress: 8,
+  swarmStore: 'memory',
   fullScrape: false,
   fullScrapeInterval: 60,
   trustedProxies: [],
@@ -288,6 +297,8 @@ export function validateConfig(c: Config): Config {
   posInt('numwantMax', 1, 1000);
   posInt('peersPerAddress', 1, 255);
   posInt('completionsPerAddress', 1, 255);
+  if (!SWARM_STORES.includes(c.swarmStore))
+    throw new Error(`swarmStore must be one of ${SWARM_STORES.join(', ')} (got ${String(c.swarmStore)})`);
   posInt('fullScrapeInterval', 1, 86400);
   posInt('maxHeaderBytes', 512, 1 << 20);
   posInt('httpIdleTimeout', 1, 3600);

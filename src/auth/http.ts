@@ -13,6 +13,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { inNetworks, Network } from '../protocol/ip.js';
+import { forwardedClient } from '../protocol/http-head.js';
 import { sameSecret, type Accounts, type Session } from './accounts.js';
 import type { Permission } from './roles.js';
 
@@ -49,9 +50,7 @@ export class AuthHttp {
     const own = req.socket.remoteAddress ?? '';
     const xff = req.headers['x-forwarded-for'];
     if (!this.fromTrustedProxy(req) || typeof xff !== 'string') return own;
-    const hops = xff.split(',').map((s) => s.trim());
-    for (let i = hops.length - 1; i >= 0; i--) if (!inNetworks(hops[i], this.trusted)) return hops[i];
-    return hops[0] ?? own;
+    return forwardedClient(xff, this.trusted);
   }
 
   /** Whether the viewer's connection is TLS (so cookies get Secure). */

@@ -1,8 +1,8 @@
 /**
  * What the tracker's announce paths do for the statistics: bump counters, nothing else.
  *
- * Per BitTorrent swarm (UDP and HTTP) a small Float64Array lives on the Swarm object (`swarm.stats`,
- * made once when the swarm is made). Per announce the servers call one method here, which costs
+ * Per BitTorrent swarm (UDP and HTTP) a small Float64Array is carried by the peer store (the swarm's
+ * `counters`, SWARM_STATS_SLOTS of them, made once when the swarm is made). Per announce the servers call one method here, which costs
  *
  *   - one array increment (announces by protocol x address family),
  *   - one decrement and compare (the client sampler's countdown), and
@@ -16,7 +16,7 @@
  * already made); the WebSocket path already parses JSON per message, so one Map lookup is noise there.
  */
 
-/** swarm.stats[SLOT_ANNOUNCES + protocol * 2 + family]: protocol as counters.ts (P_UDP 0, P_HTTP 1, P_WS 2), family 0 IPv4, 1 IPv6. */
+/** counters[SLOT_ANNOUNCES + protocol * 2 + family]: protocol as counters.ts (P_UDP 0, P_HTTP 1, P_WS 2), family 0 IPv4, 1 IPv6. */
 export const SLOT_ANNOUNCES = 0;
 /**
  * Sum of `downloaded` announced with event `stopped` by peers that still had bytes left: bytes of
@@ -33,15 +33,11 @@ const EVENT_COMPLETED = 1;
 const EVENT_STOPPED = 3;
 
 /**
- * Whether a recorder reads the counters in this process. Without one nothing ever zeroes them, so
- * the sweep must not keep swarms for their sake (a tracker without statistics would never forget a
- * swarm). Process-wide: one `fjord serve` has one tracker.
+ * The sweep's keep rule while a recorder reads these counters (Tracker.keepSwarm): a swarm whose
+ * counters hold announces not read yet is kept. Without a recorder nothing ever zeroes them, so the
+ * tracker sweeps with KEEP_NONE instead (a tracker without statistics would never forget a swarm).
  */
-export const recording = { on: false };
-
-/** True if a swarm's counters hold announces the recorder has not read yet (the sweep keeps it then). */
 export function statsPending(stats: Float64Array): boolean {
-  if (!recording.on) return false;
   for (let i = SLOT_ANNOUNCES; i < SLOT_ANNOUNCES + 6; i++) if (stats[i] !== 0) return true;
   return false;
 }
@@ -137,19 +133,6 @@ function hex(c: number): number {
   return 0;
 }
 
-/** A swarm as far as these counters are concerned (src/swarm/store.ts's Swarm). */
-export interface CountedSwarm {
-  readonly stats: Float64Array;
-}
-
-/** Reads a big-endian u64 at off as a number (saturates past 2^53; no transfer gets there). */
-function u64(b: Uint8Array, off: number): number {
-  return (
-    ((b[off] << 24) | (b[off + 1] << 16) | (b[off + 2] << 8) | b[off + 3]) * 0x100000000 +
-    (((b[off + 4] << 24) | (b[off + 5] << 16) | (b[off + 6] << 8) | b[off + 7]) >>> 0)
-  );
-}
-
 /** The statistics side of the announce paths; one per Tracker. */
 export class AnnounceStats {
   readonly sampler = new PeerIdSampler();
@@ -157,33 +140,29 @@ export class AnnounceStats {
   readonly ws = new Map<string, Float64Array>();
 
   /**
-   * A UDP announce (BEP 15 layout: peer_id at 36, downloaded at 56), after the store took it.
-   * `seed`: left was 0.
+   * A UDP or HTTP announce, after the store took it (src/tracker/core.ts calls it). `s`: the swarm's
+   * counters (null: a `stopped` for a torrent the store did not know); `slot`: protocol * 2 +
+   * family; `seed`: left was 0. The peer_id is idBuf[idStart, idEnd): 20 raw bytes (UDP), or the
+   * percent-encoded query value (HTTP, `encoded`). Only sampled announces read it.
    */
-  udp(swarm: CountedSwarm | undefined, v6: boolean, event: number, seed: boolean, msg: Uint8Array): void {
-    if (swarm === undefined) return;
-    const s = swarm.stats;
-    s[v6 ? 1 : 0]++;
-    if (event === EVENT_STOPPED && !seed) s[SLOT_PARTIAL_BYTES] += u64(msg, 56);
-    if (this.sampler.due()) this.sampler.takeBytes(msg, 36);
-  }
-
-  /** An HTTP announce; the peer_id is the raw query value buf[idStart, idEnd). */
-  http(
-    swarm: CountedSwarm | undefined,
-    v6: boolean,
+  bittorrent(
+    s: Float64Array | null,
+    slot: number,
     event: number,
     seed: boolean,
     downloaded: number,
-    buf: Uint8Array,
+    idBuf: Uint8Array,
     idStart: number,
     idEnd: number,
+    encoded: boolean,
   ): void {
-    if (swarm === undefined) return;
-    const s = swarm.stats;
-    s[v6 ? 3 : 2]++;
+    if (s === null) return;
+    s[slot]++;
     if (event === EVENT_STOPPED && !seed) s[SLOT_PARTIAL_BYTES] += downloaded;
-    if (this.sampler.due()) this.sampler.takeEncoded(buf, idStart, idEnd);
+    if (this.sampler.due()) {
+      if (encoded) this.sampler.takeEncoded(idBuf, idStart, idEnd);
+      else this.sampler.takeBytes(idBuf, idStart);
+    }
   }
 
   /**

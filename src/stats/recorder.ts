@@ -28,12 +28,11 @@
  * milliseconds between the commit and the file's rename counts that one minute's completions twice.
  */
 import { join } from 'node:path';
-import type { Swarm } from '../swarm/store.js';
+import { KEEP_NONE } from '../swarm/peer-store.js';
 import { encodeCounts, readCounts, writeAtomic } from '../tracker/persistence.js';
 import type { Tracker } from '../tracker/tracker.js';
-import { union } from '../web/swarm-stats.js';
 import { clientFamily } from './clients.js';
-import { SLOT_COMPLETIONS, SLOT_DOWNLOADED_SEEN, SLOT_PARTIAL_BYTES, recording } from './counters.js';
+import { SLOT_COMPLETIONS, SLOT_DOWNLOADED_SEEN, SLOT_PARTIAL_BYTES, statsPending } from './counters.js';
 import { MINUTE, TOTAL, type ClientRow, type SwarmRow, type WebSeedRow } from './schema.js';
 import type { MinuteSample, StatsStore, TorrentKey } from './store.js';
 
@@ -120,7 +119,7 @@ export class StatsRecorder {
    * are new), and starts honouring the counters (the sweep keeps swarms with unread ones).
    */
   baseline(): void {
-    recording.on = true;
+    this.tracker.keepSwarm = statsPending;
     let marks: ReturnType<typeof readCounts> = null;
     try {
       marks = readCounts(this.seenPath);
@@ -133,12 +132,12 @@ export class StatsRecorder {
     const whole = marks !== null && marks.problem === null;
     if (marks !== null && marks.problem !== null)
       this.log(`statistics: ${this.seenPath} is damaged (${marks.problem}); using its readable records`);
-    this.tracker.store.torrents.forEach((swarm, key, off) => {
+    this.tracker.store.forEach((key, off, swarm) => {
       const hex = Buffer.from(key.buffer, key.byteOffset + off, 20).toString('hex');
       const mark = byHash.get(hex) ?? (whole ? 0 : swarm.downloaded);
-      swarm.stats[SLOT_DOWNLOADED_SEEN] = Math.min(mark, swarm.downloaded);
-      if (swarm.stats[SLOT_DOWNLOADED_SEEN] > 0)
-        this.seen.push([key.slice(off, off + 20), swarm.stats[SLOT_DOWNLOADED_SEEN]]);
+      swarm.counters[SLOT_DOWNLOADED_SEEN] = Math.min(mark, swarm.downloaded);
+      if (swarm.counters[SLOT_DOWNLOADED_SEEN] > 0)
+        this.seen.push([key.slice(off, off + 20), swarm.counters[SLOT_DOWNLOADED_SEEN]]);
     });
     // From now on the file exists, so a crash before the first minute's write loses nothing either.
     this.writeSeen(this.seen);
@@ -187,19 +186,34 @@ export class StatsRecorder {
     // A catalog torrent's swarms (two for a hybrid), combined below; counters copied before zeroing.
     const parts = new Map<
       number,
-      Array<{ swarm: Swarm; stats: Float64Array; completions: number; alias: boolean }>
+      Array<{
+        key: Uint8Array;
+        seeders: number;
+        leechers: number;
+        stats: Float64Array;
+        completions: number;
+        alias: boolean;
+      }>
     >();
     const seen: Array<[Uint8Array, number]> = [];
-    this.tracker.store.torrents.forEach((swarm, key, off) => {
+    const store = this.tracker.store;
+    store.forEach((key, off, swarm) => {
       if (swarm.downloaded > 0) seen.push([key.slice(off, off + 20), swarm.downloaded]);
-      const s = swarm.stats;
+      const s = swarm.counters;
       const completions = Math.max(0, swarm.downloaded - s[SLOT_DOWNLOADED_SEEN]);
       const hex = match ? Buffer.from(key.buffer, key.byteOffset + off, 20).toString('hex') : '';
       const t = match ? this.byHash.get(hex) : undefined;
       if (t === undefined) add(total, s, swarm.seeders, swarm.leechers, completions);
       else {
         const list = parts.get(t.id) ?? [];
-        list.push({ swarm, stats: s.slice(0, SLOT_DOWNLOADED_SEEN), completions, alias: hex === t.aria2 });
+        list.push({
+          key: key.slice(off, off + 20),
+          seeders: swarm.seeders,
+          leechers: swarm.leechers,
+          stats: s.slice(0, SLOT_DOWNLOADED_SEEN),
+          completions,
+          alias: hex === t.aria2,
+        });
         parts.set(t.id, list);
       }
       s.fill(0, 0, SLOT_DOWNLOADED_SEEN);
@@ -213,21 +227,16 @@ export class StatsRecorder {
       combined[SLOT_PARTIAL_BYTES] = Math.max(0, ...list.map((p) => p.stats[SLOT_PARTIAL_BYTES]));
       let completions = Math.max(0, ...list.map((p) => p.completions));
       const [a, b] = list;
-      let seeders = a === undefined ? 0 : a.swarm.seeders;
-      let leechers = a === undefined ? 0 : a.swarm.leechers;
-      if (b !== undefined) {
-        const v4 = union(a.swarm.v4, b.swarm.v4);
-        const v6 = union(a.swarm.v6, b.swarm.v6);
-        seeders = v4.seeds + v6.seeds;
-        leechers = v4.leeches + v6.leeches;
-      }
+      let seeders = a === undefined ? 0 : a.seeders;
+      let leechers = a === undefined ? 0 : a.leechers;
+      if (b !== undefined) ({ seeders, leechers } = store.unionCounts(a.key, 0, b.key, 0));
       // The aria2 alias's swarm: its own peers, so added.
       for (const p of all)
         if (p.alias) {
           combined[SLOT_PARTIAL_BYTES] += p.stats[SLOT_PARTIAL_BYTES];
           completions += p.completions;
-          seeders += p.swarm.seeders;
-          leechers += p.swarm.leechers;
+          seeders += p.seeders;
+          leechers += p.leechers;
         }
       let r = rows.get(id);
       if (r === undefined) rows.set(id, (r = emptyRow(bucket, id)));
@@ -350,7 +359,7 @@ export class StatsRecorder {
     // The partial minute still counts: written under its own minute, merged if it was written already.
     this.lastBucket = -1;
     await this.record(now).catch(() => undefined);
-    recording.on = false;
+    this.tracker.keepSwarm = KEEP_NONE;
   }
 
   private log(m: string): void {

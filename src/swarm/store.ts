@@ -1,28 +1,56 @@
 /**
- * The swarm store: every torrent's peers, and the running counters that statistics read.
+ * The in-memory peer store (PeerStore, peer-store.ts): every torrent's peers, and the running
+ * counters that statistics read.
  *
- * It is the one place that knows the data layout (see peer-list.ts). It does no I/O, reads no
+ * It is the one place that knows the memory layout (see peer-list.ts). It does no I/O, reads no
  * clock of its own (callers pass the time in ticks) and allocates nothing per announce once a
  * swarm exists. Work per announce is independent of the swarm's size.
  */
 import { InfoHashTable } from './info-hash-table.js';
 import { COMPLETED_BIT, PeerList, TICK_MASK, TICK_SECONDS } from './peer-list.js';
-import { SWARM_STATS_SLOTS, statsPending } from '../stats/counters.js';
 import { CompletionLimiter, SuspectTable } from './address-limits.js';
+import {
+  Announced,
+  CompletedQueue,
+  DEFAULT_STORE_OPTIONS,
+  EVENT_COMPLETED,
+  EVENT_STARTED,
+  EVENT_STOPPED,
+  type KeepRule,
+  type LimitCounts,
+  type PeerStore,
+  type PeerStoreOptions,
+  type StoreTotals,
+  type SwarmCounts,
+  type SwarmView,
+} from './peer-store.js';
 
-/** Announce events, numbered as BEP 15 numbers them on the wire. */
-export const EVENT_NONE = 0;
-export const EVENT_COMPLETED = 1;
-export const EVENT_STARTED = 2;
-export const EVENT_STOPPED = 3;
+export {
+  Announced,
+  CompletedQueue,
+  EVENT_COMPLETED,
+  EVENT_NONE,
+  EVENT_STARTED,
+  EVENT_STOPPED,
+  KEEP_NONE,
+  type KeepRule,
+  type PeerStore,
+  type PeerStoreOptions,
+  type StoreTotals,
+  type SwarmCounts,
+} from './peer-store.js';
 
-export class Swarm {
+/** One torrent's swarm: a peer list per address family, its completions and its owner counters. */
+export class Swarm implements SwarmView {
   v4: PeerList | null = null;
   v6: PeerList | null = null;
   /** Completed downloads ever counted for this torrent (persisted across restarts). */
   downloaded = 0;
-  /** Statistics counters bumped per announce, read once a minute (src/stats/counters.ts). */
-  readonly stats = new Float64Array(SWARM_STATS_SLOTS);
+
+  constructor(
+    /** The owner's counters (PeerStoreOptions.counterSlots), bumped per announce, read by statistics. */
+    readonly counters: Float64Array,
+  ) {}
 
   get seeders(): number {
     return (this.v4 ? this.v4.seeds : 0) + (this.v6 ? this.v6.seeds : 0);
@@ -35,44 +63,21 @@ export class Swarm {
   }
 }
 
-export interface StoreTotals {
-  torrents: number;
-  seeders: number;
-  leechers: number;
-  /** Completions counted since the process started. */
-  completedSinceStart: number;
-}
-
-/** The per-address limits (config `peersPerAddress`, `completionsPerAddress`; docs/statistics.md). */
-export interface StoreLimits {
-  /** Peers one IPv4 address (or IPv6 /64) may have in one swarm; more are answered but not stored. */
-  peersPerAddress: number;
-  /** Completions counted per torrent and address in a 12 to 24 hour window; more are not counted. */
-  completionsPerAddress: number;
-}
-
-export const DEFAULT_LIMITS: StoreLimits = { peersPerAddress: 8, completionsPerAddress: 8 };
-
-/**
- * The info hashes of completions counted since the last drain, 20 bytes each, for the completion
- * journal (src/tracker/persistence.ts) to append to disk. Grows by doubling, rarely.
- */
-export class CompletedQueue {
-  /** Off until a journal drains the queue (a store without one would only grow it). */
-  on = false;
-  bytes = Buffer.alloc(20 * 256);
-  count = 0;
-
-  push(hash: Uint8Array, off: number): void {
-    if (!this.on) return;
-    if ((this.count + 1) * 20 > this.bytes.length) {
-      const next = Buffer.alloc(this.bytes.length * 2);
-      this.bytes.copy(next, 0, 0, this.count * 20);
-      this.bytes = next;
-    }
-    const o = this.count++ * 20;
-    for (let i = 0; i < 20; i++) this.bytes[o + i] = hash[off + i];
+/** Seeders and leechers of two peer lists, a peer (address and port) in both counted once. */
+export function unionOf(a: PeerList | null, b: PeerList | null): { seeds: number; leeches: number } {
+  if (a === null && b === null) return { seeds: 0, leeches: 0 };
+  if (a === null || b === null) {
+    const l = (a ?? b) as PeerList;
+    return { seeds: l.seeds, leeches: l.leeches };
   }
+  let seeds = a.seeds;
+  let leeches = a.leeches;
+  for (let pos = 0; pos < b.count; pos++) {
+    if (a.find(b.addrs, pos * b.rec) >= 0) continue;
+    if (pos < b.seeds) seeds++;
+    else leeches++;
+  }
+  return { seeds, leeches };
 }
 
 export function secondsToTicks(seconds: number): number {
@@ -83,60 +88,51 @@ export function tickOf(seconds: number): number {
   return Math.floor(seconds / TICK_SECONDS) & TICK_MASK;
 }
 
-export class SwarmStore {
+/** The in-memory PeerStore. Swarms live in an InfoHashTable; peers in packed PeerLists. */
+export class SwarmStore implements PeerStore {
+  /** Not part of PeerStore: the memory layout, for this store's own tests and benchmarks. */
   readonly torrents = new InfoHashTable<Swarm>(1024);
-  seeders = 0;
-  leechers = 0;
-  completedSinceStart = 0;
-  /** Announces of new peers not stored: their address had peersPerAddress in the swarm already. */
-  peersRefused = 0;
-  /** `completed` announces not counted: their address had completionsPerAddress for the torrent. */
-  completionsIgnored = 0;
+  private seeders = 0;
+  private leechers = 0;
+  private completedSinceStart = 0;
+  private peersRefused = 0;
+  private completionsIgnored = 0;
   /** Addresses that hit either limit, for the dashboard. */
   readonly suspects = new SuspectTable();
-  /** Completions counted and not yet appended to the journal. */
   readonly completed = new CompletedQueue();
   private readonly completionLimit: CompletionLimiter;
   private readonly peersPerAddress: number;
+  private readonly counterSlots: number;
 
-  constructor(limits: StoreLimits = DEFAULT_LIMITS) {
-    this.peersPerAddress = limits.peersPerAddress;
-    this.completionLimit = new CompletionLimiter(limits.completionsPerAddress);
-  }
-
-  /** Set by announce(): the requester's list and position in it (-1 when it left). */
-  selfList: PeerList | null = null;
-  selfPos = -1;
-
-  get(hash: Uint8Array, off: number): Swarm | undefined {
-    return this.torrents.get(hash, off);
+  constructor(options: Partial<PeerStoreOptions> = {}) {
+    const o = { ...DEFAULT_STORE_OPTIONS, ...options };
+    this.peersPerAddress = o.peersPerAddress;
+    this.counterSlots = o.counterSlots;
+    this.completionLimit = new CompletionLimiter(o.completionsPerAddress);
   }
 
   /** The swarm for this hash, created when missing. */
-  ensure(hash: Uint8Array, off: number): Swarm {
+  private ensure(hash: Uint8Array, off: number): Swarm {
     let swarm = this.torrents.get(hash, off);
     if (swarm === undefined) {
-      swarm = new Swarm();
+      swarm = new Swarm(new Float64Array(this.counterSlots));
       this.torrents.set(hash, off, swarm);
     }
     return swarm;
   }
 
   /**
-   * Records an announce. `peer` holds the compact bytes (address then big-endian port; 6 bytes for
-   * IPv4, 18 for IPv6) and keys the peer: one peer per address and port, whatever its peer_id.
-   * A new peer whose address (IPv4) or /64 (IPv6) has peersPerAddress peers in the list already is
-   * not stored (selfPos stays -1; its reply is built as for anyone). A completion counts once per
-   * stored peer, and at most completionsPerAddress times per torrent and address in a window
-   * (address-limits.ts); one over either limit is counted in peersRefused/completionsIgnored and
-   * its address noted in `suspects`.
+   * PeerStore.announce. A new peer whose address (IPv4) or /64 (IPv6) has peersPerAddress peers in
+   * the list already is not stored (position -1; its reply is built as for anyone). A completion
+   * counts once per stored peer, and at most completionsPerAddress times per torrent and address in
+   * a window (address-limits.ts); one over either limit is counted in limitCounts() and its address
+   * noted in `suspects`.
    * A completion is a download the client reports finished: `completed`; or a `started` with
-   * nothing left and `downloadedSome` (it downloaded the rest before its first announce, e.g. from the
-   * web seed); or a stored leecher announcing nothing left, `stopped` included (docs/statistics.md). A `started` seeder
-   * that downloaded nothing is not one; nor is a plain announce of a seeder the store does not know
-   * (the tracker restarted: its `downloaded` is the session's, counted already).
-   * Returns the swarm (undefined only for a `stopped` of an unknown torrent) and sets
-   * selfList/selfPos so the caller can leave the requester out of its reply.
+   * nothing left and `downloadedSome` (it downloaded the rest before its first announce, e.g. from
+   * the web seed); or a stored leecher announcing nothing left, `stopped` included
+   * (docs/statistics.md). A `started` seeder that downloaded nothing is not one; nor is a plain
+   * announce of a seeder the store does not know (the tracker restarted: its `downloaded` is the
+   * session's, counted already).
    */
   announce(
     hash: Uint8Array,
@@ -147,13 +143,20 @@ export class SwarmStore {
     seed: boolean,
     event: number,
     tick: number,
-    downloadedSome = false,
-  ): Swarm | undefined {
-    this.selfList = null;
-    this.selfPos = -1;
+    downloadedSome: boolean,
+    into: Announced,
+  ): void {
+    into.v6 = v6;
+    into.position = -1;
     if (event === EVENT_STOPPED) {
       const swarm = this.torrents.get(hash, hashOff);
-      if (swarm === undefined) return undefined;
+      if (swarm === undefined) {
+        into.known = false;
+        into.seeders = into.leechers = into.downloaded = 0;
+        into.counters = null;
+        into.swarm = null;
+        return;
+      }
       const list = v6 ? swarm.v6 : swarm.v4;
       if (list !== null) {
         const pos = list.find(peer, peerOff);
@@ -166,7 +169,8 @@ export class SwarmStore {
           list.remove(pos);
         }
       }
-      return swarm;
+      this.result(swarm, into);
+      return;
     }
     const swarm = this.ensure(hash, hashOff);
     let list = v6 ? swarm.v6 : swarm.v4;
@@ -184,7 +188,8 @@ export class SwarmStore {
         this.peersRefused++;
         this.suspects.note(false, peer, peerOff, list.prefix, hash, hashOff, tick);
         if (finished) this.complete(swarm, hash, hashOff, peer, peerOff, list.prefix, tick);
-        return swarm;
+        this.result(swarm, into);
+        return;
       }
       let meta = tick;
       if (finished) {
@@ -213,9 +218,17 @@ export class SwarmStore {
         }
       }
     }
-    this.selfList = list;
-    this.selfPos = pos;
-    return swarm;
+    this.result(swarm, into);
+    into.position = pos;
+  }
+
+  private result(swarm: Swarm, into: Announced): void {
+    into.known = true;
+    into.seeders = swarm.seeders;
+    into.leechers = swarm.leechers;
+    into.downloaded = swarm.downloaded;
+    into.counters = swarm.counters;
+    into.swarm = swarm;
   }
 
   /** Counts a completion unless its address had its completionsPerAddress for this torrent. */
@@ -239,21 +252,55 @@ export class SwarmStore {
   }
 
   /**
-   * Writes up to `max` peers of one family into out[off] in compact form and returns the count.
-   * A seeder is given leechers first (seeders have nothing to give each other), then seeders;
-   * a leecher gets a random contiguous run over all peers. The requester is never included.
+   * PeerStore.selectPeers: a seeder is given leechers first, then seeders; a leecher gets a random
+   * contiguous run over all peers (at most four memcpy runs of packed bytes).
    */
-  selectPeers(list: PeerList | null, seed: boolean, max: number, out: Buffer, off: number): number {
-    if (list === null || max <= 0) return 0;
-    const skip = list === this.selfList ? this.selfPos : -1;
+  selectPeers(from: Announced, v6: boolean, seed: boolean, max: number, out: Buffer, off: number): number {
+    const swarm = from.swarm as Swarm | null;
+    if (swarm === null || max <= 0) return 0;
+    const list = v6 ? swarm.v6 : swarm.v4;
+    if (list === null) return 0;
+    const skip = from.v6 === v6 ? from.position : -1;
     if (!seed) return list.copyRing(0, list.count, max, skip, out, off);
     let n = list.copyRing(list.seeds, list.count, max, skip, out, off);
     if (n < max) n += list.copyRing(0, list.seeds, max - n, skip, out, off + n * list.rec);
     return n;
   }
 
-  /** Removes peers older than `timeoutSeconds` and empty swarms that never completed. */
-  sweep(nowSeconds: number, timeoutSeconds: number): { peersRemoved: number; swarmsRemoved: number } {
+  scrape(hash: Uint8Array, off: number, into: SwarmCounts): boolean {
+    const swarm = this.torrents.get(hash, off);
+    if (swarm === undefined) {
+      into.seeders = into.leechers = into.downloaded = 0;
+      return false;
+    }
+    into.seeders = swarm.seeders;
+    into.leechers = swarm.leechers;
+    into.downloaded = swarm.downloaded;
+    return true;
+  }
+
+  unionCounts(a: Uint8Array, aOff: number, b: Uint8Array | null, bOff: number): SwarmCounts {
+    const sa = this.torrents.get(a, aOff);
+    const sb = b === null ? undefined : this.torrents.get(b, bOff);
+    const v4 = unionOf(sa?.v4 ?? null, sb?.v4 ?? null);
+    const v6 = unionOf(sa?.v6 ?? null, sb?.v6 ?? null);
+    return {
+      seeders: v4.seeds + v6.seeds,
+      leechers: v4.leeches + v6.leeches,
+      downloaded: Math.max(sa?.downloaded ?? 0, sb?.downloaded ?? 0),
+    };
+  }
+
+  forEach(each: (hash: Uint8Array, off: number, swarm: SwarmView) => void): void {
+    this.torrents.forEach((swarm, key, off) => each(key, off, swarm));
+  }
+
+  /** Removes peers older than `timeoutSeconds`, and empty swarms that never completed unless kept. */
+  sweep(
+    nowSeconds: number,
+    timeoutSeconds: number,
+    keep: KeepRule,
+  ): { peersRemoved: number; swarmsRemoved: number } {
     const nowTick = tickOf(nowSeconds);
     const maxAge = secondsToTicks(timeoutSeconds);
     this.completionLimit.rotateIfDue(nowTick);
@@ -270,7 +317,7 @@ export class SwarmStore {
       }
       if (swarm.v4 !== null && swarm.v4.count === 0) swarm.v4 = null;
       if (swarm.v6 !== null && swarm.v6.count === 0) swarm.v6 = null;
-      if (swarm.v4 === null && swarm.v6 === null && swarm.downloaded === 0 && !statsPending(swarm.stats))
+      if (swarm.v4 === null && swarm.v6 === null && swarm.downloaded === 0 && !keep(swarm.counters))
         empty.push(key.slice(off, off + 20));
     });
     for (const k of empty) this.torrents.delete(k, 0);
@@ -284,5 +331,18 @@ export class SwarmStore {
       leechers: this.leechers,
       completedSinceStart: this.completedSinceStart,
     };
+  }
+
+  limitCounts(): LimitCounts {
+    return { peersRefused: this.peersRefused, completionsIgnored: this.completionsIgnored };
+  }
+
+  raiseCompletions(hash: Uint8Array, off: number, n: number): void {
+    const swarm = this.ensure(hash, off);
+    if (n > swarm.downloaded) swarm.downloaded = n;
+  }
+
+  addCompletion(hash: Uint8Array, off: number): void {
+    this.ensure(hash, off).downloaded++;
   }
 }

@@ -14,7 +14,7 @@
  * sends it and closes (a net.Socket per connection costs more than opentracker's whole request:
  * docs/benchmarks.md). Without the addon (or with FJORD_HTTP_NATIVE=0) node:net accepts and
  * `onData` feeds the same `handle()`. The few requests that need a socket (a WebSocket upgrade on
- * a shared port, /metrics, routes of another part of fjord) are taken out of the addon as a
+ * a shared port, /metrics) are taken out of the addon as a
  * net.Socket and finished in `slow()`; `handle()` says so before it has changed anything.
  *
  * Limits: the request head may not exceed maxHeaderBytes (431 then close); a connection idle or
@@ -25,9 +25,19 @@ import net, { isIP } from 'node:net';
 import { HttpQuery, MAX_SCRAPE_HASHES, announceProblem, parseQuery } from '../protocol/http-query.js';
 import { formatIP, isV4Mapped, parseIPv4, parseIPv6, inNetworks, Network } from '../protocol/ip.js';
 import { bencode } from '../protocol/bencode.js';
-import { EVENT_STOPPED } from '../swarm/store.js';
+import { Announced, EVENT_STOPPED, type SwarmCounts } from '../swarm/peer-store.js';
 import { clock } from '../swarm/clock.js';
-import { ALLOWED, MESSAGE_NOT_ALLOWED, MESSAGE_WITHDRAWN, WITHDRAWN } from './access-list.js';
+import {
+  HEAD_BARE_LF,
+  HEAD_INCOMPLETE,
+  RequestLine,
+  forwardedClient,
+  hasUpgradeHeader,
+  headEnd,
+  headerValue,
+  parseRequestLine,
+  pathIs,
+} from '../protocol/http-head.js';
 import {
   A_ANNOUNCE,
   A_OTHER,
@@ -35,14 +45,11 @@ import {
   E_FORBIDDEN,
   E_INTERNAL,
   E_MALFORMED,
-  E_NOT_ALLOWED,
   E_NOT_FOUND,
   E_RATE_LIMITED,
   E_TIMEOUT,
   E_TOO_LARGE,
-  E_WITHDRAWN,
   P_HTTP,
-  R_OK,
 } from './counters.js';
 import {
   H_ACCEPTED,
@@ -56,7 +63,6 @@ import {
 } from './http-native.js';
 import { AcceptProblems, AddressCounts } from './address-limit.js';
 import { processBudget, type DescriptorBudget } from './descriptors.js';
-import { HEAD_BARE_LF, HEAD_INCOMPLETE, hasUpgradeHeader, headEnd } from '../protocol/http-head.js';
 import type { Tracker } from './tracker.js';
 import { formatEndpoint, type Endpoint } from '../config.js';
 
@@ -66,11 +72,10 @@ const BIG = -1;
 /*
  * handle(): the request needs a net.Socket (see slow()); nothing has been done or counted yet.
  * UPGRADE: GET /announce naming an Upgrade, on a port shared with the WebSocket tracker; METRICS:
- * /metrics, answered when its text is ready; FALLBACK: a route of another part of fjord.
+ * /metrics, answered when its text is ready.
  */
 const UPGRADE = -2;
 const METRICS = -3;
-const FALLBACK = -4;
 /**
  * A head's `end` when a line of it ended in a bare LF before a blank line came (both paths: the
  * addon reports the same value): such a head never gets its CRLFCRLF, so it is answered 400 at
@@ -120,9 +125,6 @@ function onSocketError(this: net.Socket): void {
   this.destroy();
 }
 
-/** Extra routes another part of fjord serves on the tracker port (e.g. the web pages). */
-export type HttpFallback = (socket: net.Socket, head: Buffer, method: string, target: string) => boolean;
-
 export class HttpTrackerServer {
   /** The node:net server (null while the native listener serves this endpoint). */
   server: net.Server | null = null;
@@ -131,7 +133,11 @@ export class HttpTrackerServer {
   /** Which path serves this endpoint: 'native' (the addon) or 'net'. */
   readonly io: 'native' | 'net';
   private readonly query = new HttpQuery();
+  private readonly line = new RequestLine();
   private readonly peer = Buffer.alloc(18);
+  /** The store's answers: scratch space like `peer`, written in full by each request. */
+  private readonly announced = new Announced();
+  private readonly counts: SwarmCounts = { seeders: 0, leechers: 0, downloaded: 0 };
   private readonly scratch = Buffer.allocUnsafeSlow(64 * 1024);
   private readonly scrapeOrder = new Uint16Array(MAX_SCRAPE_HASHES);
   private readonly trusted: Network[];
@@ -515,31 +521,25 @@ export class HttpTrackerServer {
 
   /**
    * Handles one request whose head is buf[0, end): writes the reply into `req.out` and returns its
-   * length (BIG: it is in `req.big`), or returns UPGRADE, METRICS or FALLBACK, before doing anything,
+   * length (BIG: it is in `req.big`), or returns UPGRADE or METRICS, before doing anything,
    * when the request needs a socket (`upgrades`: whether to look for a WebSocket upgrade).
    */
   private handle(req: HttpRequest, buf: Buffer, end: number, upgrades: boolean): number {
     const t = this.tracker;
-    // Request line: METHOD SP TARGET SP HTTP/x.y
-    const sp1 = buf.indexOf(32);
-    const lineEnd = buf.indexOf(13);
-    const sp2 = sp1 < 0 ? -1 : buf.indexOf(32, sp1 + 1);
-    if (sp1 <= 0 || sp2 < 0 || sp2 > lineEnd || buf[sp2 + 1] !== 72 /* H */) {
+    const line = this.line;
+    if (!parseRequestLine(buf, line)) {
       t.counters.error(P_HTTP, A_OTHER, E_MALFORMED);
       return this.plain(req, 400, 'malformed request line\n');
     }
-    const isGet = sp1 === 3 && buf[0] === 71 && buf[1] === 69 && buf[2] === 84;
-    let q = sp1 + 1;
-    while (q < sp2 && buf[q] !== 63 /* ? */) q++;
-    const qs = q < sp2 ? q + 1 : sp2;
-    if (!isGet) return t.fallback ? FALLBACK : this.notServed(req, false);
-    const pathLength = q - sp1 - 1;
-    if (pathLength === 9 && matches(buf, sp1 + 1, '/announce')) {
+    if (!line.isGet) return this.notServed(req, false);
+    const qs = line.queryStart;
+    const sp2 = line.targetEnd;
+    if (pathIs(buf, line, '/announce')) {
       if (upgrades && this.upgrade !== null && hasUpgradeHeader(buf, end)) return UPGRADE;
       return this.announce(req, buf, qs, sp2, end);
     }
-    if (pathLength === 7 && matches(buf, sp1 + 1, '/scrape')) return this.scrape(req, buf, qs, sp2);
-    const path = buf.toString('latin1', sp1 + 1, q);
+    if (pathIs(buf, line, '/scrape')) return this.scrape(req, buf, qs, sp2);
+    const path = buf.toString('latin1', line.methodEnd + 1, line.pathEnd);
     if (path === '/stats' || path === '/metrics') {
       if (!inNetworks(remoteAddress(req), this.statsNets)) {
         t.counters.error(P_HTTP, A_OTHER, E_FORBIDDEN);
@@ -549,7 +549,7 @@ export class HttpTrackerServer {
       const r = t.statsPage(new URLSearchParams(buf.toString('latin1', qs, sp2)));
       return this.respond(req, r.status, r.type, Buffer.from(r.body));
     }
-    return t.fallback ? FALLBACK : this.notServed(req, true);
+    return this.notServed(req, true);
   }
 
   /** 404 for a GET of a path not served here, 405 for any other method; counted. */
@@ -561,7 +561,7 @@ export class HttpTrackerServer {
       : this.plain(req, 405, 'only GET is served here\n');
   }
 
-  /** The requests handle() returned UPGRADE, METRICS or FALLBACK for (`watch` covers the socket). */
+  /** The requests handle() returned UPGRADE or METRICS for (`watch` covers the socket). */
   private slow(socket: net.Socket, buf: Buffer, end: number, kind: number): void {
     const t = this.tracker;
     try {
@@ -573,21 +573,11 @@ export class HttpTrackerServer {
         // It named an Upgrade that is not a WebSocket: an ordinary announce, in a context of its own.
         const req = this.socketRequest(socket);
         this.deliver(socket, req, this.handle(req, buf, end, false));
-      } else if (kind === METRICS) {
+      } else {
         void t.metricsText().then(
           (text) => this.sendNow(socket, 200, 'text/plain; version=0.0.4; charset=utf-8', Buffer.from(text)),
           () => this.sendNow(socket, 500, 'text/plain; charset=utf-8', Buffer.from('metrics failed\n')),
         );
-      } else {
-        const sp1 = buf.indexOf(32);
-        const method = buf.toString('latin1', 0, sp1);
-        const target = buf.toString('latin1', sp1 + 1, buf.indexOf(32, sp1 + 1));
-        if (t.fallback !== null && t.fallback(socket, buf.subarray(0, end + 4), method, target)) {
-          this.release(socket);
-          return;
-        }
-        const req = this.socketRequest(socket);
-        this.deliver(socket, req, this.notServed(req, method === 'GET'));
       }
     } catch (e) {
       t.counters.error(P_HTTP, A_OTHER, E_INTERNAL);
@@ -607,21 +597,14 @@ export class HttpTrackerServer {
    * Behind a trusted proxy, the rightmost X-Forwarded-For address not itself a trusted proxy is the
    * client (or the `ip` parameter, when there is no such header); otherwise the connection's address.
    */
-  private requesterAddress(req: HttpRequest, buf: Buffer, end: number, ipParam: string | null): number {
+  private requesterAddress(req: HttpRequest, buf: Buffer, end: number, ipParam: string | null): 0 | 4 | 16 {
     const p = this.peer;
     let address: string;
     if (this.trusted.length > 0 && inNetworks(remoteAddress(req), this.trusted)) {
       address = remoteAddress(req);
       const xff = headerValue(buf, end, 'x-forwarded-for');
-      if (xff !== null) {
-        const hops = xff.split(',').map((s) => s.trim());
-        let pick = hops[hops.length - 1];
-        for (let i = hops.length - 1; i >= 0; i--) {
-          pick = hops[i];
-          if (!inNetworks(pick, this.trusted)) break;
-        }
-        address = pick;
-      } else if (ipParam !== null) address = ipParam;
+      if (xff !== null) address = forwardedClient(xff, this.trusted);
+      else if (ipParam !== null) address = ipParam;
     } else if (req.remoteSource !== null) {
       // The native path has the address as bytes already.
       const src = req.remoteSource;
@@ -659,12 +642,9 @@ export class HttpTrackerServer {
       t.counters.error(P_HTTP, A_ANNOUNCE, E_MALFORMED);
       return this.failure(req, 400, q.error ?? announceProblem(q) ?? 'bad request');
     }
-    const access = t.access.check(q.hashes, 0);
-    if (access !== ALLOWED) {
-      const withdrawn = access === WITHDRAWN;
-      t.counters.error(P_HTTP, A_ANNOUNCE, withdrawn ? E_WITHDRAWN : E_NOT_ALLOWED);
-      return this.failure(req, 200, withdrawn ? MESSAGE_WITHDRAWN : MESSAGE_NOT_ALLOWED);
-    }
+    const core = t.core;
+    const refusal = core.refusal(P_HTTP, A_ANNOUNCE, q.hashes, 0);
+    if (refusal !== null) return this.failure(req, 200, refusal);
     const addrLen = this.requesterAddress(req, buf, end, q.ip);
     if (addrLen === 0) {
       t.counters.error(P_HTTP, A_ANNOUNCE, E_MALFORMED);
@@ -675,31 +655,43 @@ export class HttpTrackerServer {
     peer[addrLen + 1] = q.port & 0xff;
     const v6 = addrLen === 16;
     const seed = q.leftZero;
-    const store = t.store;
-    const swarm = store.announce(q.hashes, 0, peer, 0, v6, seed, q.event, t.tick(), q.downloaded > 0);
-    t.announceStats.http(swarm, v6, q.event, seed, q.downloaded, buf, q.peerIdStart, q.peerIdEnd);
+    const a = this.announced;
+    core.announce(
+      P_HTTP,
+      q.hashes,
+      0,
+      peer,
+      addrLen,
+      seed,
+      q.event,
+      q.downloaded,
+      q.downloaded > 0,
+      buf,
+      q.peerIdStart,
+      q.peerIdEnd,
+      true,
+      a,
+    );
 
     // Peers: the requester's own family first, then the other, numwant in all (BEP 7: peers6).
     const scratch = this.scratch;
     let n4 = 0;
     let n6 = 0;
-    const want = q.event === EVENT_STOPPED || swarm === undefined ? 0 : t.numwant(q.numwant);
+    const want = q.event === EVENT_STOPPED || !a.known ? 0 : core.numwant(q.numwant);
     const BASE4 = 1024;
     const BASE6 = BASE4 + 6 * 1000;
-    if (want > 0 && swarm !== undefined) {
+    if (want > 0) {
       if (v6) {
-        n6 = store.selectPeers(swarm.v6, seed, want, scratch, BASE6);
-        n4 = store.selectPeers(swarm.v4, seed, want - n6, scratch, BASE4);
+        n6 = core.selectPeers(a, true, seed, want, scratch, BASE6);
+        n4 = core.selectPeers(a, false, seed, want - n6, scratch, BASE4);
       } else {
-        n4 = store.selectPeers(swarm.v4, seed, want, scratch, BASE4);
-        n6 = store.selectPeers(swarm.v6, seed, want - n4, scratch, BASE6);
+        n4 = core.selectPeers(a, false, seed, want, scratch, BASE4);
+        n6 = core.selectPeers(a, true, seed, want - n4, scratch, BASE6);
       }
     }
-    const complete = swarm === undefined ? 0 : swarm.seeders;
-    const incomplete = swarm === undefined ? 0 : swarm.leechers;
-    const downloaded = swarm === undefined ? 0 : swarm.downloaded;
-    t.counters.request(P_HTTP, A_ANNOUNCE, R_OK);
-    t.counters.announces[P_HTTP * 2 + (v6 ? 1 : 0)]++;
+    const complete = a.seeders;
+    const incomplete = a.leechers;
+    const downloaded = a.downloaded;
     let r: number;
     if (q.compact === 0) {
       const body = bencode({
@@ -747,12 +739,8 @@ export class HttpTrackerServer {
     const order = this.scrapeOrder;
     const n = q.hashCount;
     for (let i = 0; i < n; i++) {
-      const access = t.access.check(q.hashes, i * 20);
-      if (access !== ALLOWED) {
-        const withdrawn = access === WITHDRAWN;
-        t.counters.error(P_HTTP, A_SCRAPE, withdrawn ? E_WITHDRAWN : E_NOT_ALLOWED);
-        return this.failure(req, 200, withdrawn ? MESSAGE_WITHDRAWN : MESSAGE_NOT_ALLOWED);
-      }
+      const refusal = t.core.refusal(P_HTTP, A_SCRAPE, q.hashes, i * 20);
+      if (refusal !== null) return this.failure(req, 200, refusal);
       order[i] = i;
     }
     const hashes = q.hashes;
@@ -771,19 +759,18 @@ export class HttpTrackerServer {
         hashes.compare(hashes, i * 20, i * 20 + 20, order[k - 1] * 20, order[k - 1] * 20 + 20) === 0
       )
         continue;
-      const swarm = t.store.get(hashes, i * 20);
+      const c = this.counts;
+      t.core.scrape(hashes, i * 20, c);
       o += w.write('20:', o, 'latin1');
       o += hashes.copy(w, o, i * 20, i * 20 + 20);
       o += w.write(
-        swarm === undefined
-          ? 'd8:completei0e10:downloadedi0e10:incompletei0ee'
-          : `d8:completei${swarm.seeders}e10:downloadedi${swarm.downloaded}e10:incompletei${swarm.leechers}ee`,
+        `d8:completei${c.seeders}e10:downloadedi${c.downloaded}e10:incompletei${c.leechers}ee`,
         o,
         'latin1',
       );
     }
     o += w.write('ee', o, 'latin1');
-    t.counters.request(P_HTTP, A_SCRAPE, R_OK);
+    t.core.scraped(P_HTTP);
     return this.respond(req, 200, 'text/plain', w.subarray(0, o));
   }
 
@@ -802,8 +789,8 @@ export class HttpTrackerServer {
     if (this.lastFullScrape.size > 10000) this.lastFullScrape.clear();
     this.lastFullScrape.set(who, clock.seconds);
     const files: Record<string, { complete: number; downloaded: number; incomplete: number }> = {};
-    t.store.torrents.forEach((swarm, key, off) => {
-      if (t.access.check(key, off) !== ALLOWED) return;
+    t.store.forEach((key, off, swarm) => {
+      if (!t.core.serves(key, off)) return;
       files[Buffer.from(key.buffer, key.byteOffset + off, 20).toString('latin1')] = {
         complete: swarm.seeders,
         downloaded: swarm.downloaded,
@@ -811,7 +798,7 @@ export class HttpTrackerServer {
       };
     });
     t.counters.fullScrapes++;
-    t.counters.request(P_HTTP, A_SCRAPE, R_OK);
+    t.core.scraped(P_HTTP);
     return this.respond(req, 200, 'text/plain', bencode({ files }));
   }
 
@@ -855,12 +842,6 @@ function closeQuietly(fd: number): void {
   }
 }
 
-/** Whether buf at `at` holds the ASCII text `s`. */
-function matches(buf: Buffer, at: number, s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (buf[at + i] !== s.charCodeAt(i)) return false;
-  return true;
-}
-
 const REASONS: Record<number, string> = {
   200: 'OK',
   400: 'Bad Request',
@@ -893,15 +874,4 @@ function dictPeers(
     out.push({ ip, port: buf.readUInt16BE(o + addrLen) });
   }
   return out;
-}
-
-/** The value of a header (name in lower case) in the request head, or null. */
-export function headerValue(buf: Buffer, end: number, name: string): string | null {
-  const headText = buf.toString('latin1', 0, end);
-  const lines = headText.split('\r\n');
-  for (let i = 1; i < lines.length; i++) {
-    const c = lines[i].indexOf(':');
-    if (c > 0 && lines[i].slice(0, c).trim().toLowerCase() === name) return lines[i].slice(c + 1).trim();
-  }
-  return null;
 }

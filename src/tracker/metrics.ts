@@ -3,11 +3,11 @@
  * counters.ts; the metrics below read them when Prometheus scrapes, so nothing is counted twice.
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { SwarmStore } from '../swarm/store.js';
+import type { PeerStore } from '../swarm/peer-store.js';
 import { ACTIONS, ERROR_KINDS, LATENCY_BUCKETS, PROTOCOLS, RESULTS, type Counters } from './counters.js';
 
 export function createMetrics(
-  store: SwarmStore,
+  store: PeerStore,
   c: Counters,
   wsPeers: () => { seeders: number; leechers: number },
 ): Registry {
@@ -66,7 +66,7 @@ export function createMetrics(
     help: 'Torrents the tracker holds state for.',
     registers: [registry],
     collect() {
-      this.set(store.torrents.size);
+      this.set(store.totals().torrents);
     },
   });
   new Gauge({
@@ -76,8 +76,9 @@ export function createMetrics(
     registers: [registry],
     collect() {
       const ws = wsPeers();
-      this.set({ role: 'seeder', protocol: 'bittorrent' }, store.seeders);
-      this.set({ role: 'leecher', protocol: 'bittorrent' }, store.leechers);
+      const t = store.totals();
+      this.set({ role: 'seeder', protocol: 'bittorrent' }, t.seeders);
+      this.set({ role: 'leecher', protocol: 'bittorrent' }, t.leechers);
       this.set({ role: 'seeder', protocol: 'ws' }, ws.seeders);
       this.set({ role: 'leecher', protocol: 'ws' }, ws.leechers);
     },
@@ -121,7 +122,7 @@ export function createMetrics(
     registers: [registry],
     collect() {
       this.reset();
-      this.inc(store.completedSinceStart);
+      this.inc(store.totals().completedSinceStart);
     },
   });
   new Counter({
@@ -131,8 +132,9 @@ export function createMetrics(
     registers: [registry],
     collect() {
       this.reset();
-      this.inc({ limit: 'peers' }, store.peersRefused);
-      this.inc({ limit: 'completions' }, store.completionsIgnored);
+      const l = store.limitCounts();
+      this.inc({ limit: 'peers' }, l.peersRefused);
+      this.inc({ limit: 'completions' }, l.completionsIgnored);
     },
   });
   // The latency histogram is kept by the hot path as plain bucket counts (counters.ts); a

@@ -35,7 +35,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import type { SwarmStore } from '../swarm/store.js';
+import type { PeerStore } from '../swarm/peer-store.js';
 
 const MAGIC = 'FJDL';
 const JOURNAL_MAGIC = 'FJCL';
@@ -167,7 +167,7 @@ export class CompletionState {
 
   constructor(
     dataDir: string,
-    private readonly store: SwarmStore,
+    private readonly store: PeerStore,
     private readonly log: Log,
   ) {
     this.snapshotPath = join(dataDir, 'downloaded.bin');
@@ -184,8 +184,7 @@ export class CompletionState {
     let torrents = 0;
     if (snap !== null) {
       for (const [key, n] of snap.entries) {
-        const swarm = this.store.ensure(key, 0);
-        swarm.downloaded = Math.max(swarm.downloaded, n);
+        this.store.raiseCompletions(key, 0, n);
       }
       torrents = snap.entries.length;
       this.seq = snap.seq;
@@ -238,7 +237,7 @@ export class CompletionState {
         if (i < whole - 1 || JOURNAL_HEAD + whole * RECORD < buf.length) bad++;
         continue;
       }
-      this.store.ensure(buf, o).downloaded++;
+      this.store.addCompletion(buf, o);
       replayed++;
     }
     const torn = (buf.length - JOURNAL_HEAD) % RECORD !== 0;
@@ -299,7 +298,7 @@ export class CompletionState {
    */
   compact(): void {
     const entries: Array<[Uint8Array, number]> = [];
-    this.store.torrents.forEach((swarm, key, off) => {
+    this.store.forEach((key, off, swarm) => {
       if (swarm.downloaded > 0) entries.push([key.slice(off, off + 20), swarm.downloaded]);
     });
     writeAtomic(this.snapshotPath, encodeCounts(entries, this.seq));

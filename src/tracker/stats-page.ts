@@ -12,7 +12,7 @@
  *   everything an XML document with all of the above, as opentracker's
  */
 import { hashHex } from '../swarm/info-hash-table.js';
-import type { SwarmStore } from '../swarm/store.js';
+import type { PeerStore } from '../swarm/peer-store.js';
 import {
   A_ANNOUNCE,
   A_CONNECT,
@@ -39,12 +39,9 @@ export interface WsPeerCounts {
   leechers: number;
 }
 
-export function statsSnapshot(
-  store: SwarmStore,
-  c: Counters,
-  ws: WsPeerCounts = { seeders: 0, leechers: 0 },
-) {
+export function statsSnapshot(store: PeerStore, c: Counters, ws: WsPeerCounts = { seeders: 0, leechers: 0 }) {
   const uptime = Math.floor((Date.now() - c.startedAt) / 1000);
+  const totals = store.totals();
   const ok = (p: number, a: number) => c.requestCount(p, a, R_OK);
   const errors: Record<string, { udp: number; http: number; ws: number }> = {};
   ERROR_KINDS.forEach(
@@ -53,11 +50,11 @@ export function statsSnapshot(
   );
   return {
     uptime,
-    torrents: store.torrents.size,
-    peers: store.seeders + store.leechers,
-    seeders: store.seeders,
-    leechers: store.leechers,
-    completedSinceStart: store.completedSinceStart,
+    torrents: totals.torrents,
+    peers: totals.seeders + totals.leechers,
+    seeders: totals.seeders,
+    leechers: totals.leechers,
+    completedSinceStart: totals.completedSinceStart,
     udp: {
       packets: c.udpPackets,
       connects: ok(P_UDP, A_CONNECT),
@@ -97,10 +94,10 @@ export function statsSnapshot(
   };
 }
 
-function top(store: SwarmStore, n: number, by: 'peers' | 'seeders'): Array<[number, string]> {
+function top(store: PeerStore, n: number, by: 'peers' | 'seeders'): Array<[number, string]> {
   const best: Array<[number, string]> = [];
-  store.torrents.forEach((swarm, key, off) => {
-    const v = by === 'peers' ? swarm.peers : swarm.seeders;
+  store.forEach((key, off, swarm) => {
+    const v = by === 'peers' ? swarm.seeders + swarm.leechers : swarm.seeders;
     if (v === 0 || (best.length === n && v <= best[n - 1][0])) return;
     best.push([v, hashHex(key, off)]);
     best.sort((a, b) => b[0] - a[0]);
@@ -110,7 +107,7 @@ function top(store: SwarmStore, n: number, by: 'peers' | 'seeders'): Array<[numb
 }
 
 export function statsPage(
-  store: SwarmStore,
+  store: PeerStore,
   c: Counters,
   query: URLSearchParams,
   ws?: WsPeerCounts,

@@ -9,16 +9,36 @@ import type { Registry } from 'prom-client';
 import { formatEndpoint, type Config, type Endpoint } from '../config.js';
 import { clock, startClock } from '../swarm/clock.js';
 import { SwarmStore, tickOf } from '../swarm/store.js';
+import { KEEP_NONE, type KeepRule, type PeerStore } from '../swarm/peer-store.js';
 import { AccessList } from './access-list.js';
+import { TrackerCore } from './core.js';
 import { ConnectionIds } from './connection-id.js';
 import { Counters } from './counters.js';
 import { UdpTrackerServer } from './udp-server.js';
-import { HttpTrackerServer, type HttpFallback } from './http-server.js';
+import { HttpTrackerServer } from './http-server.js';
 import { WsTrackerServer } from './ws-server.js';
 import { statsPage, type StatsResponse } from './stats-page.js';
 import { createMetrics } from './metrics.js';
 import { CompletionState, JOURNAL_FLUSH_MS } from './persistence.js';
-import { AnnounceStats } from '../stats/counters.js';
+import { AnnounceStats, SWARM_STATS_SLOTS } from '../stats/counters.js';
+
+/** What a Tracker can be given instead of what it makes itself. */
+export interface TrackerOptions {
+  /** The peer store; default: the one config.swarmStore names (makePeerStore). */
+  store?: PeerStore;
+}
+
+/** The peer store config.swarmStore names ('memory': the in-process SwarmStore). */
+export function makePeerStore(config: Config): PeerStore {
+  switch (config.swarmStore) {
+    case 'memory':
+      return new SwarmStore({
+        peersPerAddress: config.peersPerAddress,
+        completionsPerAddress: config.completionsPerAddress,
+        counterSlots: SWARM_STATS_SLOTS,
+      });
+  }
+}
 
 export interface Listening {
   protocol: 'udp' | 'http' | 'ws';
@@ -26,18 +46,23 @@ export interface Listening {
 }
 
 export class Tracker {
-  readonly store: SwarmStore;
+  readonly store: PeerStore;
   readonly counters = new Counters();
   /** Per-torrent statistics counters and the client sampler (src/stats). */
   readonly announceStats = new AnnounceStats();
   readonly connectionIds = new ConnectionIds();
   readonly access: AccessList;
+  /** Access, store, statistics and counters for an announce or scrape: what every frontend calls. */
+  readonly core: TrackerCore;
   readonly udp: UdpTrackerServer[] = [];
   readonly http: HttpTrackerServer[] = [];
   /** The WebSocket tracker (one for every --ws endpoint), when any is configured. */
   ws: WsTrackerServer | null = null;
-  /** Set by the web server to serve its pages from the tracker's HTTP port too. */
-  fallback: HttpFallback | null = null;
+  /**
+   * The sweep's rule for swarms with no peers and no completions: forgotten (KEEP_NONE), or kept
+   * while their statistics counters hold unread announces (set by the statistics recorder).
+   */
+  keepSwarm: KeepRule = KEEP_NONE;
   /** Browser (WebSocket) peer counts, provided by the WebSocket tracker when it runs. */
   wsPeers: () => { seeders: number; leechers: number } = () => ({ seeders: 0, leechers: 0 });
   private metrics: Registry | null = null;
@@ -49,11 +74,9 @@ export class Tracker {
   constructor(
     readonly config: Config,
     readonly log: (msg: string) => void = (m) => process.stderr.write(`${m}\n`),
+    options: TrackerOptions = {},
   ) {
-    this.store = new SwarmStore({
-      peersPerAddress: config.peersPerAddress,
-      completionsPerAddress: config.completionsPerAddress,
-    });
+    this.store = options.store ?? makePeerStore(config);
     mkdirSync(config.dataDir, { recursive: true });
     this.state = new CompletionState(config.dataDir, this.store, log);
     this.access = new AccessList(
@@ -62,17 +85,12 @@ export class Tracker {
       join(config.dataDir, 'access-admin.json'),
       log,
     );
+    this.core = new TrackerCore(config, this.store, this.access, this.counters, this.announceStats);
   }
 
   /** The current time in the store's ticks (from the cached clock). */
   tick(): number {
     return tickOf(clock.seconds);
-  }
-
-  /** The number of peers to return for a request's numwant (-1 or absent = default). */
-  numwant(requested: number): number {
-    if (requested < 0) return this.config.numwantDefault;
-    return requested > this.config.numwantMax ? this.config.numwantMax : requested;
   }
 
   statsPage(query: URLSearchParams): StatsResponse {
@@ -88,7 +106,7 @@ export class Tracker {
   async start(): Promise<Listening[]> {
     startClock();
     const loaded = this.state.load();
-    this.dirty = this.store.completedSinceStart;
+    this.dirty = this.store.totals().completedSinceStart;
     if (loaded.torrents > 0) this.log(`state: loaded completion counts of ${loaded.torrents} torrents`);
     if (this.config.listFile) {
       const r = this.access.loadFile();
@@ -134,7 +152,7 @@ export class Tracker {
     }
     const sweepEvery = Math.min(60, Math.max(1, Math.floor(this.config.peerTimeout / 4))) * 1000;
     this.timers.push(
-      setInterval(() => this.store.sweep(clock.seconds, this.config.peerTimeout), sweepEvery),
+      setInterval(() => this.store.sweep(clock.seconds, this.config.peerTimeout, this.keepSwarm), sweepEvery),
       setInterval(() => this.save(), this.config.saveInterval * 1000),
       setInterval(() => this.state.flush(), JOURNAL_FLUSH_MS),
     );
@@ -147,7 +165,7 @@ export class Tracker {
    * the journal within JOURNAL_FLUSH_MS in between: src/tracker/persistence.ts).
    */
   save(): void {
-    const mark = this.store.completedSinceStart;
+    const mark = this.store.totals().completedSinceStart;
     if (mark === this.dirty) return;
     try {
       this.state.compact();

@@ -20,24 +20,26 @@ import {
   ACTION_SCRAPE,
   ANNOUNCE_MIN_LENGTH,
   CONNECT_LENGTH,
+  OFF_DOWNLOADED,
   OFF_EVENT,
   OFF_INFO_HASH,
   OFF_LEFT,
-  OFF_DOWNLOADED,
   OFF_NUMWANT,
+  OFF_PEER_ID,
   OFF_PORT,
   SCRAPE_MAX_HASHES,
   checkAnnounceOptions,
   hasProtocolId,
   isZero64,
   readU32,
+  readU64,
   writeError,
   writeHeader,
   writeU32,
 } from '../protocol/udp.js';
 import { parseIPv4, parseIPv6, isV4Mapped } from '../protocol/ip.js';
 import { clock } from '../swarm/clock.js';
-import { EVENT_STOPPED } from '../swarm/store.js';
+import { Announced, EVENT_STOPPED, type SwarmCounts } from '../swarm/peer-store.js';
 import type { Tracker } from './tracker.js';
 import {
   A_ANNOUNCE,
@@ -46,13 +48,10 @@ import {
   A_SCRAPE,
   E_BAD_CONNECTION_ID,
   E_MALFORMED,
-  E_NOT_ALLOWED,
   E_UNKNOWN_ACTION,
-  E_WITHDRAWN,
   P_UDP,
   R_OK,
 } from './counters.js';
-import { ALLOWED, MESSAGE_NOT_ALLOWED, MESSAGE_WITHDRAWN, WITHDRAWN } from './access-list.js';
 import { formatEndpoint, type Endpoint } from '../config.js';
 import { C_RECV_ERRORS, C_SEND_ERRORS, NativeUdpSocket, udpBatch, udpBatchStatus } from './udp-batch.js';
 
@@ -71,6 +70,9 @@ export class UdpTrackerServer {
   private reply = Buffer.allocUnsafeSlow(REPLY_BYTES);
   /** The requester: address bytes then port (compact form, the peer's key), 6 or 18 bytes used. */
   private readonly peer = Buffer.alloc(18);
+  /** The store's answers, reused request after request. */
+  private readonly announced = new Announced();
+  private readonly counts: SwarmCounts = { seeders: 0, leechers: 0, downloaded: 0 };
   /** Native send/receive errors already logged. */
   private ioErrorsSeen = 0;
 
@@ -220,6 +222,11 @@ export class UdpTrackerServer {
     return writeError(out, msg, len, text);
   }
 
+  /** A refusal (TrackerCore.refusal counted it) as a BEP 15 error. */
+  private refused(msg: Buffer, len: number, out: Buffer, text: string): number {
+    return writeError(out, msg, len, text);
+  }
+
   /**
    * An error for a datagram that has not shown it comes from its source address (a connect, or no
    * valid connection id): cut to the datagram's own length, so that a forged source address never
@@ -299,11 +306,9 @@ export class UdpTrackerServer {
         'malformed announce (expected 98 bytes and BEP 41 options)',
       );
     }
-    const access = t.access.check(msg, OFF_INFO_HASH);
-    if (access !== ALLOWED) {
-      if (access === WITHDRAWN) return this.error(msg, len, out, A_ANNOUNCE, E_WITHDRAWN, MESSAGE_WITHDRAWN);
-      return this.error(msg, len, out, A_ANNOUNCE, E_NOT_ALLOWED, MESSAGE_NOT_ALLOWED);
-    }
+    const core = t.core;
+    const refusal = core.refusal(P_UDP, A_ANNOUNCE, msg, OFF_INFO_HASH);
+    if (refusal !== null) return this.refused(msg, len, out, refusal);
     const event = readU32(msg, OFF_EVENT);
     if (event > 3) return this.error(msg, len, out, A_ANNOUNCE, E_MALFORMED, `unknown event ${event}`);
     // The announced port, after the source address, completes the peer key (BEP 15: the `ip`
@@ -312,32 +317,39 @@ export class UdpTrackerServer {
     peer[addrLen] = msg[OFF_PORT];
     peer[addrLen + 1] = msg[OFF_PORT + 1];
     const seed = isZero64(msg, OFF_LEFT);
-    const store = t.store;
-    const downloadedSome = !isZero64(msg, OFF_DOWNLOADED);
-    const swarm = store.announce(msg, OFF_INFO_HASH, peer, 0, v6, seed, event, t.tick(), downloadedSome);
-    t.announceStats.udp(swarm, v6, event, seed, msg);
+    const a = this.announced;
+    const downloaded = event === EVENT_STOPPED ? readU64(msg, OFF_DOWNLOADED) : 0;
+    core.announce(
+      P_UDP,
+      msg,
+      OFF_INFO_HASH,
+      peer,
+      addrLen as 4 | 16,
+      seed,
+      event,
+      downloaded,
+      !isZero64(msg, OFF_DOWNLOADED),
+      msg,
+      OFF_PEER_ID,
+      OFF_PEER_ID + 20,
+      false,
+      a,
+    );
     writeHeader(out, ACTION_ANNOUNCE, msg);
     writeU32(out, 8, t.config.interval);
+    writeU32(out, 12, a.leechers);
+    writeU32(out, 16, a.seeders);
     let n = 0;
-    if (swarm === undefined) {
-      writeU32(out, 12, 0);
-      writeU32(out, 16, 0);
-    } else {
-      writeU32(out, 12, swarm.leechers);
-      writeU32(out, 16, swarm.seeders);
-      if (event !== EVENT_STOPPED) {
-        const want = t.numwant(
-          (msg[OFF_NUMWANT] << 24) |
-            (msg[OFF_NUMWANT + 1] << 16) |
-            (msg[OFF_NUMWANT + 2] << 8) |
-            msg[OFF_NUMWANT + 3],
-        );
-        // Over UDP a client gets peers of its own address family only (BEP 15 replies carry one kind).
-        n = store.selectPeers(v6 ? swarm.v6 : swarm.v4, seed, want, out, 20);
-      }
+    if (a.known && event !== EVENT_STOPPED) {
+      const want = core.numwant(
+        (msg[OFF_NUMWANT] << 24) |
+          (msg[OFF_NUMWANT + 1] << 16) |
+          (msg[OFF_NUMWANT + 2] << 8) |
+          msg[OFF_NUMWANT + 3],
+      );
+      // Over UDP a client gets peers of its own address family only (BEP 15 replies carry one kind).
+      n = core.selectPeers(a, v6, seed, want, out, 20);
     }
-    t.counters.request(P_UDP, A_ANNOUNCE, R_OK);
-    t.counters.announces[P_UDP * 2 + (v6 ? 1 : 0)]++;
     return 20 + n * (addrLen + 2);
   }
 
@@ -365,25 +377,17 @@ export class UdpTrackerServer {
     }
     for (let i = 0; i < count; i++) {
       const off = 16 + i * 20;
-      const access = t.access.check(msg, off);
-      if (access !== ALLOWED) {
-        if (access === WITHDRAWN) return this.error(msg, len, out, A_SCRAPE, E_WITHDRAWN, MESSAGE_WITHDRAWN);
-        return this.error(msg, len, out, A_SCRAPE, E_NOT_ALLOWED, MESSAGE_NOT_ALLOWED);
-      }
-      const swarm = t.store.get(msg, off);
+      const refusal = t.core.refusal(P_UDP, A_SCRAPE, msg, off);
+      if (refusal !== null) return this.refused(msg, len, out, refusal);
+      const c = this.counts;
+      t.core.scrape(msg, off, c);
       const o = 8 + i * 12;
-      if (swarm === undefined) {
-        writeU32(out, o, 0);
-        writeU32(out, o + 4, 0);
-        writeU32(out, o + 8, 0);
-      } else {
-        writeU32(out, o, swarm.seeders);
-        writeU32(out, o + 4, swarm.downloaded);
-        writeU32(out, o + 8, swarm.leechers);
-      }
+      writeU32(out, o, c.seeders);
+      writeU32(out, o + 4, c.downloaded);
+      writeU32(out, o + 8, c.leechers);
     }
     writeHeader(out, ACTION_SCRAPE, msg);
-    t.counters.request(P_UDP, A_SCRAPE, R_OK);
+    t.core.scraped(P_UDP);
     return 8 + count * 12;
   }
 }

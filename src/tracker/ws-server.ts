@@ -96,7 +96,6 @@ import {
 } from '../swarm/ws-store.js';
 import { inNetworks, Network } from '../protocol/ip.js';
 import { clock } from '../swarm/clock.js';
-import { ALLOWED, MESSAGE_NOT_ALLOWED, MESSAGE_WITHDRAWN, WITHDRAWN } from './access-list.js';
 import {
   A_ANNOUNCE,
   A_OTHER,
@@ -104,13 +103,11 @@ import {
   E_FORBIDDEN,
   E_INTERNAL,
   E_MALFORMED,
-  E_NOT_ALLOWED,
   E_NOT_FOUND,
   E_RATE_LIMITED,
   E_TIMEOUT,
   E_TOO_LARGE,
   E_UNKNOWN_ACTION,
-  E_WITHDRAWN,
   P_WS,
   R_OK,
 } from './counters.js';
@@ -119,6 +116,7 @@ import { processBudget, type DescriptorBudget } from './descriptors.js';
 import {
   HEAD_BARE_LF,
   HEAD_INCOMPLETE,
+  forwardedClient,
   hasUpgradeHeader,
   headEnd,
   parseHead,
@@ -461,13 +459,8 @@ export class WsTrackerServer {
   /** The client's address: the socket's, or behind a trusted proxy the rightmost untrusted hop. */
   private clientAddress(socket: net.Socket, xff: string | undefined): string {
     let address = socket.remoteAddress ?? '';
-    if (xff !== undefined && this.trusted.length > 0 && inNetworks(address, this.trusted)) {
-      const hops = xff.split(',').map((s) => s.trim());
-      for (let i = hops.length - 1; i >= 0; i--) {
-        address = hops[i];
-        if (!inNetworks(address, this.trusted)) break;
-      }
-    }
+    if (xff !== undefined && this.trusted.length > 0 && inNetworks(address, this.trusted))
+      address = forwardedClient(xff, this.trusted);
     return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
   }
 
@@ -694,14 +687,9 @@ export class WsTrackerServer {
     // Swarms are kept by the hash itself (BIN20), what statistics read; a byte view of 20 characters
     // is ASCII and already that.
     const hash = m.infoHash.length === 20 ? m.infoHash : this.hashBuf.toString('latin1');
-    const access = t.access.check(this.hashBuf, 0);
-    if (access !== ALLOWED) {
-      const withdrawn = access === WITHDRAWN;
-      counters.error(P_WS, A_ANNOUNCE, withdrawn ? E_WITHDRAWN : E_NOT_ALLOWED);
-      this.reply(
-        c,
-        failureMessage('announce', m.infoHash, withdrawn ? MESSAGE_WITHDRAWN : MESSAGE_NOT_ALLOWED),
-      );
+    const refusal = t.core.refusal(P_WS, A_ANNOUNCE, this.hashBuf, 0);
+    if (refusal !== null) {
+      this.reply(c, failureMessage('announce', m.infoHash, refusal));
       return;
     }
     const now = clock.seconds;
@@ -845,11 +833,9 @@ export class WsTrackerServer {
     const files = new Map<string, ScrapeFile>();
     for (const h of m.infoHashes) {
       bin20Bytes(h, this.hashBuf, 0);
-      const access = t.access.check(this.hashBuf, 0);
-      if (access !== ALLOWED) {
-        const withdrawn = access === WITHDRAWN;
-        t.counters.error(P_WS, A_SCRAPE, withdrawn ? E_WITHDRAWN : E_NOT_ALLOWED);
-        this.reply(c, failureMessage('scrape', h, withdrawn ? MESSAGE_WITHDRAWN : MESSAGE_NOT_ALLOWED));
+      const refusal = t.core.refusal(P_WS, A_SCRAPE, this.hashBuf, 0);
+      if (refusal !== null) {
+        this.reply(c, failureMessage('scrape', h, refusal));
         return;
       }
       const s = this.store.get(h.length === 20 ? h : this.hashBuf.toString('latin1'));

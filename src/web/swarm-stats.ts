@@ -9,14 +9,20 @@
  *     counted once, as what the v1 swarm says it is), plus browser peers on the WebSocket tracker;
  *   - completed: the larger of the two swarms' counts (a client completing in both counts twice
  *     otherwise; the counts carry no addresses, so this is the best estimate), plus browsers'.
- * aria2 announces a hybrid torrent under a third name, its aria2 alias (src/protocol/metainfo.ts,
- * aria2InfoHash), and only aria2 peers are in that swarm: its seeders, leechers and completions are
- * added to the rest.
- * The walk is over the smaller list, off the tracker's hot path, and cached for a few seconds.
+ * The union is the store's (PeerStore.unionCounts), off the tracker's hot path; cached for a few seconds.
+    // The aria2 alias's swarm (aria2 peers only): its own peers and completions, so added.
+    if (t.infoHashAria2) {
+      const alias = { seeders: 0, leechers: 0, downloaded: 0 };
+      if (this.source.store.scrape(Buffer.from(t.infoHashAria2, 'hex'), 0, alias)) {
+        seeders += alias.seeders;
+        leechers += alias.leechers;
+        completed += alias.downloaded;
+      }
+    }
  */
 import type { Torrent } from '../catalog/index.js';
 import { truncateV2 } from '../catalog/index.js';
-import type { PeerList } from '../swarm/peer-list.js';
+import type { PeerStore } from '../swarm/peer-store.js';
 
 export interface SwarmFigures {
   seeders: number;
@@ -26,12 +32,7 @@ export interface SwarmFigures {
 
 /** The parts of the tracker the figures need (kept narrow: tests and other wiring pass fakes). */
 export interface SwarmSource {
-  store: {
-    get(
-      hash: Uint8Array,
-      off: number,
-    ): { v4: PeerList | null; v6: PeerList | null; downloaded: number } | undefined;
-  };
+  store: Pick<PeerStore, 'unionCounts' | 'scrape'>;
   ws: {
     store: {
       get(
@@ -39,23 +40,6 @@ export interface SwarmSource {
       ): { seeders: readonly unknown[]; leechers: readonly unknown[]; downloaded: number } | undefined;
     };
   } | null;
-}
-
-/** Seeders and leechers of two peer lists, a peer (address and port) in both counted once. */
-export function union(a: PeerList | null, b: PeerList | null): { seeds: number; leeches: number } {
-  if (a === null && b === null) return { seeds: 0, leeches: 0 };
-  if (a === null || b === null) {
-    const l = (a ?? b) as PeerList;
-    return { seeds: l.seeds, leeches: l.leeches };
-  }
-  let seeds = a.seeds;
-  let leeches = a.leeches;
-  for (let pos = 0; pos < b.count; pos++) {
-    if (a.find(b.addrs, pos * b.rec) >= 0) continue;
-    if (pos < b.seeds) seeds++;
-    else leeches++;
-  }
-  return { seeds, leeches };
 }
 
 export class SwarmStats {
@@ -82,21 +66,22 @@ export class SwarmStats {
     const hashes = [t.infoHashV1, t.infoHashV2 ? truncateV2(t.infoHashV2) : null].filter(
       (h): h is string => h !== null,
     );
-    const swarms = hashes.map((h) => this.source.store.get(Buffer.from(h, 'hex'), 0));
-    const [a, b] = swarms;
-    const v4 = union(a?.v4 ?? null, b?.v4 ?? null);
-    const v6 = union(a?.v6 ?? null, b?.v6 ?? null);
-    let seeders = v4.seeds + v6.seeds;
-    let leechers = v4.leeches + v6.leeches;
-    let completed = Math.max(0, ...swarms.map((s) => s?.downloaded ?? 0));
-    const alias = t.infoHashAria2 ? this.source.store.get(Buffer.from(t.infoHashAria2, 'hex'), 0) : undefined;
-    if (alias !== undefined) {
-      for (const l of [alias.v4, alias.v6])
-        if (l !== null) {
-          seeders += l.seeds;
-          leechers += l.leeches;
-        }
-      completed += alias.downloaded;
+    const [a, b] = hashes.map((h) => Buffer.from(h, 'hex'));
+    const both =
+      a === undefined
+        ? { seeders: 0, leechers: 0, downloaded: 0 }
+        : this.source.store.unionCounts(a, 0, b ?? null, 0);
+    let seeders = both.seeders;
+    let leechers = both.leechers;
+    let completed = both.downloaded;
+    // The aria2 alias's swarm (aria2 peers only): its own peers and completions, so added.
+    if (t.infoHashAria2) {
+      const alias = { seeders: 0, leechers: 0, downloaded: 0 };
+      if (this.source.store.scrape(Buffer.from(t.infoHashAria2, 'hex'), 0, alias)) {
+        seeders += alias.seeders;
+        leechers += alias.leechers;
+        completed += alias.downloaded;
+      }
     }
     // Browsers: WebTorrent announces the v1 hash as a string of 20 byte-valued characters, which the
     // WebSocket store keys either as those characters or as the UTF-8 bytes of that text (its "byte

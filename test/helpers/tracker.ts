@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaults, type Config } from '../../src/config.js';
 import { Tracker } from '../../src/tracker/tracker.js';
+import type { PeerStore } from '../../src/swarm/peer-store.js';
 
 export interface Running {
   tracker: Tracker;
@@ -26,7 +27,7 @@ export function tempDir(prefix = 'fjord-test-'): string {
 
 export async function startTracker(
   overrides: Partial<Config> = {},
-  opts: { v6?: boolean } = {},
+  opts: { v6?: boolean; store?: PeerStore } = {},
 ): Promise<Running> {
   const dataDir = overrides.dataDir ?? tempDir();
   const config: Config = {
@@ -39,7 +40,7 @@ export async function startTracker(
     dataDir,
   };
   const logs: string[] = [];
-  const tracker = new Tracker(config, (m) => logs.push(m));
+  const tracker = new Tracker(config, (m) => logs.push(m), { store: opts.store });
   const listening = await tracker.start();
   const port = (proto: string, v6: boolean) =>
     listening.find((l) => l.protocol === proto && l.endpoint.host.includes(':') === v6)?.endpoint.port;

@@ -10,7 +10,7 @@ import { openCatalog, truncateV2, type Episode } from '../../src/catalog/index.j
 import { StatsRecorder, WebSeedMeter } from '../../src/stats/recorder.js';
 import { StatsStore } from '../../src/stats/store.js';
 import { HOUR, MINUTE, TOTAL } from '../../src/stats/schema.js';
-import { PeerIdSampler, RING_SIZE, recording } from '../../src/stats/counters.js';
+import { PeerIdSampler, RING_SIZE } from '../../src/stats/counters.js';
 import { EVENT_COMPLETED, EVENT_STOPPED } from '../../src/swarm/store.js';
 import { UdpClient, announcePath, httpGet, startTracker, tempDir, udpAnnounce } from '../helpers/tracker.js';
 import { sampleEpisode } from '../catalog/fixtures.js';
@@ -108,7 +108,6 @@ test('a minute of announces becomes rows: per torrent and total, by protocol and
     // Recording the same minute again is refused (the counters wait for the next minute).
     await recorder.record(T + 2 * MINUTE + 30_000);
     assert.equal((await store.swarm('minute', [torrent.id], T, T + HOUR)).length, 1);
-    recording.on = false;
   } finally {
     udp.close();
     await running.stop();
@@ -135,7 +134,6 @@ test('completion counts loaded from disk are not counted again after a restart',
     recorder.baseline();
     const s = recorder.harvest(T);
     assert.equal(s.swarms.find((r) => r.torrent_id === TOTAL)?.completions, 0);
-    recording.on = false;
   } finally {
     await second.stop();
     await catalog.close();
@@ -224,7 +222,6 @@ test('browser announces: counted by hash, completions and partial bytes, then fo
       [['WebTorrent', 3]],
     );
     assert.equal(stats.ws.size, 0);
-    recording.on = false;
   } finally {
     await running.stop();
   }
@@ -260,7 +257,6 @@ test('a hybrid torrent: a client in both its swarms (v1 and v2 names) counts onc
         `torrent ${r.torrent_id}`,
       );
     }
-    recording.on = false;
   } finally {
     await running.stop();
     await catalog.close();

@@ -3,6 +3,9 @@
  * the API, the CLI's exit status and tests) plus a one-line reason written for the person who
  * uploaded the file.
  */
+// Exempt from the import boundary until issue 12's composition-root part (protocol/subtitles stops
+// importing the catalog there).
+// eslint-disable-next-line no-restricted-imports
 import type { SubtitleFormat } from '../../catalog/types.js';
 
 export type { SubtitleFormat };

@@ -64,8 +64,7 @@ export async function startNewsroom(
         suspects: s.suspects.list(tracker.tick()),
         peersPerAddress: config.peersPerAddress,
         completionsPerAddress: config.completionsPerAddress,
-        peersRefused: s.peersRefused,
-        completionsIgnored: s.completionsIgnored,
+        ...s.limitCounts(),
         unlisted: s.suspects.unlisted,
       };
     },

@@ -103,6 +103,8 @@ export async function create(path: string, flags: CreateFlags): Promise<void> {
       name: flags.name,
       threads,
       private: flags.private,
+      // This process has nothing else to do: its own thread hashes too, while the workers start.
+      callingThread: true,
       onProgress: bar ? (d, t) => bar.update(d, t) : undefined,
     });
   } finally {

@@ -78,14 +78,24 @@ export function runInline(jobs: Job[], onBytes: (n: number) => void): UnitResult
   return jobs.map((j) => j.units.map((u) => hasher.run(u, onBytes)));
 }
 
+/**
+ * Hashes the jobs on `threads` threads: worker threads, and with `callingThread` this thread as one
+ * of them. Starting a worker takes tens of milliseconds (more on a busy machine); the calling thread
+ * starts on the first job at once, while the workers start, and takes jobs as they come like any
+ * worker. It yields to the event loop between jobs (workers' results and progress are handled then,
+ * each job being tens of milliseconds of hashing), but it does keep the thread busy: only for a
+ * process with nothing else to do (`fjord torrent create`), never a server's event loop.
+ */
 export function runOnWorkers(
   jobs: Job[],
   threads: number,
   onBytes: (n: number) => void,
+  callingThread = false,
 ): Promise<UnitResult[][]> {
   const results: UnitResult[][] = new Array(jobs.length);
   if (jobs.length === 0) return Promise.resolve(results);
-  const workers = acquire(Math.max(1, Math.min(threads, jobs.length)));
+  const wanted = Math.min(threads, jobs.length) - (callingThread ? 1 : 0);
+  const workers = acquire(callingThread ? Math.max(0, wanted) : Math.max(1, wanted));
   return new Promise((resolvePromise, reject) => {
     let next = 0;
     let finished = 0;
@@ -97,6 +107,14 @@ export function runOnWorkers(
       for (const w of workers) w.removeAllListeners();
       void Promise.all(workers.map((w) => w.terminate())).finally(() => reject(err));
     };
+    const finish = (id: number, r: UnitResult[]): void => {
+      results[id] = r;
+      finished++;
+      if (finished === jobs.length) {
+        release(workers);
+        resolvePromise(results);
+      }
+    };
     const give = (w: Worker): void => {
       if (next < jobs.length) w.postMessage(jobs[next++]);
     };
@@ -106,18 +124,31 @@ export function runOnWorkers(
         else if (m.type === 'error') fail(new Error(m.message));
         else {
           if (m.bytes > 0) onBytes(m.bytes);
-          results[m.id] = m.results;
-          finished++;
-          if (finished === jobs.length) {
-            release(workers);
-            resolvePromise(results);
-          } else give(w);
+          finish(m.id, m.results);
+          if (finished < jobs.length) give(w);
         }
       });
       w.on('error', (err) => fail(err));
       w.on('exit', (code) => fail(new Error(`a hashing worker exited early (code ${code})`)));
+      // Two jobs each, so that none waits for its next one while this thread is busy.
       give(w);
       give(w);
+    }
+    if (callingThread) void hashHere();
+
+    async function hashHere(): Promise<void> {
+      const hasher = new Hasher();
+      while (!failed && next < jobs.length) {
+        const id = next++;
+        let r: UnitResult[];
+        try {
+          r = jobs[id].units.map((u) => hasher.run(u, onBytes));
+        } catch (err) {
+          return fail(err instanceof Error ? err : new Error(String(err)));
+        }
+        finish(id, r);
+        await new Promise((resolveTurn) => setImmediate(resolveTurn));
+      }
     }
   });
 }

@@ -1,10 +1,12 @@
 /**
  * Runs hashing jobs on worker threads, one per core by default.
  *
- * Each worker reads its own file ranges, so file data never crosses threads: only the job (paths and
- * offsets) goes out and only the hashes come back (transferred). Jobs are handed out as workers free
- * up, two at a time per worker so that none waits for its next job; each worker owns one read buffer,
- * so memory stays fixed whatever the size of the files.
+ * Each worker reads its own file ranges, so file data never crosses threads: only the jobs (paths and
+ * offsets) go out and only the hashes come back (transferred). Every thread gets the whole job list
+ * and a shared counter, and takes the next job with Atomics.add when it is free: no thread waits for
+ * another to hand it work (a busy calling thread answers messages only between its own jobs), and a
+ * slow thread (one the machine's other work takes a core from) leaves no queued job behind for the
+ * others to wait on. Each worker owns one read buffer, so memory stays fixed whatever the file sizes.
  *
  * Starting a worker costs about 20 ms of CPU (a V8 isolate plus the modules), 10% of hashing 1 GiB on
  * two cores, so workers outlive a call: idle ones wait, unref'd (they never keep the process alive),
@@ -16,7 +18,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { Hasher, type Job, type UnitResult } from './hasher.js';
+import { Hasher, type Batch, type Job, type UnitResult } from './hasher.js';
 
 type WorkerMessage =
   | { type: 'progress'; bytes: number }
@@ -97,7 +99,6 @@ export function runOnWorkers(
   const wanted = Math.min(threads, jobs.length) - (callingThread ? 1 : 0);
   const workers = acquire(callingThread ? Math.max(0, wanted) : Math.max(1, wanted));
   return new Promise((resolvePromise, reject) => {
-    let next = 0;
     let finished = 0;
     let failed = false;
     const fail = (err: Error): void => {
@@ -115,9 +116,9 @@ export function runOnWorkers(
         resolvePromise(results);
       }
     };
-    const give = (w: Worker): void => {
-      if (next < jobs.length) w.postMessage(jobs[next++]);
-    };
+    // The next job to take, shared by every thread of this call.
+    const counter = new Int32Array(new SharedArrayBuffer(4));
+    const batch: Batch = { jobs, next: counter.buffer as SharedArrayBuffer };
     for (const w of workers) {
       w.on('message', (m: WorkerMessage) => {
         if (m.type === 'progress') onBytes(m.bytes);
@@ -125,21 +126,21 @@ export function runOnWorkers(
         else {
           if (m.bytes > 0) onBytes(m.bytes);
           finish(m.id, m.results);
-          if (finished < jobs.length) give(w);
         }
       });
       w.on('error', (err) => fail(err));
       w.on('exit', (code) => fail(new Error(`a hashing worker exited early (code ${code})`)));
-      // Two jobs each, so that none waits for its next one while this thread is busy.
-      give(w);
-      give(w);
+      w.postMessage(batch);
     }
     if (callingThread) void hashHere();
 
     async function hashHere(): Promise<void> {
       const hasher = new Hasher();
-      while (!failed && next < jobs.length) {
-        const id = next++;
+      for (
+        let id = Atomics.add(counter, 0, 1);
+        id < jobs.length && !failed;
+        id = Atomics.add(counter, 0, 1)
+      ) {
         let r: UnitResult[];
         try {
           r = jobs[id].units.map((u) => hasher.run(u, onBytes));

@@ -23,17 +23,17 @@ import { performance } from 'node:perf_hooks';
 const PIECE_LENGTH = 1024 * 1024;
 const THREADS = 2;
 
-function median(xs) {
+export function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-function hasMktorrent() {
+export function hasMktorrent() {
   return spawnSync('sh', ['-c', 'command -v mktorrent'], { stdio: 'ignore' }).status === 0;
 }
 
-function writeRandomFile(path, bytes) {
+export function writeRandomFile(path, bytes) {
   const chunk = Buffer.allocUnsafe(16 * 1024 * 1024);
   const fd = openSync(path, 'w');
   try {
@@ -46,7 +46,7 @@ function writeRandomFile(path, bytes) {
   }
 }
 
-function warm(path) {
+export function warm(path) {
   const buf = Buffer.allocUnsafe(16 * 1024 * 1024);
   const fd = openSync(path, 'r');
   try {

@@ -54,13 +54,15 @@ import { NODE_FLAGS } from '../bin/node-flags.js';
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const BUILD = join(ROOT, 'bench/.build');
 const TOOLS = join(ROOT, '../shared/tools');
-const PARTS = ['udp', 'http', 'memory', 'growth', 'hash', 'ws', 'profile'];
+const PARTS = ['udp', 'http', 'memory', 'growth', 'hash', 'cli', 'ws', 'profile'];
 
 const HELP = `usage: npm run bench -- [options]      (or: node bench/run.js [options])
 
   --quick             finish within about 2 minutes: 2 rounds of 3 s per load, fewer growth
                       samples, no profiles, no ws part, no server memory fill (the output says so)
   --only LIST         parts to run, comma-separated: ${PARTS.join(',')}
+                      (hash: torrent hashing in-process; cli: whole fjord processes, torrent
+                      create and --help, timed from start to exit, next to mktorrent)
                       (default: all; with --quick all but ws and profile)
   --servers LIST      servers to compare (default fjord,opentracker,bittorrent-tracker,node-floor;
                       node-floor is bench/floor-server.js, Node's I/O with no tracker logic)
@@ -247,6 +249,8 @@ function snapshotDist(ctx) {
   mkdirSync(snap, { recursive: true });
   cpSync(join(ROOT, 'dist'), join(snap, 'dist'), { recursive: true });
   cpSync(join(ROOT, 'package.json'), join(snap, 'package.json'));
+  // bin/fjord.js runs ../dist/cli/main.js: the command as users run it (the cli part).
+  cpSync(join(ROOT, 'bin'), join(snap, 'bin'), { recursive: true });
   // Files fjord reads at run time from src/ (the web assets, not compiled) are found by a link.
   symlinkSync(join(ROOT, 'src'), join(snap, 'src'));
   ctx.dist = join(snap, 'dist');
@@ -684,6 +688,12 @@ function hashMarkdown(h) {
   return out.join('\n');
 }
 
+function cliSection(c) {
+  const out = ['### The command as users run it: whole processes (bench/cli.js)', ''];
+  if (c.skipped) return [...out, `skipped: ${c.skipped}`].join('\n');
+  return [...out, c.markdown].join('\n');
+}
+
 // ---------------------------------------------------------------------------------------------
 // Profiles: fjord under each load with --cpu-prof, and perf (cpu-clock) where it works.
 
@@ -908,6 +918,7 @@ function render(run) {
   if (res.memory) md.push(memoryMarkdown(res.memory, ctx));
   if (res.growth) md.push(growthMarkdown(res.growth));
   if (res.hash) md.push(hashMarkdown(res.hash));
+  if (res.cli) md.push(cliSection(res.cli));
   if (res.ws) md.push(wsMarkdown(res.ws));
   for (const p of res.profile ?? []) md.push(profileMarkdown(p));
   return md.join('\n\n') + '\n';
@@ -1079,6 +1090,16 @@ async function main() {
     log('hash: bench/hash.js');
     res.hash = await externalPart('hash', 'runHashBench', { quick: ctx.quick });
     if (res.hash.skipped) log(`hash: skipped: ${res.hash.skipped}`);
+  }
+  if (parts.has('cli')) {
+    log('cli: bench/cli.js (whole processes: torrent create v1 and hybrid, mktorrent, --help)');
+    res.cli = await externalPart('cli', 'runCliBench', {
+      quick: ctx.quick,
+      fjord: join(dirname(ctx.dist), 'bin/fjord.js'),
+    });
+    if (res.cli.skipped) log(`cli: skipped: ${res.cli.skipped}`);
+    // The report is rendered here, with bench/hash.js's in-process figures beside these when run.
+    else res.cli.markdown = (await import('./cli.js')).cliMarkdown(res.cli.result, res.hash?.result);
   }
   if (parts.has('ws')) {
     log('ws: bench/ws.js');

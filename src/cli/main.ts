@@ -1,14 +1,17 @@
 /**
- * The `fjord` command. Each subcommand lives in its own module and registers itself here.
+ * The `fjord` command. Each subcommand registers its options and help here from commands/NAME.ts,
+ * which imports nothing of its work: the action loads NAME.ts (and the catalog, tracker, web or
+ * hashing code it needs) only when the command runs, so `fjord --help`, `fjord COMMAND --help`
+ * and `fjord --version` start in the time node does (test/cli/startup.test.ts).
  */
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
-import { registerCatalogue } from './catalogue.js';
-import { registerPublish } from './publish.js';
-import { registerReissue } from './reissue.js';
-import { registerServe } from './serve.js';
-import { registerTorrent } from './torrent.js';
-import { registerUser } from './user.js';
+import { registerCatalogue } from './commands/catalogue.js';
+import { registerPublish } from './commands/publish.js';
+import { registerReissue } from './commands/reissue.js';
+import { registerServe } from './commands/serve.js';
+import { registerTorrent } from './commands/torrent.js';
+import { registerUser } from './commands/user.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;

@@ -3,7 +3,6 @@
  * turns flags into a request, prints the outcome, and turns every refusal into one line (main.ts
  * prints `fjord: <message>` and exits 1).
  */
-import type { Command } from 'commander';
 import { userInfo } from 'node:os';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -31,15 +30,9 @@ import { addressesOf } from '../publish/reissue.js';
 import { progressBar, type ProgressBar } from '../publish/torrent/index.js';
 import { formatBytes } from './torrent.js';
 import { secureDataDir } from './data-dir.js';
+import type { Io } from './io.js';
 
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
-
-/** Where the commands write; tests pass their own to run the commands in-process. */
-export interface Io {
-  out: { write(s: string): boolean };
-  err: { write(s: string): boolean; isTTY?: boolean; columns?: number };
-}
-const stdio: Io = { out: process.stdout, err: process.stderr };
+export type { Io } from './io.js';
 
 export interface CommonFlags {
   data?: string;
@@ -47,7 +40,7 @@ export interface CommonFlags {
   catalog?: string;
 }
 
-interface PublishFlags extends CommonFlags {
+export interface PublishFlags extends CommonFlags {
   series: string;
   newSeries?: boolean;
   season: string;
@@ -155,7 +148,7 @@ export function actor(): string {
   }
 }
 
-async function publish(file: string, o: PublishFlags, io: Io): Promise<void> {
+export async function publish(file: string, o: PublishFlags, io: Io): Promise<void> {
   // Everything the flags alone can get wrong is refused before the catalog is opened.
   const season = parseNumber(o.season, '--season');
   const episode = parseNumber(o.episode, '--episode');
@@ -318,7 +311,7 @@ export async function findSeries(catalog: Catalog, given: string): Promise<Serie
   return series;
 }
 
-async function unpublish(o: UnpublishFlags, io: Io): Promise<void> {
+export async function unpublish(o: UnpublishFlags, io: Io): Promise<void> {
   const settings = publishSettings(o);
   const catalog = await openCatalogFor(settings);
   try {
@@ -337,7 +330,7 @@ async function unpublish(o: UnpublishFlags, io: Io): Promise<void> {
   }
 }
 
-interface RightsFlags extends UnpublishFlags {
+export interface RightsFlags extends UnpublishFlags {
   cleared?: boolean;
   notCleared?: boolean;
   availableFrom?: string;
@@ -347,7 +340,7 @@ interface RightsFlags extends UnpublishFlags {
 }
 
 /** `fjord rights`: change an episode's rights after publishing (clear it, move its window). */
-async function rights(o: RightsFlags, io: Io): Promise<void> {
+export async function rights(o: RightsFlags, io: Io): Promise<void> {
   if (o.cleared && o.notCleared) throw new PublishError('give only one of --cleared and --not-cleared');
   const from = o.availableFrom === undefined ? undefined : parseTime(o.availableFrom, '--available-from');
   const until =
@@ -388,87 +381,4 @@ async function rights(o: RightsFlags, io: Io): Promise<void> {
   } finally {
     await catalog.close();
   }
-}
-
-/** --data, --config and --catalog: where the catalog is, as every catalog command takes them. */
-export function catalogOptions(c: Command): Command {
-  return c
-    .option('--data <dir>', 'data directory (default ./data)')
-    .option('--config <file>', 'settings file (JSON; DATA/fjord.json is read too)')
-    .option('--catalog <url>', 'postgres://... catalog (default: SQLite in the data directory)');
-}
-
-/** The catalog options and the episode: --series, --season, --episode. */
-export function episodeOptions(c: Command): Command {
-  return catalogOptions(c)
-    .requiredOption('--series <name>', "the series' title or slug")
-    .requiredOption('--season <n>', 'season number')
-    .requiredOption('--episode <n>', 'episode number')
-    .showHelpAfterError(false);
-}
-
-export function registerPublish(program: Command, io: Io = stdio): void {
-  program
-    .command('publish')
-    .description('put an episode in the catalog: store its media, make its torrent, record its rights')
-    .argument('<file>', 'the video file')
-    .option('--data <dir>', 'data directory (default ./data)')
-    .option('--config <file>', 'settings file (JSON; DATA/fjord.json is read too)')
-    .option('--catalog <url>', 'postgres://... catalog (default: SQLite in the data directory)')
-    .requiredOption('--series <name>', "the series' title or slug")
-    .option('--new-series', 'create the series if the catalog does not have it yet')
-    .requiredOption('--season <n>', 'season number (1, 2, ...)')
-    .requiredOption('--episode <n>', 'episode number within the season (1, 2, ...)')
-    .requiredOption('--title <text>', "the episode's title (can change later without changing the torrent)")
-    .option('--description <text>', "the episode's description")
-    .option(
-      '--subtitle <lang:file>',
-      'official subtitles (SRT or WebVTT, UTF-8), e.g. nb:ep.srt; repeatable',
-      collect,
-    )
-    .option('--licence <id>', 'licence, an SPDX id or all-rights-reserved', 'all-rights-reserved')
-    .option('--rights-holder <name>', 'a rights holder; repeat for more, in credit order', collect)
-    .option(
-      '--cleared',
-      'rights are cleared for worldwide distribution (without it: stored, not distributed)',
-    )
-    .option('--available-from <time>', 'start of the availability window (ISO 8601; default now)')
-    .option('--available-until <time>', 'end of the availability window (ISO 8601; default none)')
-    .option('--v1', 'a v1-only torrent (default: hybrid v1+v2)')
-    .option('--link', 'hard-link the file into the data directory instead of copying it')
-    .option(
-      '--tracker <url>',
-      'tracker URL written into the torrent; repeatable (default: publicTrackerUrls)',
-      collect,
-    )
-    .option('--web-url <url>', "the web server's public base URL (default: publicWebUrl)")
-    .option(
-      '--no-probe',
-      'publish without ffprobe: the file is not checked to be a video and no codecs are recorded',
-    )
-    .option('-q, --quiet', 'no progress bar')
-    .showHelpAfterError(false)
-    .action((file: string, o: PublishFlags) => publish(file, o, io));
-
-  episodeOptions(
-    program
-      .command('unpublish')
-      .description(
-        'withdraw an episode from distribution (the tracker and web seed stop; nothing is deleted)',
-      ),
-  ).action((o: UnpublishFlags) => unpublish(o, io));
-
-  episodeOptions(
-    program
-      .command('rights')
-      .description("change an episode's rights after publishing: clear it, move or end its window"),
-  )
-    .option('--cleared', 'rights are now cleared for worldwide distribution')
-    .option('--not-cleared', 'rights are no longer cleared (stops distribution)')
-    .option('--available-from <time>', 'new start of the availability window (ISO 8601)')
-    .option('--available-until <time>', "new end of the window (ISO 8601), or 'none' for no end")
-    .option('--licence <id>', 'new licence (SPDX id or all-rights-reserved)')
-    .option('--rights-holder <name>', 'rights holders, replacing the list; repeatable', collect)
-    .showHelpAfterError(false)
-    .action((o: RightsFlags) => rights(o, io));
 }

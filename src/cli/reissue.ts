@@ -3,9 +3,9 @@
  * seed) to the public ones now configured (DATA/fjord.json or flags), for torrents made before
  * `publicTrackerUrls`/`publicWebUrl` were set (they carry 127.0.0.1). The info dictionary is copied
  * byte for byte (src/publish/reissue.ts), so info hashes, swarms and statistics stay the same; each
- * rewrite is checked against the catalog's hash before it replaces the file, and audited.
+ * rewrite is checked against the catalog's hash before it replaces the file, and audited. The options
+ * and help are in commands/reissue.ts.
  */
-import type { Command } from 'commander';
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -16,7 +16,6 @@ import { PublishError } from '../publish/pipeline.js';
 import { addressesOf, infoHashV1, reissue } from '../publish/reissue.js';
 import {
   actor,
-  catalogOptions,
   findSeries,
   openCatalogFor,
   parseNumber,
@@ -25,10 +24,7 @@ import {
   type Io,
 } from './publish.js';
 
-const stdio: Io = { out: process.stdout, err: process.stderr };
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
-
-interface ReissueFlags extends CommonFlags {
+export interface ReissueFlags extends CommonFlags {
   series?: string;
   season?: string;
   episode?: string;
@@ -37,7 +33,7 @@ interface ReissueFlags extends CommonFlags {
   dryRun?: boolean;
 }
 
-async function run(o: ReissueFlags, io: Io): Promise<void> {
+export async function reissueTorrents(o: ReissueFlags, io: Io): Promise<void> {
   if ((o.season !== undefined || o.episode !== undefined) && o.series === undefined)
     throw new PublishError('--season and --episode need --series');
   const settings = publishSettings(o);
@@ -95,22 +91,4 @@ async function run(o: ReissueFlags, io: Io): Promise<void> {
   } finally {
     await catalog.close();
   }
-}
-
-export function registerReissue(torrent: Command, io: Io = stdio): void {
-  catalogOptions(
-    torrent
-      .command('reissue')
-      .description(
-        "rewrite the catalog's torrents with the current public tracker and web seed addresses (info hashes stay)",
-      ),
-  )
-    .option('--series <name>', 'only this series (default: every episode)')
-    .option('--season <n>', 'only this season (with --series)')
-    .option('--episode <n>', 'only this episode (with --series and --season)')
-    .option('--tracker <url>', 'tracker URL to write; repeatable (default: publicTrackerUrls)', collect)
-    .option('--web-url <url>', "the web server's public base URL (default: publicWebUrl)")
-    .option('--dry-run', 'say what would change, change nothing')
-    .showHelpAfterError(false)
-    .action((o: ReissueFlags) => run(o, io));
 }

@@ -1,8 +1,8 @@
 /**
  * `fjord torrent create PATH -o FILE.torrent [...]` and `fjord torrent show FILE.torrent`.
  * Errors are thrown as one-line messages; main.ts prints them as `fjord: <message>` and exits 1.
+ * The options and help are in commands/torrent.ts.
  */
-import type { Command } from 'commander';
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -10,7 +10,7 @@ import { magnetLink } from '../protocol/magnet.js';
 import { parseTorrent, type Metainfo } from '../protocol/metainfo.js';
 import { checkPieceLength, createTorrent, progressBar, type TorrentMode } from '../publish/torrent/index.js';
 
-interface CreateFlags {
+export interface CreateFlags {
   output: string;
   announce: string[];
   webseed: string[];
@@ -23,8 +23,6 @@ interface CreateFlags {
   private?: boolean;
   quiet?: boolean;
 }
-
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 /** "262144", "256K", "256k", "256KiB", "1M", "1MiB", "4m" -> bytes (K = 1024). */
 export function parseSize(text: string): number {
@@ -63,7 +61,7 @@ async function writeAtomically(path: string, data: Buffer): Promise<void> {
   }
 }
 
-async function create(path: string, flags: CreateFlags): Promise<void> {
+export async function create(path: string, flags: CreateFlags): Promise<void> {
   const modes = (['v1', 'v2', 'hybrid'] as const).filter((m) => flags[m]);
   if (modes.length > 1)
     throw new Error(`choose one of --v1, --v2, --hybrid (got ${modes.map((m) => `--${m}`).join(', ')})`);
@@ -105,6 +103,8 @@ async function create(path: string, flags: CreateFlags): Promise<void> {
       name: flags.name,
       threads,
       private: flags.private,
+      // This process has nothing else to do: its own thread hashes too, while the workers start.
+      callingThread: true,
       onProgress: bar ? (d, t) => bar.update(d, t) : undefined,
     });
   } finally {
@@ -143,7 +143,7 @@ export function describeTorrent(m: Metainfo): string {
   return lines.join('\n') + '\n';
 }
 
-async function show(file: string): Promise<void> {
+export async function show(file: string): Promise<void> {
   let buf: Buffer;
   try {
     buf = await readFile(file);
@@ -160,33 +160,4 @@ async function show(file: string): Promise<void> {
     throw new Error(`${file}: ${err instanceof Error ? err.message : String(err)}`);
   }
   process.stdout.write(describeTorrent(m));
-}
-
-/** Registers `fjord torrent create|show`; returns the `torrent` command for further subcommands. */
-export function registerTorrent(program: Command): Command {
-  const torrent = program.command('torrent').description('create and inspect .torrent files');
-  torrent
-    .command('create')
-    .description('make a .torrent for a file or a folder (hybrid v1+v2 by default)')
-    .argument('<path>', 'file or folder to share')
-    .requiredOption('-o, --output <file>', 'where to write the .torrent')
-    .option('--announce <url>', 'tracker URL; repeat for backup trackers, tried in order', collect, [])
-    .option('--webseed <url>', 'web seed URL (BEP 19); repeatable', collect, [])
-    .option('--v1', 'v1 only, for clients without BitTorrent v2')
-    .option('--hybrid', 'v1 and v2 in one torrent (the default)')
-    .option('--v2', 'v2 only')
-    .option('--piece-length <size>', 'piece length: a power of two, 16K to 256M (default: from the size)')
-    .option('--name <name>', "the torrent's name (default: the file or folder name)")
-    .option('--private', 'set the private flag (BEP 27)')
-    .option('--threads <n>', 'hashing threads (default: all cores)')
-    .option('-q, --quiet', 'no progress bar')
-    .showHelpAfterError(false)
-    .action((path: string, flags: CreateFlags) => create(path, flags));
-  torrent
-    .command('show')
-    .description("print a .torrent's name, info hashes, files, trackers and web seeds")
-    .argument('<file>', '.torrent file')
-    .showHelpAfterError(false)
-    .action((file: string) => show(file));
-  return torrent;
 }

@@ -6,23 +6,22 @@
  *   fjord user remove NAME
  *   fjord user passwd NAME                               prints a new one-time password; ends NAME's sessions
  *
- * Each change is in the catalog's audit log, with the operating-system user as the actor.
+ * Each change is in the catalog's audit log, with the operating-system user as the actor. The options
+ * and help are in commands/user.ts.
  */
-import { Command } from 'commander';
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { Accounts, AuthError } from '../auth/accounts.js';
-import { ROLES } from '../auth/roles.js';
 import { defaults, readConfigFile, readDataDirConfig } from '../config.js';
 import { openCatalogFor } from './publish.js';
 
-interface Flags {
+export interface UserFlags {
   data?: string;
   config?: string;
   catalog?: string;
 }
 
-function settings(o: Flags): { dataDir: string; catalogUrl: string | null } {
+function settings(o: UserFlags): { dataDir: string; catalogUrl: string | null } {
   const given = o.config ? readConfigFile(o.config) : {};
   const dataDir = resolve(o.data ?? given.dataDir ?? defaults.dataDir);
   const file = { ...readDataDirConfig(dataDir), ...given };
@@ -37,7 +36,7 @@ function actor(): string {
   }
 }
 
-async function withAccounts<T>(o: Flags, fn: (a: Accounts) => Promise<T>): Promise<T> {
+async function withAccounts<T>(o: UserFlags, fn: (a: Accounts) => Promise<T>): Promise<T> {
   const catalog = await openCatalogFor(settings(o));
   try {
     return await fn(new Accounts(catalog.backend));
@@ -49,48 +48,29 @@ async function withAccounts<T>(o: Flags, fn: (a: Accounts) => Promise<T>): Promi
   }
 }
 
-const common = (c: Command): Command =>
-  c
-    .option('--data <dir>', 'data directory (default ./data)')
-    .option('--config <file>', 'settings file (as for serve)')
-    .option('--catalog <url>', 'postgres://... catalog (default: SQLite in the data directory)');
+export async function addUser(name: string, o: UserFlags & { role: string }): Promise<void> {
+  const { user: u, password } = await withAccounts(o, (a) => a.addUser(name, o.role, actor()));
+  process.stdout.write(
+    `user ${u.name} (${u.role}) created\none-time password: ${password}\n` +
+      'It is shown only now; it must be changed at the first login.\n',
+  );
+}
 
-export function registerUser(program: Command): void {
-  const user = program.command('user').description('dashboard accounts (admin, editor, moderator)');
+export async function listUsers(o: UserFlags): Promise<void> {
+  const users = await withAccounts(o, (a) => a.listUsers());
+  if (users.length === 0) process.stdout.write('no users (fjord user add NAME --role admin)\n');
+  for (const u of users)
+    process.stdout.write(
+      `${u.name}\t${u.role}\t${u.createdAt.toISOString()}${u.mustChangePassword ? '\t(one-time password not changed yet)' : ''}\n`,
+    );
+}
 
-  common(user.command('add <name>'))
-    .description('create an account and print its one-time password')
-    .requiredOption('--role <role>', `one of ${ROLES.join(', ')}`)
-    .action(async (name: string, o: Flags & { role: string }) => {
-      const { user: u, password } = await withAccounts(o, (a) => a.addUser(name, o.role, actor()));
-      process.stdout.write(
-        `user ${u.name} (${u.role}) created\none-time password: ${password}\n` +
-          'It is shown only now; it must be changed at the first login.\n',
-      );
-    });
+export async function removeUser(name: string, o: UserFlags): Promise<void> {
+  await withAccounts(o, (a) => a.removeUser(name, actor()));
+  process.stdout.write(`user ${name} removed\n`);
+}
 
-  common(user.command('list'))
-    .description('list accounts')
-    .action(async (o: Flags) => {
-      const users = await withAccounts(o, (a) => a.listUsers());
-      if (users.length === 0) process.stdout.write('no users (fjord user add NAME --role admin)\n');
-      for (const u of users)
-        process.stdout.write(
-          `${u.name}\t${u.role}\t${u.createdAt.toISOString()}${u.mustChangePassword ? '\t(one-time password not changed yet)' : ''}\n`,
-        );
-    });
-
-  common(user.command('remove <name>'))
-    .description('delete an account and end its sessions')
-    .action(async (name: string, o: Flags) => {
-      await withAccounts(o, (a) => a.removeUser(name, actor()));
-      process.stdout.write(`user ${name} removed\n`);
-    });
-
-  common(user.command('passwd <name>'))
-    .description("set a new one-time password (printed), end the user's sessions, lift a lockout")
-    .action(async (name: string, o: Flags) => {
-      const password = await withAccounts(o, (a) => a.resetPassword(name, actor()));
-      process.stdout.write(`new one-time password for ${name}: ${password}\n`);
-    });
+export async function resetPassword(name: string, o: UserFlags): Promise<void> {
+  const password = await withAccounts(o, (a) => a.resetPassword(name, actor()));
+  process.stdout.write(`new one-time password for ${name}: ${password}\n`);
 }

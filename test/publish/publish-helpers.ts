@@ -9,7 +9,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { openCatalog } from '../../src/catalog/index.js';
-import { registerPublish } from '../../src/cli/publish.js';
+import { registerPublish } from '../../src/cli/commands/publish.js';
 
 export interface CliResult {
   status: number;

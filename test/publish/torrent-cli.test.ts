@@ -212,7 +212,7 @@ test('compiled to JavaScript (as in dist/), the workers start from hash-worker.j
         compilerOptions: { rootDir: join(repo, 'src'), outDir: out },
         include: [],
         // hash-worker.ts is loaded by URL, not imported: the real build gets it from include: ["src"].
-        files: [join(repo, 'src/cli/torrent.ts'), join(repo, 'src/publish/torrent/hash-worker.ts')],
+        files: [join(repo, 'src/cli/commands/torrent.ts'), join(repo, 'src/publish/torrent/hash-worker.ts')],
       }),
     );
     const tsc = spawnSync(
@@ -227,7 +227,7 @@ test('compiled to JavaScript (as in dist/), the workers start from hash-worker.j
     assert.ok(readdirSync(join(out, 'publish/torrent')).includes('hash-worker.js'));
     writeFileSync(
       join(out, 'run.mjs'),
-      "import { Command } from 'commander';\nimport { registerTorrent } from './cli/torrent.js';\n" +
+      "import { Command } from 'commander';\nimport { registerTorrent } from './cli/commands/torrent.js';\n" +
         'const p = new Command();\nregisterTorrent(p);\nawait p.parseAsync(process.argv);\n',
     );
     const file = join(root, 'compiled.torrent');

@@ -300,22 +300,30 @@ test('bad input: missing path, empty folder, only empty files, bad piece length 
   await assert.rejects(createTorrent(dir, { name: 'a/b' }), /cannot be a file or folder name/);
 });
 
-test('workers and inline hashing agree, for any thread count, and progress adds up to the total', async () => {
+test('workers, inline and calling-thread hashing agree, for any thread count, and progress adds up to the total', async () => {
   const files = { 'a.bin': 3 * MiB + 12_345, 'b/c.bin': 700_000, 'b/d.bin': 16 * KiB, 'e.bin': 1 };
   const dir = folder(files);
   const total = Object.values(files).reduce((s, x) => s + x, 0);
   for (const mode of ['v1', 'v2', 'hybrid'] as TorrentMode[]) {
     const reference = await createTorrent(dir, { mode, pieceLength: 16 * KiB, inline: true });
-    for (const threads of [1, 2, 3]) {
+    for (const [threads, callingThread] of [1, 2, 3].flatMap((n) => [
+      [n, false] as const,
+      [n, true] as const,
+    ])) {
       const seen: [number, number][] = [];
       const t = await createTorrent(dir, {
         mode,
         pieceLength: 16 * KiB,
         threads,
         inline: false,
+        callingThread,
         onProgress: (done, all) => seen.push([done, all]),
       });
-      assert.deepEqual(t.torrent, reference.torrent, `${mode}, ${threads} threads`);
+      assert.deepEqual(
+        t.torrent,
+        reference.torrent,
+        `${mode}, ${threads} threads, calling thread ${callingThread}`,
+      );
       assert.ok(seen.length > 2);
       assert.ok(seen.every(([, all]) => all === total));
       assert.ok(
@@ -329,13 +337,19 @@ test('workers and inline hashing agree, for any thread count, and progress adds 
 });
 
 test('a file that shrinks between listing and hashing is an error, not a wrong torrent', async () => {
-  for (const inline of [true, false]) {
+  for (const [inline, callingThread, threads] of [
+    [true, false, 1],
+    [false, false, 1],
+    [false, true, 1],
+    [false, true, 2],
+  ] as const) {
     const dir = folder({ 'a.bin': 2 * MiB });
     let truncated = false;
     const t = createTorrent(dir, {
       pieceLength: 16 * KiB,
       inline,
-      threads: 1,
+      callingThread,
+      threads,
       // The first call comes after the folder was listed and before any byte is read.
       onProgress: () => {
         if (!truncated) writeFileSync(join(dir, 'a.bin'), Buffer.alloc(10));

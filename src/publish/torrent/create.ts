@@ -33,6 +33,12 @@ export interface CreateTorrentOptions {
   threads?: number;
   /** Hash on the calling thread instead of workers. Default: only when under 4 MiB in all. */
   inline?: boolean;
+  /**
+   * The calling thread hashes too, as one of `threads`, starting at once while the workers start
+   * (see runOnWorkers). For a command-line process with nothing else to do; default false, as it
+   * keeps the event loop busy.
+   */
+  callingThread?: boolean;
   /** Called as data is hashed, with file bytes done so far and in all. */
   onProgress?: (bytesDone: number, bytesTotal: number) => void;
 }
@@ -95,7 +101,9 @@ export async function createTorrent(
   };
   options.onProgress?.(0, contentBytes);
   const inline = options.inline ?? contentBytes < INLINE_BELOW;
-  const results = inline ? runInline(plan.jobs, onBytes) : await runOnWorkers(plan.jobs, threads, onBytes);
+  const results = inline
+    ? runInline(plan.jobs, onBytes)
+    : await runOnWorkers(plan.jobs, threads, onBytes, options.callingThread === true);
 
   const { info, pieceLayers } = buildInfo(plan, name, source.single, results, options.private === true);
   const top: BDict = { 'created by': 'fjord', info };

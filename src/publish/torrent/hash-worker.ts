@@ -1,5 +1,6 @@
 /**
- * Worker thread entry: takes jobs from the main thread, hashes them with one reused Hasher, and posts
+ * Worker thread entry: gets a call's jobs and a shared counter from the main thread, takes the next
+ * job with Atomics.add until none is left, hashes each with one reused Hasher, and posts
  *   { type: 'progress', bytes }                        file bytes read since the last report
  *   { type: 'done', id, results: UnitResult[], bytes } results transferred, not copied, and the bytes
  *                                                      read since the last report
@@ -9,7 +10,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { parentPort } from 'node:worker_threads';
-import { Hasher, type Job, type UnitResult } from './hasher.js';
+import { Hasher, type Batch, type Job, type UnitResult } from './hasher.js';
 
 const PROGRESS_MS = 100;
 const port = parentPort;
@@ -27,22 +28,31 @@ const progress = (bytes: number): void => {
   }
 };
 
-port.on('message', (job: Job) => {
-  try {
-    const results: UnitResult[] = job.units.map((u) => hasher.run(u, progress));
-    const transfer: ArrayBuffer[] = [];
-    for (const r of results) {
-      if (r.sha1) transfer.push(r.sha1.buffer as ArrayBuffer);
-      if (r.v2) transfer.push(r.v2.buffer as ArrayBuffer);
+function hash(job: Job): void {
+  const results: UnitResult[] = job.units.map((u) => hasher.run(u, progress));
+  const transfer: ArrayBuffer[] = [];
+  for (const r of results) {
+    if (r.sha1) transfer.push(r.sha1.buffer as ArrayBuffer);
+    if (r.v2) transfer.push(r.v2.buffer as ArrayBuffer);
+  }
+  port!.postMessage({ type: 'done', id: job.id, results, bytes: pending }, transfer);
+  pending = 0;
+}
+
+port.on('message', (batch: Batch) => {
+  const next = new Int32Array(batch.next);
+  for (let i = Atomics.add(next, 0, 1); i < batch.jobs.length; i = Atomics.add(next, 0, 1)) {
+    const job = batch.jobs[i];
+    try {
+      hash(job);
+    } catch (err) {
+      pending = 0;
+      port.postMessage({
+        type: 'error',
+        id: job.id,
+        message: err instanceof Error ? err.message : String(err),
+      });
+      return;
     }
-    port.postMessage({ type: 'done', id: job.id, results, bytes: pending }, transfer);
-    pending = 0;
-  } catch (err) {
-    pending = 0;
-    port.postMessage({
-      type: 'error',
-      id: job.id,
-      message: err instanceof Error ? err.message : String(err),
-    });
   }
 });

@@ -44,6 +44,12 @@ export interface Job {
   units: HashUnit[];
 }
 
+/** A call's jobs, sent to every worker, and the shared index (an Int32) of the next one to take. */
+export interface Batch {
+  jobs: Job[];
+  next: SharedArrayBuffer;
+}
+
 /**
  * Bytes per read: large enough that system calls are rare, small enough that the buffer is a few
  * MiB per worker. Measured here, 128 KiB to 4 MiB all hash at the same speed.

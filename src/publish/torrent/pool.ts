@@ -1,10 +1,12 @@
 /**
  * Runs hashing jobs on worker threads, one per core by default.
  *
- * Each worker reads its own file ranges, so file data never crosses threads: only the job (paths and
- * offsets) goes out and only the hashes come back (transferred). Jobs are handed out as workers free
- * up, two at a time per worker so that none waits for its next job; each worker owns one read buffer,
- * so memory stays fixed whatever the size of the files.
+ * Each worker reads its own file ranges, so file data never crosses threads: only the jobs (paths and
+ * offsets) go out and only the hashes come back (transferred). Every thread gets the whole job list
+ * and a shared counter, and takes the next job with Atomics.add when it is free: no thread waits for
+ * another to hand it work (a busy calling thread answers messages only between its own jobs), and a
+ * slow thread (one the machine's other work takes a core from) leaves no queued job behind for the
+ * others to wait on. Each worker owns one read buffer, so memory stays fixed whatever the file sizes.
  *
  * Starting a worker costs about 20 ms of CPU (a V8 isolate plus the modules), 10% of hashing 1 GiB on
  * two cores, so workers outlive a call: idle ones wait, unref'd (they never keep the process alive),
@@ -16,7 +18,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { Hasher, type Job, type UnitResult } from './hasher.js';
+import { Hasher, type Batch, type Job, type UnitResult } from './hasher.js';
 
 type WorkerMessage =
   | { type: 'progress'; bytes: number }
@@ -78,16 +80,25 @@ export function runInline(jobs: Job[], onBytes: (n: number) => void): UnitResult
   return jobs.map((j) => j.units.map((u) => hasher.run(u, onBytes)));
 }
 
+/**
+ * Hashes the jobs on `threads` threads: worker threads, and with `callingThread` this thread as one
+ * of them. Starting a worker takes tens of milliseconds (more on a busy machine); the calling thread
+ * starts on the first job at once, while the workers start, and takes jobs as they come like any
+ * worker. It yields to the event loop between jobs (workers' results and progress are handled then,
+ * each job being tens of milliseconds of hashing), but it does keep the thread busy: only for a
+ * process with nothing else to do (`fjord torrent create`), never a server's event loop.
+ */
 export function runOnWorkers(
   jobs: Job[],
   threads: number,
   onBytes: (n: number) => void,
+  callingThread = false,
 ): Promise<UnitResult[][]> {
   const results: UnitResult[][] = new Array(jobs.length);
   if (jobs.length === 0) return Promise.resolve(results);
-  const workers = acquire(Math.max(1, Math.min(threads, jobs.length)));
+  const wanted = Math.min(threads, jobs.length) - (callingThread ? 1 : 0);
+  const workers = acquire(callingThread ? Math.max(0, wanted) : Math.max(1, wanted));
   return new Promise((resolvePromise, reject) => {
-    let next = 0;
     let finished = 0;
     let failed = false;
     const fail = (err: Error): void => {
@@ -97,27 +108,48 @@ export function runOnWorkers(
       for (const w of workers) w.removeAllListeners();
       void Promise.all(workers.map((w) => w.terminate())).finally(() => reject(err));
     };
-    const give = (w: Worker): void => {
-      if (next < jobs.length) w.postMessage(jobs[next++]);
+    const finish = (id: number, r: UnitResult[]): void => {
+      results[id] = r;
+      finished++;
+      if (finished === jobs.length) {
+        release(workers);
+        resolvePromise(results);
+      }
     };
+    // The next job to take, shared by every thread of this call.
+    const counter = new Int32Array(new SharedArrayBuffer(4));
+    const batch: Batch = { jobs, next: counter.buffer as SharedArrayBuffer };
     for (const w of workers) {
       w.on('message', (m: WorkerMessage) => {
         if (m.type === 'progress') onBytes(m.bytes);
         else if (m.type === 'error') fail(new Error(m.message));
         else {
           if (m.bytes > 0) onBytes(m.bytes);
-          results[m.id] = m.results;
-          finished++;
-          if (finished === jobs.length) {
-            release(workers);
-            resolvePromise(results);
-          } else give(w);
+          finish(m.id, m.results);
         }
       });
       w.on('error', (err) => fail(err));
       w.on('exit', (code) => fail(new Error(`a hashing worker exited early (code ${code})`)));
-      give(w);
-      give(w);
+      w.postMessage(batch);
+    }
+    if (callingThread) void hashHere();
+
+    async function hashHere(): Promise<void> {
+      const hasher = new Hasher();
+      for (
+        let id = Atomics.add(counter, 0, 1);
+        id < jobs.length && !failed;
+        id = Atomics.add(counter, 0, 1)
+      ) {
+        let r: UnitResult[];
+        try {
+          r = jobs[id].units.map((u) => hasher.run(u, onBytes));
+        } catch (err) {
+          return fail(err instanceof Error ? err : new Error(String(err)));
+        }
+        finish(id, r);
+        await new Promise((resolveTurn) => setImmediate(resolveTurn));
+      }
     }
   });
 }

@@ -36,3 +36,26 @@ test('large swarm: 100,000 peers in, all findable, removal keeps the rest intact
   for (let i = 1; i < 100_000; i += 2) assert.ok(sw.v4!.find(peer4(i, 1 + (i % 60000)), 0) >= 0);
   assert.equal(sw.v4!.find(peer4(0, 1), 0), -1);
 });
+
+test('info-hash table: hashes that share a prefix still spread (no probe run a client can build)', () => {
+  // In an open tracker a client chooses any 20 bytes: keys equal but for their last word, or but
+  // for bytes 8 to 11, must not share a home slot (they did when only the first 8 bytes were mixed).
+  for (const at of [16, 8]) {
+    const t = new InfoHashTable<number>(64);
+    const keys: Buffer[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const k = Buffer.alloc(20, 0xab);
+      k.writeUInt32LE(i, at);
+      keys.push(k);
+      t.set(k, 0, i);
+    }
+    const lengths = keys.map((k) => t.probeLength(k, 0));
+    const mean = lengths.reduce((a, b) => a + b, 0) / lengths.length;
+    assert.ok(mean < 3, `keys differing at byte ${at}: mean probe ${mean.toFixed(1)} slots`);
+    assert.ok(
+      Math.max(...lengths) < 64,
+      `keys differing at byte ${at}: longest probe ${Math.max(...lengths)}`,
+    );
+    keys.forEach((k, i) => assert.equal(t.get(k, 0), i));
+  }
+});

@@ -27,7 +27,7 @@
  */
 /* global fetch -- Node 20 has it; the shared lint config lists only a few globals */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -268,7 +268,7 @@ function ensureTools() {
   const cc = which('cc') ?? which('gcc') ?? which('clang');
   if (!which('taskset')) throw new Error('taskset is needed (apt-get install util-linux)');
   const build = (src, out) => {
-    if (existsSync(out)) return;
+    if (existsSync(out) && statSync(out).mtimeMs >= statSync(src).mtimeMs) return;
     if (!cc) throw new Error('a C compiler is needed (apt-get install gcc)');
     const r = spawnSync(cc, ['-O2', '-o', out, src], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`building ${src} failed: ${r.stderr}`);

@@ -210,9 +210,13 @@ export const SERVERS = ['fjord', 'opentracker', 'bittorrent-tracker', 'node-floo
 
 /**
  * fjord from the snapshot of dist/ (ctx.dist), closed to the whitelist like the other two, with a fresh data directory (so no
- * saved swarms from an earlier round). `nodeFlags` adds e.g. --cpu-prof for the profile runs.
+ * saved swarms from an earlier round). `nodeFlags` adds e.g. --cpu-prof for the profile runs;
+ * `serveArgs(port)` gives more `fjord serve` options (the soak test adds a WebSocket listener).
  */
-export async function startFjord(ctx, { nodeFlags = [], whitelist = ctx.whitelist } = {}) {
+export async function startFjord(
+  ctx,
+  { nodeFlags = [], whitelist = ctx.whitelist, serveArgs = () => [] } = {},
+) {
   const port = await freePort();
   const data = mkdtempSync(join(ctx.tmp, 'fjord-'));
   const args = [
@@ -233,6 +237,7 @@ export async function startFjord(ctx, { nodeFlags = [], whitelist = ctx.whitelis
     whitelist,
     '--data',
     data,
+    ...serveArgs(port),
   ];
   const child = startChild('taskset', args, { cwd: ctx.root });
   try {

@@ -88,7 +88,7 @@ function announceJson(infoHash, peerId, offers, event) {
 }
 
 /** A client-to-server text frame, masked with a zero key (payload bytes unchanged). */
-function frame(text, opcode = 0x1) {
+export function frame(text, opcode = 0x1) {
   const payload = Buffer.from(text);
   const n = payload.length;
   let h;
@@ -114,7 +114,7 @@ function frame(text, opcode = 0x1) {
 const COMPLETE = Buffer.from('"complete"');
 
 /** One raw WebSocket client. onText(payload) gets each text message; pings are answered. */
-function wsConnect(port, localAddress, onText) {
+export function wsConnect(port, localAddress, onText) {
   return new Promise((resolve, reject) => {
     const s = net.connect({ port, host: '127.0.0.1', localAddress, noDelay: true });
     const key = randomBytes(16).toString('base64');

@@ -80,7 +80,7 @@ export default tseslint.config(
   boundary(
     'src/tracker',
     above(['web', 'publish', 'subtitles', 'auth', 'cli', 'catalog']),
-    'The tracker runs without the web app: it imports protocol, swarm, stats counters and config only.',
+    'The tracker runs without the web app: it imports protocol, swarm, stats announce-stats and config only.',
   ),
   // Scripts served to browsers (the player, WebTorrent glue).
   {

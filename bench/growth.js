@@ -70,7 +70,7 @@ const announced = new Announced();
 
 function build(size, layout) {
   const swarms = layout === 'one' ? 1 : Math.max(1, Math.round(TOTAL / size));
-  // As the tracker makes it: 9 statistics counters per swarm (src/stats/counters.ts).
+  // As the tracker makes it: 9 statistics counters per swarm (src/stats/announce-stats.ts).
   const store = new SwarmStore({ counterSlots: 9 });
   const hashes = new Uint8Array(swarms * 20);
   // Swarm s holds peer ids [lo[s], lo[s] + size); churn retires lo and adds lo + size.

@@ -47,7 +47,7 @@ for (let i = 0; i < hashes.length; i += 4) {
   hashes[i + 3] = z;
 }
 const peer = new Uint8Array(6);
-// As the tracker makes it: 9 statistics counters per swarm (src/stats/counters.ts).
+// As the tracker makes it: 9 statistics counters per swarm (src/stats/announce-stats.ts).
 const store = new SwarmStore({ counterSlots: 9 });
 const announced = new Announced();
 const tick = tickOf(Date.now() / 1000);

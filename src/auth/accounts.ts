@@ -15,7 +15,7 @@
  * HTTP layer waits it out, holding nothing).
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Backend, Db } from '../catalog/index.js';
+import { auditEvent, type Backend, type Db } from '../catalog/index.js';
 import { authDb, type AuthDb, type UserRow } from './schema.js';
 import { generatePassword, hashPassword, verifyPassword, SCRYPT_N } from './password.js';
 import { isRole, ROLE_PERMISSIONS, type Permission, type Role } from './roles.js';
@@ -153,10 +153,7 @@ export class Accounts {
     subject: string,
     details: object,
   ): Promise<void> {
-    await db
-      .insertInto('events')
-      .values({ at: this.clock(), actor, action, subject, details: JSON.stringify(details) })
-      .execute();
+    await auditEvent(db, { at: this.clock(), actor, action, subject, details });
   }
 
   // ---- users ----

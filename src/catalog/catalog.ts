@@ -14,6 +14,7 @@ import { CatalogError } from './errors.js';
 import { isTrackerHash, truncateV2 } from './info-hash.js';
 import { migrate } from './migrate.js';
 import { migrations } from './migrations/index.js';
+import { auditEvent, writeCatalog } from './write-rule.js';
 import { firstVisibleAt, isDistributable, wasWithdrawnOrExpired } from './rights-window.js';
 import type {
   CatalogEvent,
@@ -157,14 +158,7 @@ class SqlCatalog implements Catalog {
   /** The write path every public write goes through: see the file comment. */
   async #write<T>(fn: (trx: Db, now: number) => Promise<T>): Promise<T> {
     const now = ms(this.#clock());
-    return this.#backend.write(async (trx) => {
-      await trx
-        .updateTable('catalog_state')
-        .set((eb) => ({ version: eb('version', '+', 1) }))
-        .where('id', '=', 1)
-        .execute();
-      return fn(trx, now);
-    });
+    return writeCatalog(this.#backend, (trx) => fn(trx, now));
   }
 
   async #event(
@@ -175,10 +169,7 @@ class SqlCatalog implements Catalog {
     subject: string,
     details: Json,
   ): Promise<void> {
-    await trx
-      .insertInto('events')
-      .values({ at, actor, action, subject, details: JSON.stringify(details) })
-      .execute();
+    await auditEvent(trx, { at, actor, action, subject, details });
   }
 
   // ---- series ----

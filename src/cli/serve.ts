@@ -13,7 +13,7 @@ import {
   type Config,
 } from '../config.js';
 import { Tracker, adminToken } from '../tracker/tracker.js';
-import { AdminApi } from '../tracker/admin-api.js';
+import { TrackerAdminServer } from '../tracker/admin-server.js';
 import { startDistribution } from '../publish/distribution.js';
 import { startNewsroom } from '../web/admin/api-service.js';
 import { startCommunitySubtitles } from '../subtitles/start.js';
@@ -117,7 +117,7 @@ export async function runServe(config: Config): Promise<void> {
     );
   // Signal handlers go in before anything listens: a SIGHUP that arrives right after the
   // `listening` lines must reload, never end the process (SIGHUP's default action).
-  let admin: AdminApi | null = null;
+  let admin: TrackerAdminServer | null = null;
   let newsroom: Awaited<ReturnType<typeof startNewsroom>> | null = null;
   let distribution: Awaited<ReturnType<typeof startDistribution>> | null = null;
   process.on('SIGHUP', () => {
@@ -159,7 +159,7 @@ export async function runServe(config: Config): Promise<void> {
   });
   dist.trackerListening(listening);
   if (config.admin) {
-    admin = new AdminApi(tracker, adminToken(config), config.admin);
+    admin = new TrackerAdminServer(tracker, adminToken(config), config.admin);
     try {
       listening.push({ protocol: 'admin' as 'http', endpoint: await admin.listen() });
     } catch (e) {

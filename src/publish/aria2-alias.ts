@@ -10,7 +10,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Backend } from '../catalog/index.js';
+import { writeCatalog, type Backend } from '../catalog/index.js';
 import { parseTorrent } from '../protocol/metainfo.js';
 
 export interface AliasBackfill {
@@ -45,13 +45,8 @@ export async function backfillAria2Aliases(
     }
   }
   if (found.length > 0) {
-    await backend.write(async (trx) => {
-      // Like every catalog write: the version bump tells other processes' catalog sync to re-read.
-      await trx
-        .updateTable('catalog_state')
-        .set((eb) => ({ version: eb('version', '+', 1) }))
-        .where('id', '=', 1)
-        .execute();
+    // Like every catalog write: the version bump tells other processes' catalog sync to re-read.
+    await writeCatalog(backend, async (trx) => {
       for (const f of found)
         await trx
           .updateTable('torrents')

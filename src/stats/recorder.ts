@@ -1,5 +1,5 @@
 /**
- * Once a minute, off the request path: read and zero the announce counters (counters.ts), read the
+ * Once a minute, off the request path: read and zero the announce counters (announce-stats.ts), read the
  * swarms' sizes and completion counts, classify the sampled peer_ids, take the web seed's byte counts,
  * and write one minute of rows, then roll up the hour in progress and (hourly) prune old rows.
  *
@@ -32,7 +32,12 @@ import { KEEP_NONE } from '../swarm/peer-store.js';
 import { encodeCounts, readCounts, writeAtomic } from '../tracker/persistence.js';
 import type { Tracker } from '../tracker/tracker.js';
 import { clientFamily } from './clients.js';
-import { SLOT_COMPLETIONS, SLOT_DOWNLOADED_SEEN, SLOT_PARTIAL_BYTES, statsPending } from './counters.js';
+import {
+  SLOT_COMPLETIONS,
+  SLOT_DOWNLOADED_SEEN,
+  SLOT_PARTIAL_BYTES,
+  statsPending,
+} from './announce-stats.js';
 import { MINUTE, TOTAL, type ClientRow, type SwarmRow, type WebSeedRow } from './schema.js';
 import type { MinuteSample, StatsStore, TorrentKey } from './store.js';
 
@@ -71,7 +76,7 @@ function emptyRow(bucket: number, torrentId: number): SwarmRow {
   };
 }
 
-/** Adds one swarm's counters (a Float64Array laid out as counters.ts says) and peers into a row. */
+/** Adds one swarm's counters (a Float64Array laid out as announce-stats.ts says) and peers into a row. */
 function add(
   row: SwarmRow,
   stats: Float64Array,

@@ -31,7 +31,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isDistributable, type Catalog, type Episode } from '../catalog/index.js';
+import { auditEvent, isDistributable, writeCatalog, type Catalog, type Episode } from '../catalog/index.js';
 import { BIDI_CONTROL } from '../catalog/validate.js';
 import {
   DEFAULT_MAX_BYTES,
@@ -212,17 +212,9 @@ export class CommunitySubtitles {
 
   private write<T>(fn: (db: SubtitleDb, now: number) => Promise<T>): Promise<T> {
     const now = this.clock();
-    return this.catalog.backend.write(async (trx) => {
-      const db = subtitleDb(trx);
-      // Every catalog write bumps the version (docs/catalog.md): the running site re-reads, and on
-      // PostgreSQL this row lock makes writers take turns (the rate limit's re-count relies on it).
-      await db
-        .updateTable('catalog_state')
-        .set((eb) => ({ version: eb('version', '+', 1) }))
-        .where('id', '=', 1)
-        .execute();
-      return fn(db, now);
-    });
+    // Every catalog write bumps the version (docs/catalog.md): the running site re-reads, and on
+    // PostgreSQL this row lock makes writers take turns (the rate limit's re-count relies on it).
+    return writeCatalog(this.catalog.backend, (trx) => fn(subtitleDb(trx), now));
   }
 
   private async audit(
@@ -233,10 +225,7 @@ export class CommunitySubtitles {
     subject: string,
     details: Record<string, unknown>,
   ): Promise<void> {
-    await db
-      .insertInto('events')
-      .values({ at, actor, action, subject, details: JSON.stringify(details) })
-      .execute();
+    await auditEvent(db, { at, actor, action, subject, details });
   }
 
   // ---- submitting ----

@@ -171,7 +171,7 @@ export interface PeerStoreOptions {
   peersPerAddress: number;
   /** Completions counted per torrent and address in a 12 to 24 hour window; more are not counted. */
   completionsPerAddress: number;
-  /** Float64 slots of owner counters each swarm carries (statistics: src/stats/counters.ts). */
+  /** Float64 slots of owner counters each swarm carries (statistics: src/stats/announce-stats.ts). */
   counterSlots: number;
 }
 

@@ -18,7 +18,7 @@ import type { Config } from '../config.js';
 import { clock } from '../swarm/clock.js';
 import type { Announced, PeerStore, SwarmCounts } from '../swarm/peer-store.js';
 import { tickOf } from '../swarm/store.js';
-import type { AnnounceStats } from '../stats/counters.js';
+import type { AnnounceStats } from '../stats/announce-stats.js';
 import {
   ALLOWED,
   MESSAGE_NOT_ALLOWED,
@@ -26,7 +26,7 @@ import {
   WITHDRAWN,
   type AccessList,
 } from './access-list.js';
-import { A_ANNOUNCE, A_SCRAPE, E_NOT_ALLOWED, E_WITHDRAWN, R_OK, type Counters } from './counters.js';
+import { A_ANNOUNCE, A_SCRAPE, E_NOT_ALLOWED, E_WITHDRAWN, R_OK, type Counters } from './request-counters.js';
 
 export class TrackerCore {
   constructor(

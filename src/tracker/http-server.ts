@@ -50,7 +50,7 @@ import {
   E_TIMEOUT,
   E_TOO_LARGE,
   P_HTTP,
-} from './counters.js';
+} from './request-counters.js';
 import {
   H_ACCEPTED,
   H_ACCEPT_ERRORS,

@@ -1,10 +1,17 @@
 /**
  * Prometheus exposition (/metrics) with prom-client. The hot path only bumps the plain counters in
- * counters.ts; the metrics below read them when Prometheus scrapes, so nothing is counted twice.
+ * request-counters.ts; the metrics below read them when Prometheus scrapes, so nothing is counted twice.
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { PeerStore } from '../swarm/peer-store.js';
-import { ACTIONS, ERROR_KINDS, LATENCY_BUCKETS, PROTOCOLS, RESULTS, type Counters } from './counters.js';
+import {
+  ACTIONS,
+  ERROR_KINDS,
+  LATENCY_BUCKETS,
+  PROTOCOLS,
+  RESULTS,
+  type Counters,
+} from './request-counters.js';
 
 export function createMetrics(
   store: PeerStore,
@@ -137,7 +144,7 @@ export function createMetrics(
       this.inc({ limit: 'completions' }, l.completionsIgnored);
     },
   });
-  // The latency histogram is kept by the hot path as plain bucket counts (counters.ts); a
+  // The latency histogram is kept by the hot path as plain bucket counts (request-counters.ts); a
   // prom-client Histogram would cost a label lookup per observation. This metric object hands
   // those counts to the registry in the histogram exposition shape when Prometheus scrapes.
   const name = 'fjord_request_duration_seconds';

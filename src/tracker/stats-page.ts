@@ -23,7 +23,7 @@ import {
   P_WS,
   R_OK,
   type Counters,
-} from './counters.js';
+} from './request-counters.js';
 
 export interface StatsResponse {
   status: number;

@@ -13,14 +13,14 @@ import { KEEP_NONE, type KeepRule, type PeerStore } from '../swarm/peer-store.js
 import { AccessList } from './access-list.js';
 import { TrackerCore } from './core.js';
 import { ConnectionIds } from './connection-id.js';
-import { Counters } from './counters.js';
+import { Counters } from './request-counters.js';
 import { UdpTrackerServer } from './udp-server.js';
 import { HttpTrackerServer } from './http-server.js';
 import { WsTrackerServer } from './ws-server.js';
 import { statsPage, type StatsResponse } from './stats-page.js';
 import { createMetrics } from './metrics.js';
 import { CompletionState, JOURNAL_FLUSH_MS } from './persistence.js';
-import { AnnounceStats, SWARM_STATS_SLOTS } from '../stats/counters.js';
+import { AnnounceStats, SWARM_STATS_SLOTS } from '../stats/announce-stats.js';
 
 /** What a Tracker can be given instead of what it makes itself. */
 export interface TrackerOptions {

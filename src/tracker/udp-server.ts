@@ -51,7 +51,7 @@ import {
   E_UNKNOWN_ACTION,
   P_UDP,
   R_OK,
-} from './counters.js';
+} from './request-counters.js';
 import { formatEndpoint, type Endpoint } from '../config.js';
 import { C_RECV_ERRORS, C_SEND_ERRORS, NativeUdpSocket, udpBatch, udpBatchStatus } from './udp-batch.js';
 

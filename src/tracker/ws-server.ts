@@ -110,7 +110,7 @@ import {
   E_UNKNOWN_ACTION,
   P_WS,
   R_OK,
-} from './counters.js';
+} from './request-counters.js';
 import { AcceptProblems, AddressCounts } from './address-limit.js';
 import { processBudget, type DescriptorBudget } from './descriptors.js';
 import {

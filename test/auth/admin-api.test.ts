@@ -13,7 +13,7 @@ import { openCatalog, type Catalog, type Episode } from '../../src/catalog/index
 import { Accounts } from '../../src/auth/accounts.js';
 import { AuthHttp } from '../../src/auth/http.js';
 import { registerLogin } from '../../src/auth/login-page.js';
-import { AdminApi } from '../../src/web/admin/api.js';
+import { NewsroomApi } from '../../src/web/admin/newsroom-api.js';
 import { WebServer } from '../../src/web/server.js';
 import { StatsStore } from '../../src/stats/store.js';
 import { HOUR, MINUTE, TOTAL, type SwarmRow } from '../../src/stats/schema.js';
@@ -110,7 +110,7 @@ describe('admin area over HTTP', () => {
     const auth = new AuthHttp({ accounts, trustedProxies: ['127.0.0.0/8'], trustProxyTls: false });
     web = new WebServer();
     registerLogin(web, auth);
-    new AdminApi({
+    new NewsroomApi({
       auth,
       catalog,
       stats: new StatsStore(catalog.backend),

@@ -10,7 +10,7 @@ import { openCatalog, truncateV2, type Episode } from '../../src/catalog/index.j
 import { StatsRecorder, WebSeedMeter } from '../../src/stats/recorder.js';
 import { StatsStore } from '../../src/stats/store.js';
 import { HOUR, MINUTE, TOTAL } from '../../src/stats/schema.js';
-import { PeerIdSampler, RING_SIZE } from '../../src/stats/counters.js';
+import { PeerIdSampler, RING_SIZE } from '../../src/stats/announce-stats.js';
 import { EVENT_COMPLETED, EVENT_STOPPED } from '../../src/swarm/store.js';
 import { UdpClient, announcePath, httpGet, startTracker, tempDir, udpAnnounce } from '../helpers/tracker.js';
 import { sampleEpisode } from '../catalog/fixtures.js';

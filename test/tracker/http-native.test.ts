@@ -29,7 +29,7 @@ import {
   httpNativeStatus,
 } from '../../src/tracker/http-native.js';
 import { bdecode } from '../../src/protocol/bencode.js';
-import { E_INTERNAL, P_HTTP } from '../../src/tracker/counters.js';
+import { E_INTERNAL, P_HTTP } from '../../src/tracker/request-counters.js';
 
 const forcedOff = process.env.FJORD_HTTP_NATIVE === '0';
 const native = httpNative !== null;

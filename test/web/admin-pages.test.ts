@@ -21,7 +21,7 @@ import { openCatalog, type Catalog, type Episode } from '../../src/catalog/index
 import { Accounts } from '../../src/auth/accounts.js';
 import { AuthHttp } from '../../src/auth/http.js';
 import { registerLogin } from '../../src/auth/login-page.js';
-import { AdminApi } from '../../src/web/admin/api.js';
+import { NewsroomApi } from '../../src/web/admin/newsroom-api.js';
 import { Dashboard } from '../../src/web/admin/dashboard.js';
 import { Layout } from '../../src/web/layout.js';
 import { WebServer } from '../../src/web/server.js';
@@ -161,7 +161,7 @@ describe('dashboard pages over HTTP', () => {
     accounts = new Accounts(catalog.backend, { scryptN: 1 << 10 });
     const auth = new AuthHttp({ accounts, trustedProxies: [], trustProxyTls: false });
     web = new WebServer();
-    const api = new AdminApi({
+    const api = new NewsroomApi({
       auth,
       catalog,
       stats: new StatsStore(catalog.backend),

@@ -12,7 +12,7 @@ import type { Distribution } from '../../publish/distribution.js';
 import { StatsRecorder, WebSeedMeter } from '../../stats/recorder.js';
 import { StatsStore } from '../../stats/store.js';
 import type { Tracker } from '../../tracker/tracker.js';
-import { AdminApi } from './api.js';
+import { NewsroomApi } from './newsroom-api.js';
 import { Dashboard } from './dashboard.js';
 
 export interface Newsroom {
@@ -43,7 +43,7 @@ export async function startNewsroom(
     trustedProxies: config.trustedProxies,
     trustProxyTls: config.trustProxyTls,
   });
-  const api = new AdminApi({
+  const api = new NewsroomApi({
     auth,
     catalog: distribution.catalog,
     stats,

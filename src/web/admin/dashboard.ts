@@ -19,7 +19,7 @@
  * Every page: no session → 303 to /admin/login?next=...; the one-time password not changed yet →
  * 303 to /admin/password; a role without the permission → a 403 page. Every form carries the
  * session's CSRF token; a post without it is refused with a 403 page before anything is read or done.
- * The figures are the admin API's (AdminApi's route methods): the pages are another view of
+ * The figures are the admin API's (NewsroomApi's route methods): the pages are another view of
  * /admin/api/..., whose CSV every chart links to.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -36,7 +36,7 @@ import { html, type Markup } from '../html.js';
 import type { Layout, PageInput, RequestContext } from '../layout.js';
 import type { RouteMatch, WebServer } from '../server.js';
 import { AdminAssets } from './admin-assets.js';
-import { BadRequest, NotFound, type AdminApi } from './api.js';
+import { BadRequest, NotFound, type NewsroomApi } from './newsroom-api.js';
 import { registerCatalogue } from './catalogue.js';
 import { jobLabel, jobView, loginView, passwordView, percentOf, publishView } from './publish-view.js';
 import { emptyForm, formFromFields, oneLine, PublishJobs, readInbox, requestFromForm } from './publishing.js';
@@ -47,7 +47,7 @@ import { calendarView, clientsView, episodeView, overviewView, seriesView, type 
 
 export interface DashboardDeps {
   auth: AuthHttp;
-  api: AdminApi;
+  api: NewsroomApi;
   catalog: Catalog;
   layout: Layout;
   config: Pick<

@@ -1,20 +1,20 @@
 /**
  * The dashboard's statistics pages, as <main> content for the shared layout: overview, series,
  * episode, clients and address families, rights calendar. The figures are the admin API's own
- * (AdminApi's route methods, so a page and `/admin/api/...` can never disagree); every chart is drawn
+ * (NewsroomApi's route methods, so a page and `/admin/api/...` can never disagree); every chart is drawn
  * by charts.ts and followed by its numbers as a table and a link to the same table as CSV.
  */
 import { html, type Interpolation, type Markup } from '../html.js';
-import type { AdminApi } from './api.js';
+import type { NewsroomApi } from './newsroom-api.js';
 import { barChart, niceTicks, timeChart, type TimeSeries } from './charts.js';
 import { episodeCode, type AdminText, type Fmt } from './text.js';
 
-export type OverviewData = Awaited<ReturnType<AdminApi['overview']>>['body'];
-export type SeriesData = Awaited<ReturnType<AdminApi['series']>>['body'];
-export type EpisodeData = Awaited<ReturnType<AdminApi['episode']>>['body'];
-export type ClientsData = Awaited<ReturnType<AdminApi['clients']>>['body'];
-export type FamiliesData = Awaited<ReturnType<AdminApi['families']>>['body'];
-export type CalendarData = Awaited<ReturnType<AdminApi['rightsCalendar']>>['body'];
+export type OverviewData = Awaited<ReturnType<NewsroomApi['overview']>>['body'];
+export type SeriesData = Awaited<ReturnType<NewsroomApi['series']>>['body'];
+export type EpisodeData = Awaited<ReturnType<NewsroomApi['episode']>>['body'];
+export type ClientsData = Awaited<ReturnType<NewsroomApi['clients']>>['body'];
+export type FamiliesData = Awaited<ReturnType<NewsroomApi['families']>>['body'];
+export type CalendarData = Awaited<ReturnType<NewsroomApi['rightsCalendar']>>['body'];
 
 /** The summary the API gives for a range (docs/statistics.md, "summary"). */
 interface Cost {

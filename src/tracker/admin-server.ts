@@ -15,7 +15,7 @@ import { Network } from '../protocol/ip.js';
 import { AcceptProblems, capConnections } from './address-limit.js';
 import type { Tracker } from './tracker.js';
 
-export class AdminApi {
+export class TrackerAdminServer {
   readonly server: http.Server;
 
   constructor(

@@ -16,7 +16,7 @@
  * already made); the WebSocket path already parses JSON per message, so one Map lookup is noise there.
  */
 
-/** counters[SLOT_ANNOUNCES + protocol * 2 + family]: protocol as counters.ts (P_UDP 0, P_HTTP 1, P_WS 2), family 0 IPv4, 1 IPv6. */
+/** counters[SLOT_ANNOUNCES + protocol * 2 + family]: protocol as src/tracker/request-counters.ts (P_UDP 0, P_HTTP 1, P_WS 2), family 0 IPv4, 1 IPv6. */
 export const SLOT_ANNOUNCES = 0;
 /**
  * Sum of `downloaded` announced with event `stopped` by peers that still had bytes left: bytes of

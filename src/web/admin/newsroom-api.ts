@@ -27,7 +27,7 @@ import { addDays, formatLocal, localDay, startOfDay } from '../../stats/time.js'
 import type { RouteMatch, WebServer } from '../server.js';
 import { toCsv, type TableRow } from './api-csv.js';
 
-export interface AdminApiDeps {
+export interface NewsroomApiDeps {
   auth: AuthHttp;
   catalog: Catalog;
   stats: StatsStore;
@@ -128,10 +128,10 @@ function figures(
   };
 }
 
-export class AdminApi {
+export class NewsroomApi {
   private readonly clock: () => number;
 
-  constructor(private readonly d: AdminApiDeps) {
+  constructor(private readonly d: NewsroomApiDeps) {
     this.clock = d.clock ?? Date.now;
   }
 

@@ -681,8 +681,8 @@ function hashMarkdown(h) {
     const ok = (v, t) => (v <= t ? 'met' : '**not met**');
     out.push(
       '',
-      `fjord v1 / mktorrent: ${f2(r.ratios.v1VsMktorrent)} (target <= ${r.targets.v1VsMktorrent}: ${ok(r.ratios.v1VsMktorrent, r.targets.v1VsMktorrent)}); ` +
-        `fjord hybrid / fjord v1: ${f2(r.ratios.hybridVsV1)} (target <= ${r.targets.hybridVsV1}: ${ok(r.ratios.hybridVsV1, r.targets.hybridVsV1)})`,
+      `fjord v1 / mktorrent: ${r.ratios.v1VsMktorrent.toFixed(3)} (target <= ${r.targets.v1VsMktorrent}: ${ok(r.ratios.v1VsMktorrent, r.targets.v1VsMktorrent)}); ` +
+        `fjord hybrid / fjord v1: ${r.ratios.hybridVsV1.toFixed(3)} (target <= ${r.targets.hybridVsV1}: ${ok(r.ratios.hybridVsV1, r.targets.hybridVsV1)})`,
     );
   }
   return out.join('\n');

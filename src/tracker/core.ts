@@ -56,8 +56,8 @@ export class TrackerCore {
 
   /**
    * A UDP or HTTP announce the frontend parsed and refusal() let through. `peer[0, addrLen + 2)`
-   * is the requester's compact address and port; `downloaded` is read only for a `stopped`
-   * (`downloadedSome`: it is above 0, for the completion rule, PeerStore.announce); the
+   * is the requester's compact address and port; `downloaded` is the announced count (above 0
+   * matters to the completion rule, PeerStore.announce; its value to the stats on `stopped`); the
    * peer_id is idBuf[idStart, idEnd), percent-encoded when `encoded` (AnnounceStats.bittorrent).
    * The outcome (counts, the requester's handle) goes into `into`.
    */
@@ -70,7 +70,6 @@ export class TrackerCore {
     seed: boolean,
     event: number,
     downloaded: number,
-    downloadedSome: boolean,
     idBuf: Uint8Array,
     idStart: number,
     idEnd: number,
@@ -78,7 +77,7 @@ export class TrackerCore {
     into: Announced,
   ): void {
     const v6 = addrLen === 16;
-    this.store.announce(hash, hashOff, peer, 0, v6, seed, event, tickOf(clock.seconds), downloadedSome, into);
+    this.store.announce(hash, hashOff, peer, 0, v6, seed, event, tickOf(clock.seconds), downloaded > 0, into);
     const slot = protocol * 2 + (v6 ? 1 : 0);
     this.stats.bittorrent(into.counters, slot, event, seed, downloaded, idBuf, idStart, idEnd, encoded);
     this.counters.request(protocol, A_ANNOUNCE, R_OK);

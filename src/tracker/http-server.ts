@@ -665,7 +665,6 @@ export class HttpTrackerServer {
       seed,
       q.event,
       q.downloaded,
-      q.downloaded > 0,
       buf,
       q.peerIdStart,
       q.peerIdEnd,

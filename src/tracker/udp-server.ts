@@ -318,7 +318,7 @@ export class UdpTrackerServer {
     peer[addrLen + 1] = msg[OFF_PORT + 1];
     const seed = isZero64(msg, OFF_LEFT);
     const a = this.announced;
-    const downloaded = event === EVENT_STOPPED ? readU64(msg, OFF_DOWNLOADED) : 0;
+    const downloaded = readU64(msg, OFF_DOWNLOADED);
     core.announce(
       P_UDP,
       msg,
@@ -328,7 +328,6 @@ export class UdpTrackerServer {
       seed,
       event,
       downloaded,
-      !isZero64(msg, OFF_DOWNLOADED),
       msg,
       OFF_PEER_ID,
       OFF_PEER_ID + 20,

@@ -14,7 +14,7 @@
  *   /admin/publish/jobs/<id>        publish     a publication: hashing progress, then the result or the error
  *   /admin/publish/jobs/<id>/progress  publish  the same as JSON, for the progress bar's script
  *   /admin/password                 signed in   change one's password (forced after a one-time password)
- *   /admin/login                    anyone      the login form (src/auth/login-page.ts, drawn here)
+ *   /admin/login                    anyone      the login form (login-page.ts, drawn here)
  *
  * Every page: no session → 303 to /admin/login?next=...; the one-time password not changed yet →
  * 303 to /admin/password; a role without the permission → a 403 page. Every form carries the
@@ -26,11 +26,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join, resolve } from 'node:path';
 import { AuthError, MIN_PASSWORD_LENGTH, type Session } from '../../auth/accounts.js';
 import { checkFormCsrf, readFields, sendJson, type AuthHttp } from '../../auth/http.js';
-import { safeNext, type LoginRenderer } from '../../auth/login-page.js';
+import { safeNext, type LoginRenderer } from './login-page.js';
 import type { Permission } from '../../auth/roles.js';
-import { openCatalog, type Catalog } from '../../catalog/index.js';
+import { catalogLocation, openCatalog, type Catalog } from '../../catalog/index.js';
 import type { Config } from '../../config.js';
-import { catalogLocation } from '../../publish/distribution.js';
 import { PublishError } from '../../publish/pipeline.js';
 import { html, type Markup } from '../html.js';
 import type { Layout, PageInput, RequestContext } from '../layout.js';

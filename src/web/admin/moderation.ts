@@ -25,7 +25,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Session } from '../../auth/accounts.js';
 import { checkFormCsrf, readFields, type AuthHttp } from '../../auth/http.js';
-import { safeNext } from '../../auth/login-page.js';
+import { safeNext } from './login-page.js';
 import { isDistributable } from '../../catalog/index.js';
 import { ModerationError, type CommunitySubtitles, type SubmissionDetail } from '../../subtitles/service.js';
 import { html, type Markup } from '../html.js';

@@ -6,10 +6,10 @@
  */
 import type { AuthHttp } from '../auth/http.js';
 import type { Config } from '../config.js';
-import type { Distribution } from '../publish/distribution.js';
+import type { Distribution } from './distribution.js';
 import { Moderation } from '../web/admin/moderation.js';
 import { SubtitleSubmissions } from '../web/subtitle-submit.js';
-import { CommunitySubtitles } from './service.js';
+import { CommunitySubtitles } from '../subtitles/service.js';
 
 export async function startCommunitySubtitles(
   config: Pick<

@@ -83,7 +83,7 @@ export async function runServe(config: Config): Promise<void> {
   // Statistics (a minute timer), accounts, /admin/login and /admin/api on the web server.
   newsroom = await startNewsroom(config, tracker, dist, log);
   // Community subtitles: the contribute form and its API on the pages, moderation under /admin.
-  await startCommunitySubtitles(config, dist, newsroom.auth, log);
+  await startCommunitySubtitles(config, dist, newsroom.auth, newsroom.dashboard, log);
   for (const l of listening) process.stdout.write(`listening ${l.protocol} ${formatEndpoint(l.endpoint)}\n`);
   for (const e of dist.listening) process.stdout.write(`listening web ${formatEndpoint(e)}\n`);
   log(dist.summary());

@@ -83,7 +83,30 @@ const navOf = (path: string, key: 'overview' | 'clients' | 'rights' | 'publish',
   permission,
 });
 
-export class Dashboard {
+/**
+ * The admin area's page framework, which every admin part (the dashboard's own pages, the
+ * catalogue, subtitle moderation, ...) builds on rather than copying: one guard (session, the
+ * one-time password, the role's permission: 303 / 403 pages), one layout and menu, forms whose
+ * body and CSRF token are checked before the handler runs. The Dashboard is its implementation.
+ */
+export interface AdminPages {
+  addNav(entry: NavEntry): void;
+  addPage(
+    web: WebServer,
+    path: string,
+    permission: Permission | null,
+    fn: (v: Visit, m: RouteMatch) => Promise<void>,
+  ): void;
+  addForm(
+    web: WebServer,
+    path: string,
+    permission: Permission | null,
+    fn: (v: Visit, fields: URLSearchParams, m: RouteMatch) => Promise<void>,
+  ): void;
+  render(v: Visit, status: number, view: View): void;
+}
+
+export class Dashboard implements AdminPages {
   readonly jobs: PublishJobs;
   private readonly assets = new AdminAssets();
   private readonly navEntries: NavEntry[] = [
@@ -236,7 +259,7 @@ export class Dashboard {
     web: WebServer,
     path: string,
     permission: Permission | null,
-    fn: (v: Visit, fields: URLSearchParams) => Promise<void>,
+    fn: (v: Visit, fields: URLSearchParams, m: RouteMatch) => Promise<void>,
   ): void {
     this.form(web, path, permission, fn);
   }
@@ -272,7 +295,7 @@ export class Dashboard {
     web: WebServer,
     path: string,
     permission: Permission | null,
-    fn: (v: Visit, fields: URLSearchParams) => Promise<void>,
+    fn: (v: Visit, fields: URLSearchParams, m: RouteMatch) => Promise<void>,
     o: { allowPending?: boolean } = {},
   ): void {
     web.addRoute('POST', path, async (req, res, match) => {
@@ -286,7 +309,7 @@ export class Dashboard {
           main: html`<h1>${v.m.csrfTitle}</h1>
             <p>${v.m.csrf}</p>`,
         });
-      await fn(v, body.fields);
+      await fn(v, body.fields, match);
     });
   }
 

@@ -118,6 +118,11 @@ export default tseslint.config(
     'src/stats reads the tracker through the RecordedTracker interface, never its module.',
   ),
   boundary(
+    'src/reports',
+    above(['web', 'tracker', 'publish', 'subtitles', 'auth', 'cli', 'server']),
+    'src/reports computes figures from the catalog and statistics; the API and pages present them.',
+  ),
+  boundary(
     'src/web',
     above(['cli', 'server']),
     'src/web is built by the composition root (src/server), never the other way round.',

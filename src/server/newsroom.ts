@@ -13,6 +13,7 @@ import { StatsRecorder, WebSeedMeter } from '../stats/recorder.js';
 import { StatsStore } from '../stats/store.js';
 import type { Tracker } from '../tracker/tracker.js';
 import { NewsroomApi } from '../web/admin/newsroom-api.js';
+import { NewsroomReports } from '../reports/newsroom.js';
 import { Dashboard } from '../web/admin/dashboard.js';
 
 export interface Newsroom {
@@ -43,17 +44,17 @@ export async function startNewsroom(
     trustedProxies: config.trustedProxies,
     trustProxyTls: config.trustProxyTls,
   });
-  const api = new NewsroomApi({
-    auth,
+  const reports = new NewsroomReports({
     catalog: distribution.catalog,
     stats,
     timeZone: config.timeZone,
     httpPricePerGb: config.httpPricePerGb,
     currency: config.currency,
   });
+  const api = new NewsroomApi({ auth, reports, timeZone: config.timeZone });
   const dashboard = new Dashboard({
     auth,
-    api,
+    reports,
     catalog: distribution.catalog,
     layout: distribution.audience.layout,
     config,

@@ -14,6 +14,7 @@ import { Accounts } from '../../src/auth/accounts.js';
 import { AuthHttp } from '../../src/auth/http.js';
 import { registerLogin } from '../../src/web/admin/login-page.js';
 import { NewsroomApi } from '../../src/web/admin/newsroom-api.js';
+import { NewsroomReports } from '../../src/reports/newsroom.js';
 import { WebServer } from '../../src/web/server.js';
 import { StatsStore } from '../../src/stats/store.js';
 import { HOUR, MINUTE, TOTAL, type SwarmRow } from '../../src/stats/schema.js';
@@ -112,12 +113,15 @@ describe('admin area over HTTP', () => {
     registerLogin(web, auth);
     new NewsroomApi({
       auth,
-      catalog,
-      stats: new StatsStore(catalog.backend),
+      reports: new NewsroomReports({
+        catalog,
+        stats: new StatsStore(catalog.backend),
+        timeZone: 'Europe/Oslo',
+        httpPricePerGb: 0.05,
+        currency: 'EUR',
+        clock: () => NOW,
+      }),
       timeZone: 'Europe/Oslo',
-      httpPricePerGb: 0.05,
-      currency: 'EUR',
-      clock: () => NOW,
     }).register(web);
     port = (await web.listen({ host: '127.0.0.1', port: 0 })).port;
 

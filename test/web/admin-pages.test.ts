@@ -22,6 +22,7 @@ import { Accounts } from '../../src/auth/accounts.js';
 import { AuthHttp } from '../../src/auth/http.js';
 import { registerLogin } from '../../src/web/admin/login-page.js';
 import { NewsroomApi } from '../../src/web/admin/newsroom-api.js';
+import { NewsroomReports } from '../../src/reports/newsroom.js';
 import { Dashboard } from '../../src/web/admin/dashboard.js';
 import { Layout } from '../../src/web/layout.js';
 import { WebServer } from '../../src/web/server.js';
@@ -163,16 +164,19 @@ describe('dashboard pages over HTTP', () => {
     web = new WebServer();
     const api = new NewsroomApi({
       auth,
-      catalog,
-      stats: new StatsStore(catalog.backend),
+      reports: new NewsroomReports({
+        catalog,
+        stats: new StatsStore(catalog.backend),
+        timeZone: 'Europe/Oslo',
+        httpPricePerGb: 0.05,
+        currency: 'EUR',
+        clock: () => NOW,
+      }),
       timeZone: 'Europe/Oslo',
-      httpPricePerGb: 0.05,
-      currency: 'EUR',
-      clock: () => NOW,
     });
     dashboard = new Dashboard({
       auth,
-      api,
+      reports: api.reports,
       catalog,
       layout: new Layout({ siteName: 'fjord', stylesheet: '/assets/site.css', icon: '/assets/icon.svg' }),
       config: {

@@ -35,7 +35,7 @@ import { html, type Markup } from '../html.js';
 import type { Layout, PageInput, RequestContext } from '../layout.js';
 import type { RouteMatch, WebServer } from '../server.js';
 import { AdminAssets } from './admin-assets.js';
-import { BadRequest, NotFound, type NewsroomApi } from './newsroom-api.js';
+import { BadRequest, NotFound, type NewsroomReports } from '../../reports/newsroom.js';
 import { registerCatalogue } from './catalogue.js';
 import { jobLabel, jobView, loginView, passwordView, percentOf, publishView } from './publish-view.js';
 import { emptyForm, formFromFields, oneLine, PublishJobs, readInbox, requestFromForm } from './publishing.js';
@@ -46,7 +46,7 @@ import { calendarView, clientsView, episodeView, overviewView, seriesView, type 
 
 export interface DashboardDeps {
   auth: AuthHttp;
-  api: NewsroomApi;
+  reports: NewsroomReports;
   catalog: Catalog;
   layout: Layout;
   config: Pick<
@@ -392,21 +392,21 @@ export class Dashboard implements AdminPages {
 
   private async overview(v: Visit, _m: RouteMatch): Promise<void> {
     const q = this.apiQuery(v.ctx, ['days']);
-    const data = (await this.d.api.overview(q)).body;
+    const data = (await this.d.reports.overview(q)).body;
     const series = (await this.d.catalog.listSeries()).map((s) => ({ slug: s.slug, title: s.title }));
     this.send(v.res, v.ctx, 200, v.session, overviewView(v.m, v.f, data, this.days(q, 7), series));
   }
 
   private async series(v: Visit, match: RouteMatch): Promise<void> {
     const q = this.apiQuery(v.ctx, ['days', 'from', 'to']);
-    const data = (await this.d.api.series(q, match.params.slug)).body;
+    const data = (await this.d.reports.series(q, match.params.slug)).body;
     this.send(v.res, v.ctx, 200, v.session, seriesView(v.m, v.f, data, this.days(q, 30)));
   }
 
   private async episode(v: Visit, match: RouteMatch): Promise<void> {
     const q = this.apiQuery(v.ctx, ['days', 'from', 'to', 'resolution']);
     const days = q.get('days') === null ? null : Number(q.get('days'));
-    const data = (await this.d.api.episode(q, match.params.id)).body;
+    const data = (await this.d.reports.episode(q, match.params.id)).body;
     this.send(
       v.res,
       v.ctx,
@@ -418,13 +418,13 @@ export class Dashboard implements AdminPages {
 
   private async clients(v: Visit): Promise<void> {
     const q = this.apiQuery(v.ctx, ['days', 'from', 'to']);
-    const [c, fam] = await Promise.all([this.d.api.clients(q), this.d.api.families(q)]);
+    const [c, fam] = await Promise.all([this.d.reports.clients(q), this.d.reports.families(q)]);
     this.send(v.res, v.ctx, 200, v.session, clientsView(v.m, v.f, c.body, fam.body, this.days(q, 7)));
   }
 
   private async rights(v: Visit): Promise<void> {
     const q = this.apiQuery(v.ctx, ['days']);
-    const data = (await this.d.api.rightsCalendar(q)).body;
+    const data = (await this.d.reports.rightsCalendar(q)).body;
     const days = q.get('days') === null ? 30 : Number(q.get('days'));
     const stats = v.session.user.permissions.includes('stats');
     this.send(v.res, v.ctx, 200, v.session, calendarView(v.m, v.f, data, days, stats));

@@ -1,20 +1,20 @@
 /**
  * The dashboard's statistics pages, as <main> content for the shared layout: overview, series,
  * episode, clients and address families, rights calendar. The figures are the admin API's own
- * (NewsroomApi's route methods, so a page and `/admin/api/...` can never disagree); every chart is drawn
+ * (src/reports/newsroom.ts, which the API serves too, so a page and `/admin/api/...` can never disagree); every chart is drawn
  * by charts.ts and followed by its numbers as a table and a link to the same table as CSV.
  */
 import { html, type Interpolation, type Markup } from '../html.js';
-import type { NewsroomApi } from './newsroom-api.js';
+import type { NewsroomReports } from '../../reports/newsroom.js';
 import { barChart, niceTicks, timeChart, type TimeSeries } from './charts.js';
 import { episodeCode, type AdminText, type Fmt } from './text.js';
 
-export type OverviewData = Awaited<ReturnType<NewsroomApi['overview']>>['body'];
-export type SeriesData = Awaited<ReturnType<NewsroomApi['series']>>['body'];
-export type EpisodeData = Awaited<ReturnType<NewsroomApi['episode']>>['body'];
-export type ClientsData = Awaited<ReturnType<NewsroomApi['clients']>>['body'];
-export type FamiliesData = Awaited<ReturnType<NewsroomApi['families']>>['body'];
-export type CalendarData = Awaited<ReturnType<NewsroomApi['rightsCalendar']>>['body'];
+export type OverviewData = Awaited<ReturnType<NewsroomReports['overview']>>['body'];
+export type SeriesData = Awaited<ReturnType<NewsroomReports['series']>>['body'];
+export type EpisodeData = Awaited<ReturnType<NewsroomReports['episode']>>['body'];
+export type ClientsData = Awaited<ReturnType<NewsroomReports['clients']>>['body'];
+export type FamiliesData = Awaited<ReturnType<NewsroomReports['families']>>['body'];
+export type CalendarData = Awaited<ReturnType<NewsroomReports['rightsCalendar']>>['body'];
 
 /** The summary the API gives for a range (docs/statistics.md, "summary"). */
 interface Cost {

@@ -21,6 +21,7 @@ import { statsPage, type StatsResponse } from './stats-page.js';
 import { createMetrics } from './metrics.js';
 import { CompletionState, JOURNAL_FLUSH_MS } from './persistence.js';
 import { SwarmSnapshot } from './swarm-snapshot.js';
+import { MemoryTrim } from './memory-trim.js';
 import { AnnounceStats, SWARM_STATS_SLOTS } from '../stats/announce-stats.js';
 
 /** What a Tracker can be given instead of what it makes itself. */
@@ -71,6 +72,8 @@ export class Tracker {
   /** The completion counts on disk (snapshot and journal). */
   readonly state: CompletionState;
   private dirty = 0;
+  /** Returns the allocator's free pages after the peer lists' old buffers are freed. */
+  readonly memoryTrim = new MemoryTrim();
   /** The memory store's swarms on disk (DATA/swarms.bin), null when swarmSaveInterval is 0. */
   readonly swarms: SwarmSnapshot | null;
 
@@ -168,6 +171,7 @@ export class Tracker {
       setInterval(() => this.store.sweep(clock.seconds, this.config.peerTimeout, this.keepSwarm), sweepEvery),
       setInterval(() => this.save(), this.config.saveInterval * 1000),
       setInterval(() => this.state.flush(), JOURNAL_FLUSH_MS),
+      setInterval(() => this.memoryTrim.check(), 1000),
     );
     const swarms = this.swarms;
     if (swarms !== null)

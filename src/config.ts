@@ -121,6 +121,11 @@ export interface Config {
   adminMaxConnectionsPerAddress: number;
   /** Seconds between writes of the downloaded counts to disk (and always at shutdown). */
   saveInterval: number;
+  /**
+   * Seconds between saves of the memory store's swarms to DATA/swarms.bin (and always at shutdown),
+   * loaded at start so a restart loses no swarm; 0: swarms are not saved (forgotten on restart).
+   */
+  swarmSaveInterval: number;
   /** Admin API token; when null one is generated and kept in DATA/admin-token. */
   adminToken: string | null;
   /**
@@ -239,6 +244,7 @@ export const defaults: Config = {
   webMaxConnectionsPerAddress: 256,
   adminMaxConnectionsPerAddress: 64,
   saveInterval: 60,
+  swarmSaveInterval: 60,
   adminToken: null,
   wsInterval: 120,
   wsPeerTimeout: 300,
@@ -307,6 +313,7 @@ export function validateConfig(c: Config): Config {
   posInt('webMaxConnectionsPerAddress', 1, 1 << 20);
   posInt('adminMaxConnectionsPerAddress', 1, 1 << 20);
   posInt('saveInterval', 1, 86400);
+  posInt('swarmSaveInterval', 0, 86400);
   posInt('wsInterval', 10, 86400);
   posInt('wsPeerTimeout', 10, 86400);
   posInt('wsPingInterval', 1, 3600);

@@ -46,7 +46,8 @@ export function writeAtomic(path: string, data: Uint8Array): void {
   syncDir(dirname(path));
 }
 
-function syncDir(dir: string): void {
+/** fsync of a folder, so a rename in it is on disk. */
+export function syncDir(dir: string): void {
   let fd = -1;
   try {
     fd = openSync(dir, 'r');

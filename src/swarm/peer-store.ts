@@ -16,6 +16,8 @@
 
 import type { SuspectTable } from './address-limits.js';
 
+export { COMPLETED_BIT, TICK_MASK, TICK_SECONDS } from './peer-list.js';
+
 /** Announce events, numbered as BEP 15 numbers them on the wire. */
 export const EVENT_NONE = 0;
 export const EVENT_COMPLETED = 1;
@@ -55,6 +57,21 @@ export class Announced implements SwarmCounts {
   position = -1;
   /** The requester's address family: its list is the one `position` is in. */
   v6 = false;
+}
+
+/**
+ * One swarm's peers of one family as peersOf() shows them, for snapshots of the swarms
+ * (src/tracker/swarm-snapshot.ts). Views of the store's own memory, valid until the next call that
+ * changes the store; only the first `count` entries of `addrs` and `meta` are peers.
+ */
+export interface PeerRun {
+  /** Peers in the run; the first `seeds` are seeders, the rest leechers. */
+  count: number;
+  seeds: number;
+  /** Compact peers, 6 (IPv4) or 18 (IPv6) bytes each, from offset 0. */
+  addrs: Uint8Array;
+  /** Per peer: COMPLETED_BIT when its completion was counted, TICK_MASK bits its last announce tick. */
+  meta: Uint16Array;
 }
 
 export interface StoreTotals {
@@ -154,6 +171,28 @@ export interface PeerStore {
 
   totals(): StoreTotals;
   limitCounts(): LimitCounts;
+
+  /**
+   * Snapshots (src/tracker/swarm-snapshot.ts, not the hot path): the peers of one family of a swarm,
+   * or null when it has none. The result may be an object the store reuses.
+   */
+  peersOf(hash: Uint8Array, off: number, v6: boolean): PeerRun | null;
+
+  /**
+   * Snapshots: puts back a peer saved from peersOf(), as last seen at `tick` and with its completion
+   * counted or not, without counting anything (no completion, no refusal). False when the swarm has
+   * it already or its address has peersPerAddress peers there.
+   */
+  restorePeer(
+    hash: Uint8Array,
+    hashOff: number,
+    peer: Uint8Array,
+    peerOff: number,
+    v6: boolean,
+    seed: boolean,
+    completed: boolean,
+    tick: number,
+  ): boolean;
 
   /** Completion counts loaded from disk: the torrent's count becomes at least `n`. */
   raiseCompletions(hash: Uint8Array, off: number, n: number): void;

@@ -18,6 +18,7 @@ import {
   EVENT_STOPPED,
   type KeepRule,
   type LimitCounts,
+  type PeerRun,
   type PeerStore,
   type PeerStoreOptions,
   type StoreTotals,
@@ -121,6 +122,17 @@ export class SwarmStore implements PeerStore {
     return swarm;
   }
 
+  /** The swarm's list of this family, created when missing. */
+  private listOf(swarm: Swarm, v6: boolean): PeerList {
+    let list = v6 ? swarm.v6 : swarm.v4;
+    if (list === null) {
+      list = new PeerList(v6 ? 18 : 6);
+      if (v6) swarm.v6 = list;
+      else swarm.v4 = list;
+    }
+    return list;
+  }
+
   /**
    * PeerStore.announce. A new peer whose address (IPv4) or /64 (IPv6) has peersPerAddress peers in
    * the list already is not stored (position -1; its reply is built as for anyone). A completion
@@ -173,12 +185,7 @@ export class SwarmStore implements PeerStore {
       return;
     }
     const swarm = this.ensure(hash, hashOff);
-    let list = v6 ? swarm.v6 : swarm.v4;
-    if (list === null) {
-      list = new PeerList(v6 ? 18 : 6);
-      if (v6) swarm.v6 = list;
-      else swarm.v4 = list;
-    }
+    const list = this.listOf(swarm, v6);
     const finished = event === EVENT_COMPLETED || (seed && downloadedSome && event === EVENT_STARTED);
     let pos = list.findCounting(peer, peerOff);
     if (pos < 0) {
@@ -301,6 +308,7 @@ export class SwarmStore implements PeerStore {
     timeoutSeconds: number,
     keep: KeepRule,
   ): { peersRemoved: number; swarmsRemoved: number } {
+    this.restoring = null;
     const nowTick = tickOf(nowSeconds);
     const maxAge = secondsToTicks(timeoutSeconds);
     this.completionLimit.rotateIfDue(nowTick);
@@ -335,6 +343,52 @@ export class SwarmStore implements PeerStore {
 
   limitCounts(): LimitCounts {
     return { peersRefused: this.peersRefused, completionsIgnored: this.completionsIgnored };
+  }
+
+  /** The run peersOf() returns, reused (the views are the lists' own arrays, whole capacity). */
+  /** restorePeer()'s last swarm and its hash (forgotten by sweep(), the one that deletes swarms). */
+  private restoring: Swarm | null = null;
+  private readonly restoringKey = new Uint8Array(20);
+  private readonly run: PeerRun = { count: 0, seeds: 0, addrs: new Uint8Array(0), meta: new Uint16Array(0) };
+
+  peersOf(hash: Uint8Array, off: number, v6: boolean): PeerRun | null {
+    const swarm = this.torrents.get(hash, off);
+    const list = swarm === undefined ? null : v6 ? swarm.v6 : swarm.v4;
+    if (list === null || list.count === 0) return null;
+    const run = this.run;
+    run.count = list.count;
+    run.seeds = list.seeds;
+    run.addrs = list.addrs;
+    run.meta = list.meta;
+    return run;
+  }
+
+  restorePeer(
+    hash: Uint8Array,
+    hashOff: number,
+    peer: Uint8Array,
+    peerOff: number,
+    v6: boolean,
+    seed: boolean,
+    completed: boolean,
+    tick: number,
+  ): boolean {
+    // A snapshot restores a swarm's peers one after another: its swarm is looked up once.
+    let swarm = this.restoring;
+    const key = this.restoringKey;
+    let same = swarm !== null;
+    for (let i = 0; same && i < 20; i++) same = key[i] === hash[hashOff + i];
+    if (!same) {
+      swarm = this.restoring = this.ensure(hash, hashOff);
+      key.set(hash.subarray(hashOff, hashOff + 20));
+    }
+    const list = this.listOf(swarm as Swarm, v6);
+    if (list.findCounting(peer, peerOff) >= 0) return false;
+    if (list.count >= this.peersPerAddress && list.sameAddress >= this.peersPerAddress) return false;
+    list.insert(peer, peerOff, seed, (completed ? COMPLETED_BIT : 0) | (tick & TICK_MASK));
+    if (seed) this.seeders++;
+    else this.leechers++;
+    return true;
   }
 
   raiseCompletions(hash: Uint8Array, off: number, n: number): void {

@@ -89,6 +89,15 @@ export function loadHalf<T>(
   return b;
 }
 
+/**
+ * Hands the C allocator's free pages back to the system (the addon's trim(): glibc malloc_trim).
+ * False when nothing was released, or without the addon.
+ */
+export function trimMemory(): boolean {
+  const trim = loadAddon().exports?.trim;
+  return typeof trim === 'function' ? Boolean((trim as () => boolean)()) : false;
+}
+
 /** The addon's error as Node's own socket errors look (code, errno, syscall, address, port). */
 export function systemError(e: unknown, host: string, port: number): Error {
   if (!(e instanceof Error)) return new Error(String(e));

@@ -20,6 +20,8 @@ import { WsTrackerServer } from './ws-server.js';
 import { statsPage, type StatsResponse } from './stats-page.js';
 import { createMetrics } from './metrics.js';
 import { CompletionState, JOURNAL_FLUSH_MS } from './persistence.js';
+import { SwarmSnapshot } from './swarm-snapshot.js';
+import { MemoryTrim } from './memory-trim.js';
 import { AnnounceStats, SWARM_STATS_SLOTS } from '../stats/announce-stats.js';
 
 /** What a Tracker can be given instead of what it makes itself. */
@@ -70,6 +72,10 @@ export class Tracker {
   /** The completion counts on disk (snapshot and journal). */
   readonly state: CompletionState;
   private dirty = 0;
+  /** Returns the allocator's free pages after the peer lists' old buffers are freed. */
+  readonly memoryTrim = new MemoryTrim();
+  /** The memory store's swarms on disk (DATA/swarms.bin), null when swarmSaveInterval is 0. */
+  readonly swarms: SwarmSnapshot | null;
 
   constructor(
     readonly config: Config,
@@ -79,6 +85,10 @@ export class Tracker {
     this.store = options.store ?? makePeerStore(config);
     mkdirSync(config.dataDir, { recursive: true });
     this.state = new CompletionState(config.dataDir, this.store, log);
+    this.swarms =
+      config.swarmStore === 'memory' && config.swarmSaveInterval > 0
+        ? new SwarmSnapshot(config.dataDir, this.store, log)
+        : null;
     this.access = new AccessList(
       config.mode,
       config.listFile,
@@ -108,6 +118,12 @@ export class Tracker {
     const loaded = this.state.load();
     this.dirty = this.store.totals().completedSinceStart;
     if (loaded.torrents > 0) this.log(`state: loaded completion counts of ${loaded.torrents} torrents`);
+    const restored = this.swarms?.load(clock.seconds, this.config.peerTimeout);
+    if (restored)
+      this.log(
+        `state: loaded ${restored.peers} peers of ${restored.swarms} swarms` +
+          (restored.expired > 0 ? ` (${restored.expired} past the peer timeout left out)` : ''),
+      );
     if (this.config.listFile) {
       const r = this.access.loadFile();
       this.log(
@@ -155,7 +171,13 @@ export class Tracker {
       setInterval(() => this.store.sweep(clock.seconds, this.config.peerTimeout, this.keepSwarm), sweepEvery),
       setInterval(() => this.save(), this.config.saveInterval * 1000),
       setInterval(() => this.state.flush(), JOURNAL_FLUSH_MS),
+      setInterval(() => this.memoryTrim.check(), 1000),
     );
+    const swarms = this.swarms;
+    if (swarms !== null)
+      this.timers.push(
+        setInterval(() => void swarms.save(() => clock.seconds), this.config.swarmSaveInterval * 1000),
+      );
     for (const t of this.timers) t.unref();
     return out;
   }
@@ -189,6 +211,7 @@ export class Tracker {
     ]);
     this.save();
     this.state.close();
+    await this.swarms?.saveNow(() => Math.floor(Date.now() / 1000));
   }
 }
 

@@ -42,9 +42,11 @@ export interface PublishKillResult {
   absent: number;
   /** Kills that found the process already exited (too late): not counted as kills. */
   late: number;
+  /** Kills aimed at a phase, by phase (the others were at a random time). */
+  aimed: Record<string, number>;
   /** Kills that left files for the next run to clean, by kind. */
   leftovers: { staging: number; journaled: number };
-  /** One clean publication's wall time, ms (what the kill times are spread over). */
+  /** One clean publication's wall time, ms (what the kill times are spread over; a running average). */
   cleanMs: number;
   startupMs: number;
   /** Problems found; empty when the scenario passed. */
@@ -241,25 +243,70 @@ interface Run {
   ms: number;
 }
 
-/** Runs fjord ARGS; with killAfter, sends SIGKILL that many ms after the spawn. */
-function run(args: string[], killAfter?: number): Promise<Run & { killed: boolean }> {
+/**
+ * Runs fjord ARGS; with killAfter, sends SIGKILL that many ms after the spawn; with `when`, polls it
+ * every millisecond and kills `extra` ms after it first holds (a moment inside a short phase).
+ */
+function run(
+  args: string[],
+  killAfter?: number,
+  when?: { ready: () => boolean; extra: number },
+): Promise<Run & { killed: boolean }> {
   const started = Date.now();
   const child = spawn(process.execPath, [...NODE_ARGS, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   let killed = false;
-  const timer =
-    killAfter === undefined
+  const kill = () => {
+    if (child.exitCode === null && child.signalCode === null) killed = child.kill('SIGKILL');
+  };
+  const timer = killAfter === undefined ? undefined : setTimeout(kill, killAfter);
+  const poll =
+    when === undefined
       ? undefined
-      : setTimeout(() => {
-          if (child.exitCode === null && child.signalCode === null) killed = child.kill('SIGKILL');
-        }, killAfter);
+      : setInterval(() => {
+          if (!when.ready()) return;
+          clearInterval(poll);
+          if (when.extra <= 0) kill();
+          else setTimeout(kill, when.extra);
+        }, 1);
   return new Promise((resolve) => {
     child.on('close', (status, signal) => {
       clearTimeout(timer);
+      clearInterval(poll);
       resolve({ status, signal, stderr, ms: Date.now() - started, killed: killed && signal === 'SIGKILL' });
     });
   });
+}
+
+/** Moments of a publication a kill can be aimed at (what appears in DATA as it goes). */
+const TRIGGERS: Array<{ name: string; ready: (data: string, n: number) => boolean }> = [
+  { name: 'staging made', ready: (d) => stagingEntries(d).length > 0 },
+  { name: 'torrent staged', ready: (d) => stagingEntries(d).some((s) => /\.torrent$/.test(s)) },
+  { name: 'journal written', ready: (d) => stagingEntries(d).some((s) => s.endsWith('journal.json')) },
+  { name: 'media moved', ready: (d, n) => existsSync(join(d, 'media', SLUG, `${SLUG}-s01e${pad(n)}`)) },
+  {
+    name: 'torrent moved',
+    ready: (d, n) => existsSync(join(d, 'torrents', `${SLUG}-s01e${pad(n)}.torrent`)),
+  },
+];
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** Names one level inside each staging folder (`<folder>/<name>`). */
+function stagingEntries(data: string): string[] {
+  const root = join(data, '.staging');
+  try {
+    return readdirSync(root).flatMap((f) => {
+      try {
+        return readdirSync(join(root, f)).map((x) => `${f}/${x}`);
+      } catch {
+        return [];
+      }
+    });
+  } catch {
+    return [];
+  }
 }
 
 export async function publishKill(o: PublishKillOptions): Promise<PublishKillResult> {
@@ -276,6 +323,7 @@ export async function publishKill(o: PublishKillOptions): Promise<PublishKillRes
     committed: 0,
     absent: 0,
     late: 0,
+    aimed: {},
     leftovers: { staging: 0, journaled: 0 },
     cleanMs: 0,
     startupMs: 0,
@@ -294,9 +342,23 @@ export async function publishKill(o: PublishKillOptions): Promise<PublishKillRes
 
   while (res.kills < o.kills) {
     episode++;
-    // Spread over the part of the run after start-up, and a little beyond its usual end.
-    const at = Math.round(res.startupMs * 0.7 + rnd() * (res.cleanMs * 1.1 - res.startupMs * 0.7));
-    const r = await run(publishArgs(data, o.work, episode), at);
+    // Half the kills at a random time over the part of the run after start-up (and a little beyond
+    // its usual end); half aimed at a random short phase: 0 to 30 ms after a moment of it shows in DATA
+    // (0 to 300 ms after the last move).
+    let at = Math.round(res.startupMs * 0.7 + rnd() * (res.cleanMs * 1.1 - res.startupMs * 0.7));
+    let how = `at ${at} ms`;
+    let when: { ready: () => boolean; extra: number } | undefined;
+    if (rnd() < 0.5) {
+      const t = TRIGGERS[Math.floor(rnd() * TRIGGERS.length)];
+      const n = episode;
+      // After the last move, up to 300 ms: through the commit and the clean-up after it.
+      const extra = Math.floor(rnd() * (t.name === 'torrent moved' ? 301 : 31));
+      when = { ready: () => t.ready(data, n), extra };
+      at = res.cleanMs * 3; // a fallback
+      how = `${extra} ms after "${t.name}"`;
+      res.aimed[t.name] = (res.aimed[t.name] ?? 0) + 1;
+    }
+    const r = await run(publishArgs(data, o.work, episode), at, when);
     if (!r.killed) {
       res.late++;
       if (r.status !== 0)
@@ -315,10 +377,10 @@ export async function publishKill(o: PublishKillOptions): Promise<PublishKillRes
     );
     if (after.staging) res.leftovers.staging++;
     if (after.unnamed.length > 0) res.leftovers.journaled++;
-    for (const p of after.problems) problems.push(`after kill ${res.kills} at ${at} ms: ${p}`);
-    for (const f of stray) problems.push(`after kill ${res.kills} at ${at} ms: ${f} is named by nothing`);
+    for (const p of after.problems) problems.push(`after kill ${res.kills} ${how}: ${p}`);
+    for (const f of stray) problems.push(`after kill ${res.kills} ${how}: ${f} is named by nothing`);
     log(
-      `kill ${res.kills} at ${at} ms: episode ${episode} ${here ? 'committed' : 'absent'}` +
+      `kill ${res.kills} ${how}: episode ${episode} ${here ? 'committed' : 'absent'}` +
         `${after.staging ? ', .staging left' : ''}${after.unnamed.length ? `, ${after.unnamed.length} unnamed files` : ''}`,
     );
 
@@ -330,6 +392,8 @@ export async function publishKill(o: PublishKillOptions): Promise<PublishKillRes
       problems.push(`the publication after kill ${res.kills} failed: ${next.stderr.trim()}`);
       continue;
     }
+    // The kill times follow how long a whole run takes now (a shared machine's load changes).
+    res.cleanMs = Math.round(0.7 * res.cleanMs + 0.3 * next.ms);
     const clean = await inspect(data, episode);
     for (const p of clean.problems) problems.push(`after the run after kill ${res.kills}: ${p}`);
     if (!clean.present[episode - 1]) problems.push(`episode ${episode} not in the catalog after a clean run`);

@@ -91,7 +91,7 @@ function srt(text: string): string {
 }
 
 /** A tiny deterministic generator (mulberry32) so that a seed replays the same kill times. */
-function random(seed: number): () => number {
+export function random(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

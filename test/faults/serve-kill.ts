@@ -22,6 +22,7 @@ import Database from 'better-sqlite3';
 import { openCatalog } from '../../src/catalog/index.js';
 import { CommunitySubtitles } from '../../src/subtitles/service.js';
 import { NODE_ARGS, serveFjord, until, type Served } from '../helpers/cli.js';
+import { random } from './publish-kill.js';
 import { announcePath, httpGet, percent, UdpClient, udpAnnounce } from '../helpers/tracker.js';
 
 export interface ServeKillOptions {
@@ -44,17 +45,6 @@ export interface ServeKillResult {
   /** Mean restart time (spawn to listening), ms. */
   restartMs: number;
   problems: string[];
-}
-
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

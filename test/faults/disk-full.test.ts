@@ -113,7 +113,8 @@ test(
     const data = join(MNT, 'serve');
     mkdirSync(data, { mode: 0o700 });
     writeFileSync(join(data, 'fjord.json'), JSON.stringify({ saveInterval: 1 }));
-    const hourly = join(tempDir('fjord-diskfull-conf-'), 'hourly.json');
+    const confDir = tempDir('fjord-diskfull-conf-');
+    const hourly = join(confDir, 'hourly.json');
     writeFileSync(hourly, JSON.stringify({ saveInterval: 3600 }));
     const serve = (config?: string) =>
       serveFjord(
@@ -200,6 +201,7 @@ test(
       await s.stop();
       if (filler) rmSync(filler, { force: true });
       rmSync(data, { recursive: true, force: true });
+      rmSync(confDir, { recursive: true, force: true });
     }
   },
 );

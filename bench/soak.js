@@ -8,11 +8,18 @@
  *
  * 1. The maximum: udp-load (../shared/tools/udp-load.c, closed loop, 128 in flight) for 5 s
  *    against the fresh server gives its UDP replies/s, unless --rate gives it.
- * 2. The load, for N minutes: bench/soak-udp.c sends paced (open-loop) UDP announces at 80% of
- *    that, 1 in 100 of them malformed; this process sends HTTP announces (one connection each, as
+ * 2. The rate: the mixed load's own 80% point. With the HTTP and WebSocket load running, UDP is
+ *    sent for 8 s at 80% of that maximum, and the server's CPU share measured; while it is above
+ *    80% of its core, or more than 1% of valid UDP announces go unanswered (not keeping up), the
+ *    UDP rate is lowered in proportion and measured again (at most 6 steps).
+ *    The closed-loop UDP-only maximum overstates what the server has left under the mixed load
+ *    (the first 10-minute run at 80% of it saturated the server: 94-99% CPU, UDP p99 80.6 ms).
+ *    --cpu 0 skips this and sends --share of the maximum.
+ * 3. The load, for N minutes: bench/soak-udp.c sends paced (open-loop) UDP announces at that
+ *    rate, 1 in 100 of them malformed; this process sends HTTP announces (one connection each, as
  *    clients do) and WebSocket announces (over 20 open sockets) at H and W per second, 1 in 100
  *    of each malformed (bad request heads; bad frames on a socket of their own).
- * 3. Every 10 s a sample: UDP p50/p99 from soak-udp (every reply of the window); HTTP and WS
+ * 4. Every 10 s a sample: UDP p50/p99 from soak-udp (every reply of the window); HTTP and WS
  *    p50/p99 from a probe client of each sending one announce every 100 ms and timing it; the
  *    server's RSS (/proc/PID/status) and CPU share (/proc/PID/stat); its V8 heap and its refused
  *    request counters (fjord_request_errors_total) from /metrics.
@@ -44,6 +51,10 @@ const TORRENTS = 1000;
 const SAMPLE_MS = 10_000;
 const UDP_P99_MS = 5;
 const RSS_GROWTH = 0.05;
+const CALIBRATION_S = 8;
+const CALIBRATION_STEPS = 6;
+/** Calibration also steps down while more than this share of valid UDP announces goes unanswered. */
+const MAX_DROPPED = 0.01;
 
 const HELP = `Usage: npm run soak -- [options]
 
@@ -54,7 +65,9 @@ malformed traffic, samples latency, memory and error counters every 10 s, and pr
 Options:
   --minutes N      how long the load runs (default 10)
   --rate R         UDP replies/s taken as the maximum instead of measuring it (5 s of udp-load)
-  --share F        fraction of the maximum the UDP load sends (default 0.8)
+  --share F        fraction of the maximum the calibration starts from (default 0.8)
+  --cpu P          server CPU share (% of its core) the UDP rate is calibrated down to under the
+                   mixed load (default 80); 0: no calibration, UDP at --share of the maximum
   --http-rate H    HTTP announces/s besides the probe (default 200)
   --ws-rate W      WebSocket announces/s besides the probe (default 200)
   --help           this text
@@ -63,7 +76,7 @@ Results: ${RESULTS} (also printed). Needs dist/ (npm run build), a C compiler an
 `;
 
 function parseArgs(argv) {
-  const o = { minutes: 10, rate: null, share: 0.8, httpRate: 200, wsRate: 200 };
+  const o = { minutes: 10, rate: null, share: 0.8, cpu: 80, httpRate: 200, wsRate: 200 };
   const num = (name, v, min) => {
     const n = Number(v);
     if (v === undefined || !Number.isFinite(n) || n < min) {
@@ -80,6 +93,7 @@ function parseArgs(argv) {
     } else if (a === '--minutes') o.minutes = num(a, argv[++i], 0.5);
     else if (a === '--rate') o.rate = num(a, argv[++i], 1);
     else if (a === '--share') o.share = num(a, argv[++i], 0.01);
+    else if (a === '--cpu') o.cpu = num(a, argv[++i], 0);
     else if (a === '--http-rate') o.httpRate = num(a, argv[++i], 0);
     else if (a === '--ws-rate') o.wsRate = num(a, argv[++i], 0);
     else {
@@ -306,11 +320,8 @@ async function main() {
     maxNote = `udp-load, 5 s, 128 in flight: p50 ${ms(m.p50)} ms, p99 ${ms(m.p99)} ms at the maximum`;
     log(`soak: maximum measured with ${maxNote}: ${maxRate} UDP replies/s`);
   } else log(`soak: maximum given with --rate: ${maxRate} UDP replies/s`);
-  const udpRate = Math.round(maxRate * opts.share);
+  let udpRate = Math.round(maxRate * opts.share);
   const seconds = Math.round(opts.minutes * 60);
-  log(
-    `soak: ${seconds} s of UDP at ${udpRate}/s (${opts.share * 100}%), HTTP at ${opts.httpRate}/s, WebSocket at ${opts.wsRate}/s, 1% malformed, probes every 100 ms`,
-  );
 
   const list = hashes();
   // fjord lets one socket announce at most 100 torrents: socket k uses 50 of its own.
@@ -350,6 +361,89 @@ async function main() {
     win.ws++;
   };
 
+  // The HTTP and WebSocket load starts now and runs through the calibration and the soak.
+  let endAt = Infinity;
+  const issued = { http: 0, ws: 0, probe: 0 };
+  const credit = { http: 0, ws: 0 };
+  const pace = setInterval(() => {
+    if (Date.now() >= endAt) return;
+    credit.http += opts.httpRate / 100;
+    credit.ws += opts.wsRate / 100;
+    for (; credit.http >= 1; credit.http--) {
+      if (issued.http++ % 100 === 99) {
+        total.http.junk++;
+        track(http(true));
+      } else track(http(false).then((r) => countHttp(r, false)));
+    }
+    for (; credit.ws >= 1; credit.ws--) {
+      const n = issued.ws++;
+      if (n % 100 === 99) {
+        total.ws.junk++;
+        track(wsBadFrame(port, n));
+      } else
+        track(
+          wsPeers[n % wsPeers.length].send(wsTorrent(n % wsPeers.length, n)).then((r) => countWs(r, false)),
+        );
+    }
+  }, 10);
+  const probes = setInterval(() => {
+    if (Date.now() >= endAt) return;
+    track(http(false).then((r) => countHttp(r, true)));
+    track(wsProbe.send(wsTorrent(20, issued.probe++)).then((r) => countWs(r, true)));
+  }, 100);
+
+  // Calibration: the UDP rate at which the server uses at most opts.cpu % of its core under the
+  // whole mixed load (8 s a step, the first 2 s of each not measured).
+  const calibration = [];
+  if (opts.cpu > 0) {
+    for (let step = 0; step < CALIBRATION_STEPS; step++) {
+      const child = startChild('taskset', [
+        '-c',
+        LOAD_CPU,
+        join(BUILD, 'soak-udp'),
+        String(port),
+        String(udpRate),
+        String(CALIBRATION_S),
+        '64',
+        String(TORRENTS),
+        '10',
+      ]);
+      await sleep(2000);
+      const c0 = cpuTicks(pid);
+      const w0 = Date.now();
+      await child.done;
+      const cpu = ((cpuTicks(pid) - c0) / (Date.now() - w0)) * 1000;
+      const t = child
+        .output()
+        .stdout.split('\n')
+        .map((l) => UDP_LINE.exec(l))
+        .find((m) => m?.[1] === 'total');
+      const valid = Number(/valid (\d+)/.exec(t?.input ?? '')?.[1] ?? 0);
+      // Unanswered valid announces: the server (or its core, on a busy machine) is not keeping up.
+      const dropped = t && valid > 0 ? Math.max(0, 1 - Number(t[3]) / valid) : 0;
+      calibration.push({ rate: udpRate, cpu, dropped });
+      log(
+        `soak: calibration: UDP at ${udpRate}/s with HTTP and WebSocket: server CPU ${Math.round(cpu)}%, ` +
+          `${(dropped * 100).toFixed(1)}% of valid announces unanswered`,
+      );
+      if (cpu <= opts.cpu && dropped <= MAX_DROPPED) break;
+      if (step === CALIBRATION_STEPS - 1) {
+        log(
+          `soak: calibration: still above ${opts.cpu}% after ${CALIBRATION_STEPS} steps; using the last rate`,
+        );
+        break;
+      }
+      const byCpu = cpu > opts.cpu ? (opts.cpu / cpu) * 0.97 : 1;
+      const byDrops = dropped > MAX_DROPPED ? 1 - dropped - 0.05 : 1;
+      udpRate = Math.max(1000, Math.round(udpRate * Math.min(0.95, byCpu, byDrops)));
+    }
+  }
+  log(
+    `soak: ${seconds} s of UDP at ${udpRate}/s (${Math.round((udpRate / maxRate) * 100)}% of the maximum), HTTP at ${opts.httpRate}/s, WebSocket at ${opts.wsRate}/s, 1% malformed, probes every 100 ms`,
+  );
+  for (const k of ['http', 'ws']) for (const f of Object.keys(total[k])) total[k][f] = 0;
+  win = { httpLat: [], wsLat: [], http: 0, ws: 0 };
+
   const udp = startChild('taskset', [
     '-c',
     LOAD_CPU,
@@ -383,37 +477,8 @@ async function main() {
     }
     seen = Math.max(seen, lines.length - 1);
   });
-
   const t0 = Date.now();
-  const endAt = t0 + seconds * 1000;
-  const issued = { http: 0, ws: 0, probe: 0 };
-  const credit = { http: 0, ws: 0 };
-  const pace = setInterval(() => {
-    if (Date.now() >= endAt) return;
-    credit.http += opts.httpRate / 100;
-    credit.ws += opts.wsRate / 100;
-    for (; credit.http >= 1; credit.http--) {
-      if (issued.http++ % 100 === 99) {
-        total.http.junk++;
-        track(http(true));
-      } else track(http(false).then((r) => countHttp(r, false)));
-    }
-    for (; credit.ws >= 1; credit.ws--) {
-      const n = issued.ws++;
-      if (n % 100 === 99) {
-        total.ws.junk++;
-        track(wsBadFrame(port, n));
-      } else
-        track(
-          wsPeers[n % wsPeers.length].send(wsTorrent(n % wsPeers.length, n)).then((r) => countWs(r, false)),
-        );
-    }
-  }, 10);
-  const probes = setInterval(() => {
-    if (Date.now() >= endAt) return;
-    track(http(false).then((r) => countHttp(r, true)));
-    track(wsProbe.send(wsTorrent(20, issued.probe++)).then((r) => countWs(r, true)));
-  }, 100);
+  endAt = t0 + seconds * 1000;
 
   const samples = [];
   let lastCpu = cpuTicks(pid);
@@ -482,6 +547,7 @@ async function main() {
     maxRate,
     maxNote,
     udpRate,
+    calibration,
     seconds,
     samples,
     udpTotal,
@@ -513,7 +579,11 @@ function summarise(r) {
   lines.push(
     `Command: \`npm run soak -- --minutes ${opts.minutes}${opts.rate ? ` --rate ${opts.rate}` : ''}\`. ` +
       `Maximum ${r.maxRate} UDP replies/s (${r.maxNote}); ` +
-      `UDP sent at ${r.udpRate}/s (${opts.share * 100}%), HTTP ${opts.httpRate}/s, WebSocket ${opts.wsRate}/s, ` +
+      `UDP sent at ${r.udpRate}/s (${Math.round((r.udpRate / r.maxRate) * 100)}% of it; ${
+        r.calibration.length > 0
+          ? `calibrated to server CPU <= ${opts.cpu}% under the mixed load: ${r.calibration.map((c) => `${c.rate}/s ${Math.round(c.cpu)}% CPU ${(c.dropped * 100).toFixed(1)}% dropped`).join(', ')}`
+          : `--share ${opts.share}, no calibration`
+      }), HTTP ${opts.httpRate}/s, WebSocket ${opts.wsRate}/s, ` +
       `plus one probe announce every 100 ms on HTTP and on WebSocket; 1% of each protocol's traffic malformed. ` +
       `Server on core 1, loads on core 0; load average at end ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}.`,
   );

@@ -2,7 +2,7 @@
  * The catalog's public surface: open one, and the types and rules it speaks in.
  */
 export { openCatalog, type Catalog, type OpenCatalogOptions } from './catalog.js';
-export { CatalogError, type CatalogErrorCode } from './errors.js';
+export { CatalogError, isCatalogUnavailable, type CatalogErrorCode } from './errors.js';
 export { auditEvent, writeCatalog, type AuditEntry } from './write-rule.js';
 export { SQLITE_FILE, type Backend, type CatalogLocation, type Db } from './backend.js';
 export { catalogLocation } from './location.js';

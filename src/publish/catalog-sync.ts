@@ -8,12 +8,20 @@
  * effect then and not up to a poll later), and at least every `refreshMs` (60 s) whatever happens,
  * it reads the distributable episodes and hands a snapshot to its listeners: the tracker's access
  * list and the web seed. A failed read (a PostgreSQL restart) keeps the previous snapshot, is logged
- * once, and is retried at the next poll.
+ * once, and is retried at the next poll; a window edge that passes meanwhile is decided from the
+ * episodes and rights last read, so it still takes effect on time.
  *
  * Changes between snapshots are logged as events: an episode distributed, withdrawn, or whose window
  * closed.
  */
-import { isDistributable, type Catalog, type DistributableHashes, type Episode } from '../catalog/index.js';
+import {
+  isDistributable,
+  nextRightsChange,
+  truncateV2,
+  type Catalog,
+  type DistributableHashes,
+  type Episode,
+} from '../catalog/index.js';
 
 export interface CatalogSnapshot extends DistributableHashes {
   at: Date;
@@ -46,6 +54,8 @@ export class CatalogSync {
   private stopped = false;
   private lastError: string | null = null;
   private running: Promise<void> | null = null;
+  /** Every episode as last read (distributable or not): what a window edge is decided on offline. */
+  private all: Episode[] = [];
 
   constructor(
     private readonly catalog: Catalog,
@@ -122,6 +132,42 @@ export class CatalogSync {
       if (message !== this.lastError)
         this.log(`catalog: cannot read (${message}); keeping the previous lists, retrying`);
       this.lastError = message;
+      // A window that opens or closes while the database is down still does so on time: the rights
+      // were read with the episodes.
+      const edge = this.snapshot?.nextChange;
+      if (edge && now.getTime() >= edge.getTime()) this.decideOffline(now);
+    }
+  }
+
+  /** A snapshot from the episodes last read and the clock alone (the catalog cannot be read). */
+  private decideOffline(now: Date): void {
+    const previous = this.snapshot;
+    if (previous === null) return;
+    const episodes = this.all.filter((e) => isDistributable(e.rights, e.withdrawnAt, now));
+    const allowed = [...new Set(episodes.flatMap(trackerHashes))];
+    const still = new Set(allowed);
+    // What was allowed and no longer is joins the "no longer available" list, as the catalog does.
+    const withdrawn = [...new Set([...previous.withdrawn, ...previous.allowed])].filter((h) => !still.has(h));
+    const snapshot: CatalogSnapshot = {
+      allowed,
+      withdrawn,
+      at: now,
+      version: previous.version,
+      episodes,
+      nextChange: nextRightsChange(this.all, now),
+    };
+    this.snapshot = snapshot;
+    this.logChanges(previous, snapshot, this.all, now);
+    this.publish(snapshot);
+  }
+
+  private publish(snapshot: CatalogSnapshot): void {
+    for (const fn of this.listeners) {
+      try {
+        fn(snapshot);
+      } catch (err) {
+        this.log(`catalog: a listener failed: ${err instanceof Error ? err.message : String(err)}`);
+      }
     }
   }
 
@@ -133,15 +179,10 @@ export class CatalogSync {
     const previous = this.snapshot;
     const snapshot: CatalogSnapshot = { ...hashes, at: now, version, episodes, nextChange };
     this.snapshot = snapshot;
+    this.all = all;
     this.lastRead = now.getTime();
     this.logChanges(previous, snapshot, all, now);
-    for (const fn of this.listeners) {
-      try {
-        fn(snapshot);
-      } catch (err) {
-        this.log(`catalog: a listener failed: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    }
+    this.publish(snapshot);
     return snapshot;
   }
 
@@ -169,4 +210,13 @@ export class CatalogSync {
       this.log(`catalog: no longer distributing ${label(e)} (${why})`);
     }
   }
+}
+
+/** The 20-byte names clients announce an episode's torrents under (as distributableInfoHashes). */
+function trackerHashes(e: Episode): string[] {
+  return e.torrents.flatMap((t) =>
+    [t.infoHashV1, t.infoHashV2 === null ? null : truncateV2(t.infoHashV2), t.infoHashAria2].filter(
+      (h): h is string => h !== null,
+    ),
+  );
 }

@@ -13,6 +13,7 @@ import {
   openSync,
   readFileSync,
   renameSync,
+  rmSync,
   writeSync,
 } from 'node:fs';
 import { dirname } from 'node:path';
@@ -37,13 +38,31 @@ export function writeAtomic(path: string, data: Uint8Array): void {
   const tmp = `${path}.tmp-${process.pid}`;
   const fd = openSync(tmp, 'w', 0o600);
   try {
-    writeSync(fd, data);
+    writeAll(fd, data);
     fsyncSync(fd);
-  } finally {
+  } catch (e) {
+    // A full disk: the previous file stays as it was, and no partial copy is left to fill it more.
     closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw e;
   }
+  closeSync(fd);
   renameSync(tmp, path);
   syncDir(dirname(path));
+}
+
+/**
+ * writeSync until every byte is written: one call may write only part (a filesystem that fills up
+ * mid-write returns a short count first and ENOSPC on the next call), which a single writeSync
+ * would take as done.
+ */
+export function writeAll(fd: number, data: Uint8Array): void {
+  for (let off = 0; off < data.length;) {
+    const n = writeSync(fd, data, off, data.length - off);
+    if (n <= 0)
+      throw Object.assign(new Error('no space left on device (write returned 0)'), { code: 'ENOSPC' });
+    off += n;
+  }
 }
 
 /** fsync of a folder, so a rename in it is on disk. */

@@ -22,17 +22,19 @@
  * renamed to <name>.damaged-<UTC time> for inspection, and the log says so loudly. A journal's torn
  * last record (a crash in mid-append) is expected and ignored quietly.
  */
-import { closeSync, existsSync, fdatasync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fdatasync, ftruncateSync, openSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { PeerStore } from '../swarm/peer-store.js';
-import { encodeCounts, readCounts, setAside, writeAtomic } from '../storage/counts-file.js';
+import { encodeCounts, readCounts, setAside, writeAll, writeAtomic } from '../storage/counts-file.js';
 
 const JOURNAL_MAGIC = 'FJCL';
 const JOURNAL_HEAD = 16;
 const RECORD = 24;
 /** Completions reach the journal (written and fdatasync'ed) within this many milliseconds. */
 export const JOURNAL_FLUSH_MS = 250;
+/** Without a journal (a full disk), how often a flush tries to write a new snapshot and journal. */
+const RETRY_MS = 5000;
 
 export type Log = (msg: string) => void;
 
@@ -47,6 +49,9 @@ export class CompletionState {
   /** Descriptors of replaced journals, closed once the fdatasync in flight on them is done. */
   private retired: number[] = [];
   private writeFailed = false;
+  /** Bytes in the open journal: where a failed append is cut back to. */
+  private journalSize = 0;
+  private lastRetry = 0;
 
   constructor(
     dataDir: string,
@@ -138,19 +143,44 @@ export class CompletionState {
   /** Appends the completions counted since the last call; then fdatasync (asynchronously). */
   flush(): void {
     const q = this.store.completed;
-    if (q.count === 0 || this.fd < 0) return;
+    if (q.count === 0) return;
+    if (this.fd < 0) {
+      // No journal (the snapshot or the journal could not be written: a full disk). Try again every
+      // few seconds rather than only at the next periodic save, so that completions are kept again
+      // soon after space comes back.
+      const now = Date.now();
+      if (now - this.lastRetry < RETRY_MS) return;
+      this.lastRetry = now;
+      try {
+        this.compact();
+        this.log(`state: writing ${this.snapshotPath} and ${basename(this.journalPath)} again`);
+      } catch {
+        // still failing: reported when it first failed
+      }
+      return;
+    }
     const buf = Buffer.alloc(q.count * RECORD);
     for (let i = 0; i < q.count; i++) {
       const o = i * RECORD;
       q.bytes.copy(buf, o, i * 20, i * 20 + 20);
       buf.writeUInt32BE(crc32(buf.subarray(o, o + 20)), o + 20);
     }
+    const size = this.journalSize;
     try {
-      writeSync(this.fd, buf);
+      writeAll(this.fd, buf);
+      this.journalSize += buf.length;
       q.count = 0;
       this.writeFailed = false;
     } catch (e) {
-      // Kept in the queue (and in memory): the next flush or the next snapshot writes them.
+      // A part may have been written (a disk that filled up mid-append): cut it off again, or every
+      // later record would be read out of step. The records stay in the queue (and in memory): the
+      // next flush or the next snapshot writes them.
+      try {
+        ftruncateSync(this.fd, size);
+      } catch {
+        // replay ignores a torn last record; later appends wait for the next snapshot's journal
+        this.retire();
+      }
       if (!this.writeFailed) this.log(`state: cannot append to ${this.journalPath}: ${message(e)}`);
       this.writeFailed = true;
       return;
@@ -197,6 +227,7 @@ export class CompletionState {
     this.retire();
     writeAtomic(this.journalPath, head);
     this.fd = openSync(this.journalPath, 'a', 0o600);
+    this.journalSize = JOURNAL_HEAD;
   }
 
   private retire(): void {

@@ -27,7 +27,7 @@
  * same at shutdown. encodeSwarms() makes the same file in one buffer (tests, benchmarks).
  */
 import { existsSync, readFileSync, renameSync } from 'node:fs';
-import { open, rename, type FileHandle } from 'node:fs/promises';
+import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { endianness } from 'node:os';
 import { crc32 } from 'node:zlib';
@@ -180,12 +180,22 @@ export async function writeSwarmsSliced(
         peers += got;
         used += size;
       }
-      if (used > 0) await fh.write(slice, 0, used, pos);
+      if (used > 0) await writeFully(fh, slice, used, pos);
       pos += used;
     }
   }
-  await fh.write(header(now(), swarms, peers), 0, HEAD, 0);
+  await writeFully(fh, header(now(), swarms, peers), HEAD, 0);
   return peers;
+}
+
+/** Writes all `length` bytes at `pos`: a write may take only part (a filling disk does that first). */
+async function writeFully(fh: FileHandle, buf: Buffer, length: number, pos: number): Promise<void> {
+  for (let off = 0; off < length;) {
+    const { bytesWritten } = await fh.write(buf, off, length - off, pos + off);
+    if (bytesWritten <= 0)
+      throw Object.assign(new Error('no space left on device (write returned 0)'), { code: 'ENOSPC' });
+    off += bytesWritten;
+  }
 }
 
 /**
@@ -356,17 +366,23 @@ export class SwarmSnapshot {
     return this.writing;
   }
 
-  /** writeAtomic (persistence.ts) of writeSwarmsSliced(), with the file work on the thread pool. */
+  /** writeAtomic (storage/counts-file.ts) of writeSwarmsSliced(), with the file work on the thread pool. */
   private async writeSliced(now: () => number): Promise<void> {
     const tmp = `${this.path}.tmp-${process.pid}`;
     const fh = await open(tmp, 'w', 0o600);
     try {
-      await writeSwarmsSliced(this.store, fh, now);
-      await fh.sync();
-    } finally {
-      await fh.close();
+      try {
+        await writeSwarmsSliced(this.store, fh, now);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await rename(tmp, this.path);
+    } catch (e) {
+      // A full disk (or any failure) leaves the previous file whole and no temporary file behind.
+      await unlink(tmp).catch(() => undefined);
+      throw e;
     }
-    await rename(tmp, this.path);
     syncDir(dirname(this.path));
   }
 }

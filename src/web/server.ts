@@ -21,6 +21,7 @@ import type { AddressInfo } from 'node:net';
 import { formatEndpoint, type Endpoint } from '../config.js';
 import { AcceptProblems, capConnections } from '../tracker/address-limit.js';
 import { Network } from '../protocol/ip.js';
+import { isCatalogUnavailable } from '../catalog/errors.js';
 
 export interface WebServerOptions {
   /** Open connections per client address on each listener (config webMaxConnectionsPerAddress). */
@@ -112,8 +113,12 @@ export class WebServer {
         await route.handler(req, res, m);
       } catch (err) {
         this.log(`web: ${method} ${path}: ${err instanceof Error ? err.message : String(err)}`);
-        if (!res.headersSent) sendText(res, 500, 'internal error\n');
-        else res.destroy();
+        if (res.headersSent) res.destroy();
+        else if (isCatalogUnavailable(err)) {
+          // The database is stopped or restarting: say so, and when to try again; fjord reconnects.
+          res.setHeader('Retry-After', '5');
+          sendText(res, 503, 'temporarily unavailable: the catalog database cannot be reached\n');
+        } else sendText(res, 500, 'internal error\n');
       }
       return;
     }

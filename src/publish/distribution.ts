@@ -99,6 +99,7 @@ export async function startDistribution(
     boundWs = l.filter((x) => x.protocol === 'ws').map((x) => x.endpoint);
   };
   const stop = async (): Promise<void> => {
+    if (webSeed.policy !== null) log(`web seed policy: ${webSeed.policy.summary()}`);
     sync.stop();
     await sync.settled();
     await web.close();

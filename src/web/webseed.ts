@@ -29,6 +29,11 @@
  * than the file however the Range header is written; If-Range; strong ETag and Last-Modified
  * with 304 for If-None-Match / If-Modified-Since, 412 for If-Match / If-Unmodified-Since; bodies
  * streamed from disk. CORS is open (`*`): WebTorrent in browsers uses web seeds through fetch.
+ *
+ * Policy: with `policy` set (config `webSeedPolicy`, src/web/webseed-policy.ts), every GET with a body
+ * of a servable file is decided after the rights (only distributable files get this far) and the
+ * Range header, before a byte is sent: served at full speed, or `503` with `Retry-After` at once.
+ * Statistics: `onSent` is told each body chunk once the socket took it (its write callback).
  */
 import { randomBytes } from 'node:crypto';
 import { open, realpath } from 'node:fs/promises';

@@ -51,8 +51,11 @@ test('rare ranges are served once; the same blocks again are over budget and ref
   // Every block of it sent already, and the budget is spent by those copies: refused at once.
   assert.deepEqual(ask(0, 16 * MiB - 1, '10.0.0.3'), { serve: false, retryAfter: 30 });
   assert.deepEqual(ask(4 * MiB, 8 * MiB - 1, '10.0.0.3'), { serve: false, retryAfter: 30 });
-  // One block never sent inside the range: served whole.
-  assert.deepEqual(ask(30 * MiB, 33 * MiB - 1, '10.0.0.3'), { serve: true, reason: 'rare' });
+  // A quarter or more never sent (2 of 3 MiB): served whole. Less (1 of 8 MiB unsent): refused,
+  // the client takes the rest from peers and comes back for the unsent part alone.
+  assert.deepEqual(ask(31 * MiB, 34 * MiB - 1, '10.0.0.3'), { serve: true, reason: 'rare' });
+  assert.equal(ask(27 * MiB, 35 * MiB - 1, '10.0.0.3').serve, false);
+  assert.deepEqual(ask(34 * MiB, 36 * MiB - 1, '10.0.0.3'), { serve: true, reason: 'rare' });
 });
 
 test('a copy sent long ago no longer counts as a source', () => {
@@ -108,13 +111,15 @@ test('the installation-wide budget refuses across torrents', () => {
   assert.equal(policy.decide(file(2), [{ start: 0, end: MiB - 1 }], 'a').serve, false);
 });
 
-test('rare bytes debit the budget, but never below one burst of debt', () => {
+test('rare bytes debit the budget: after a first copy it admits nothing until repaid', () => {
   const { ask, clock, figures } = setup({ webSeedTorrentRate: MiB });
-  assert.equal(ask(0, 48 * MiB - 1).serve, true); // rare: the whole first copy
+  assert.equal(ask(0, 48 * MiB - 1).serve, true); // rare: the whole first copy, 4 MiB - 48 MiB
   figures.seeders = 1;
-  assert.equal(ask(0, MiB - 1, 'b').serve, false); // the bucket is at -4 MiB, not -44
-  clock.t += (BURST_SECONDS + 0.1) * 1000;
-  assert.equal(ask(0, MiB - 1, 'c').serve, true);
+  assert.equal(ask(0, MiB - 1, 'b').serve, false);
+  clock.t += 43_900;
+  assert.equal(ask(0, MiB - 1, 'c').serve, false);
+  clock.t += 200;
+  assert.deepEqual(ask(0, MiB - 1, 'd'), { serve: true, reason: 'budget' });
 });
 
 test('a client back for a refused range after Retry-After is served; earlier it is refused again', () => {
@@ -122,8 +127,8 @@ test('a client back for a refused range after Retry-After is served; earlier it 
   assert.equal(ask(0, 16 * MiB - 1, 'x').serve, true);
   assert.equal(ask(0, 16 * MiB - 1, 'y').serve, false);
   clock.t += 5_000;
-  // Too early to be "back" (the refilled budget admits it, and spends 16 MiB of it).
-  assert.deepEqual(ask(0, 16 * MiB - 1, 'y'), { serve: true, reason: 'budget' });
+  // Too early to be "back"; the budget is still in debt for the first 16 MiB.
+  assert.equal(ask(0, 16 * MiB - 1, 'y').serve, false);
   // Another client asking for it is not "back" .
   clock.t += 5_000;
   assert.equal(ask(0, 16 * MiB - 1, 'z').serve, false);
@@ -132,8 +137,8 @@ test('a client back for a refused range after Retry-After is served; earlier it 
 
 test('a whole-file request (no Range) is judged on every block', () => {
   const { policy } = setup({ webSeedTorrentRate: 1024 });
-  assert.equal(policy.decide(FILE, [{ start: 0, end: FILE.size - 2 }], 'a').serve, true);
-  // The last block was not sent whole: the whole file is still rare, once.
+  assert.equal(policy.decide(FILE, [{ start: 0, end: FILE.size / 2 - 1 }], 'a').serve, true);
+  // Half of it never sent: the whole file is rare, once.
   assert.deepEqual(policy.decide(FILE, null, 'b'), { serve: true, reason: 'rare' });
   assert.equal(policy.decide(FILE, null, 'c').serve, false);
   assert.deepEqual(policy.counts, { off: 0, alone: 0, rare: 2, back: 0, budget: 0, refused: 1 });

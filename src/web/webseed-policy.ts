@@ -16,16 +16,22 @@
  *      pieces its peers lack, so these are most requests it makes)
  *   4. a client coming back: the same address asks again for a     serve: the swarm did not give
  *      range refused at least `webSeedRetryAfter` seconds ago        it to this client
- *   5. within budget: the torrent's bucket (`webSeedTorrentRate`)   serve, at full speed
+ *   5. a client known never to come back after a 503 (aria2,       serve: refusing it would
+ *      by its User-Agent: with its default --retry-wait=0 it drops   stall it for good
+ *      the web seed after one, measured)
+ *   6. within budget: the torrent's bucket (`webSeedTorrentRate`)   serve, at full speed
  *      and the installation's (`webSeedTotalRate`) both hold tokens
- *   6. otherwise                                                    503 + Retry-After, at once
+ *   7. otherwise                                                    503 + Retry-After, at once
  *
  * Why refuse rather than throttle: libtorrent asks a web seed for ranges of up to 16 MiB and holds
  * those pieces for it, so a web seed slowed to a crawl starves every viewer (measured: 0 of 12
  * completed in 300 s at 0.5 MiB/s in total). A quick 503 releases the pieces to the client's peers
  * at once. libtorrent 2.0.8 then stays away from the web seed for 40 to 90 s whatever Retry-After
  * says, which is why rare ranges are never refused: the web seed stays the source of every piece no
- * peer has, and only the copies a peer could give are refused.
+ * peer has, and only the copies a peer could give are refused. Measured too: libtorrent 2.0.8 with
+ * no connected peer never asks again (over 150 s; re-announces do not help), so a refusal in a swarm
+ * of peers it cannot reach stalls it (README, "The web seed policy"; a todo test in
+ * test/interop/webseed-policy-clients.test.ts). The tracker's figures cannot tell those peers apart.
  *
  * Budgets are token buckets in bytes per second holding at most BURST_SECONDS of tokens. A request
  * within budget is admitted while the bucket is positive and debits its whole length (so one 16 MiB
@@ -162,7 +168,15 @@ export class FileCopies {
   }
 }
 
-export type Reason = 'off' | 'alone' | 'rare' | 'back' | 'budget' | 'refused';
+export type Reason = 'off' | 'alone' | 'rare' | 'back' | 'client' | 'budget' | 'refused';
+
+/** User-Agents of clients that never return to a web seed after one 503 (rule 5). */
+const NEVER_RETURN = /^aria2\//i;
+
+/** Whether a request's User-Agent names a client that never comes back after a 503. */
+export function neverReturns(userAgent: string | undefined): boolean {
+  return userAgent !== undefined && NEVER_RETURN.test(userAgent);
+}
 
 export type Decision =
   { serve: true; reason: Exclude<Reason, 'refused'> } | { serve: false; retryAfter: number };
@@ -184,7 +198,15 @@ export class WebSeedPolicy {
   private readonly copies = new Map<string, FileCopies>();
   private readonly refusals = new Map<string, number>();
   /** Requests decided, by reason, and bytes admitted by each (for tests, logs and the benchmark). */
-  readonly counts: Record<Reason, number> = { off: 0, alone: 0, rare: 0, back: 0, budget: 0, refused: 0 };
+  readonly counts: Record<Reason, number> = {
+    off: 0,
+    alone: 0,
+    rare: 0,
+    back: 0,
+    client: 0,
+    budget: 0,
+    refused: 0,
+  };
 
   constructor(
     readonly settings: WebSeedPolicySettings,
@@ -199,7 +221,13 @@ export class WebSeedPolicy {
    * file). An admitted request's blocks are marked as sent at once, so two clients asking for the
    * same rare block at the same moment get it once from here and once from each other.
    */
-  decide(file: PolicyFile, ranges: readonly ByteRange[] | null, requester: string): Decision {
+  decide(
+    file: PolicyFile,
+    ranges: readonly ByteRange[] | null,
+    requester: string,
+    /** False for a client that never comes back after a 503 (neverReturns()). */
+    returns = true,
+  ): Decision {
     const s = this.settings;
     if (!s.webSeedPolicy) return this.admit('off');
     const now = this.now();
@@ -235,6 +263,7 @@ export class WebSeedPolicy {
       this.refusals.delete(key);
       return serve('back');
     }
+    if (!returns) return serve('client');
     if (bucket.level(now) > 0 && this.total.level(now) > 0) return serve('budget');
     if (refusedAt === undefined) {
       if (this.refusals.size >= MAX_REFUSALS) this.refusals.clear();

@@ -42,7 +42,7 @@ import { posix, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Episode, Torrent } from '../catalog/index.js';
 import { sendText, type WebServer } from './server.js';
-import type { WebSeedPolicy } from './webseed-policy.js';
+import { neverReturns, type WebSeedPolicy } from './webseed-policy.js';
 
 export interface ByteRange {
   start: number;
@@ -513,8 +513,9 @@ export class WebSeed {
     if (policy !== null) {
       const torrent = posix.dirname(key);
       const requester = req.socket.remoteAddress ?? '';
+      const returns = !neverReturns(req.headers['user-agent']);
       hooks.admit = (size, ranges) => {
-        const d = policy.decide({ path: key, torrent, size }, ranges, requester);
+        const d = policy.decide({ path: key, torrent, size }, ranges, requester, returns);
         return d.serve ? null : d.retryAfter;
       };
     }

@@ -12,6 +12,7 @@ import {
   MAX_BLOCKS,
   WebSeedPolicy,
   checkPolicySettings,
+  neverReturns,
   type WebSeedPolicySettings,
 } from '../../src/web/webseed-policy.js';
 
@@ -135,13 +136,26 @@ test('a client back for a refused range after Retry-After is served; earlier it 
   assert.deepEqual(ask(0, 16 * MiB - 1, 'y'), { serve: true, reason: 'back' });
 });
 
+test('aria2 (it drops a web seed after one 503) is served where another client is refused', () => {
+  const { ask, policy } = setup({ webSeedTorrentRate: 1024 });
+  assert.equal(ask(0, 16 * MiB - 1).serve, true);
+  assert.equal(ask(0, 16 * MiB - 1, 'b').serve, false);
+  assert.deepEqual(policy.decide(FILE, [{ start: 0, end: 16 * MiB - 1 }], 'c', false), {
+    serve: true,
+    reason: 'client',
+  });
+  assert.equal(neverReturns('aria2/1.36.0'), true);
+  assert.equal(neverReturns('libtorrent/2.0.8.0'), false);
+  assert.equal(neverReturns(undefined), false);
+});
+
 test('a whole-file request (no Range) is judged on every block', () => {
   const { policy } = setup({ webSeedTorrentRate: 1024 });
   assert.equal(policy.decide(FILE, [{ start: 0, end: FILE.size / 2 - 1 }], 'a').serve, true);
   // Half of it never sent: the whole file is rare, once.
   assert.deepEqual(policy.decide(FILE, null, 'b'), { serve: true, reason: 'rare' });
   assert.equal(policy.decide(FILE, null, 'c').serve, false);
-  assert.deepEqual(policy.counts, { off: 0, alone: 0, rare: 2, back: 0, budget: 0, refused: 1 });
+  assert.deepEqual(policy.counts, { off: 0, alone: 0, rare: 2, back: 0, client: 0, budget: 0, refused: 1 });
 });
 
 test('blocks: a power of two of at least 16 KiB, at most MAX_BLOCKS a file; partial blocks not marked', () => {

@@ -99,7 +99,9 @@ export async function startDistribution(
     boundWs = l.filter((x) => x.protocol === 'ws').map((x) => x.endpoint);
   };
   const stop = async (): Promise<void> => {
-    if (webSeed.policy !== null) log(`web seed policy: ${webSeed.policy.summary()}`);
+    // What the policy decided, once it decided anything (a start that failed prints one line only).
+    if (webSeed.policy !== null && Object.values(webSeed.policy.counts).some((n) => n > 0))
+      log(`web seed policy: ${webSeed.policy.summary()}`);
     sync.stop();
     await sync.settled();
     await web.close();

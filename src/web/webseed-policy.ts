@@ -16,9 +16,9 @@
  *      pieces its peers lack, so these are most requests it makes)
  *   4. a client coming back: the same address asks again for a     serve: the swarm did not give
  *      range refused at least `webSeedRetryAfter` seconds ago        it to this client
- *   5. a client known never to come back after a 503 (aria2,       serve: refusing it would
- *      by its User-Agent: with its default --retry-wait=0 it drops   stall it for good
- *      the web seed after one, measured)
+ *   5. a client known never to come back after a 503 (by its       serve: refusing it would
+ *      User-Agent; measured: aria2 1.36 with its default            stall it for good
+ *      --retry-wait=0, Transmission 3.00 not within 170 s)
  *   6. within budget: the torrent's bucket (`webSeedTorrentRate`)   serve, at full speed
  *      and the installation's (`webSeedTotalRate`) both hold tokens
  *   7. otherwise                                                    503 + Retry-After, at once
@@ -171,7 +171,7 @@ export class FileCopies {
 export type Reason = 'off' | 'alone' | 'rare' | 'back' | 'client' | 'budget' | 'refused';
 
 /** User-Agents of clients that never return to a web seed after one 503 (rule 5). */
-const NEVER_RETURN = /^aria2\//i;
+const NEVER_RETURN = /^(aria2|Transmission)\//i;
 
 /** Whether a request's User-Agent names a client that never comes back after a 503. */
 export function neverReturns(userAgent: string | undefined): boolean {

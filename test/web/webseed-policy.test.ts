@@ -136,7 +136,7 @@ test('a client back for a refused range after Retry-After is served; earlier it 
   assert.deepEqual(ask(0, 16 * MiB - 1, 'y'), { serve: true, reason: 'back' });
 });
 
-test('aria2 (it drops a web seed after one 503) is served where another client is refused', () => {
+test('aria2 and Transmission (they drop a web seed after a 503) are served where another client is refused', () => {
   const { ask, policy } = setup({ webSeedTorrentRate: 1024 });
   assert.equal(ask(0, 16 * MiB - 1).serve, true);
   assert.equal(ask(0, 16 * MiB - 1, 'b').serve, false);
@@ -145,6 +145,7 @@ test('aria2 (it drops a web seed after one 503) is served where another client i
     reason: 'client',
   });
   assert.equal(neverReturns('aria2/1.36.0'), true);
+  assert.equal(neverReturns('Transmission/3.00'), true);
   assert.equal(neverReturns('libtorrent/2.0.8.0'), false);
   assert.equal(neverReturns(undefined), false);
 });

@@ -49,8 +49,15 @@ function parseArgs(argv) {
     else throw new Error(`unknown option ${a}`);
   }
   if (!['both', 'on', 'off'].includes(o.policy)) throw new Error('--policy must be both, on or off');
-  for (const k of ['viewers', 'sizeMib', 'spread', 'timeout'])
-    if (!Number.isFinite(o[k]) || o[k] <= 0) throw new Error(`--${k} must be a positive number`);
+  for (const [k, flag] of [
+    ['viewers', '--viewers'],
+    ['sizeMib', '--size-mib'],
+    ['spread', '--spread'],
+    ['timeout', '--timeout'],
+  ])
+    if (!Number.isFinite(o[k]) || o[k] <= 0) throw new Error(`${flag} must be a positive number`);
+  if (!Number.isInteger(o.viewers) || o.viewers < 2)
+    throw new Error('--viewers must be a whole number of at least 2');
   return o;
 }
 

@@ -256,12 +256,12 @@ test(
           '--mode',
           'leech',
           '--timeout',
-          '170',
+          '60',
           '--no-utp',
         ],
       },
       join(out, NAME, `${NAME}.mkv`),
-      180_000,
+      75_000,
     );
   },
 );

@@ -52,7 +52,7 @@ test('rare ranges are served once; the same blocks again are over budget and ref
   // Every block of it sent already, and the budget is spent by those copies: refused at once.
   assert.deepEqual(ask(0, 16 * MiB - 1, '10.0.0.3'), { serve: false, retryAfter: 30 });
   assert.deepEqual(ask(4 * MiB, 8 * MiB - 1, '10.0.0.3'), { serve: false, retryAfter: 30 });
-  // A quarter or more never sent (2 of 3 MiB): served whole. Less (1 of 8 MiB unsent): refused,
+  // Half or more never sent (2 of 3 MiB): served whole. Less (1 of 8 MiB unsent): refused,
   // the client takes the rest from peers and comes back for the unsent part alone.
   assert.deepEqual(ask(31 * MiB, 34 * MiB - 1, '10.0.0.3'), { serve: true, reason: 'rare' });
   assert.equal(ask(27 * MiB, 35 * MiB - 1, '10.0.0.3').serve, false);

@@ -928,6 +928,12 @@ function render(run) {
 // Main
 
 async function main() {
+  // `npm run bench -- release`: the simulated release (bench/release.js), a run of its own.
+  if (process.argv[2] === 'release')
+    return (await import('./release.js')).main(process.argv.slice(3)).catch((e) => {
+      process.stderr.write(`bench release: ${e.message}\n`);
+      process.exit(2);
+    });
   let opts;
   try {
     opts = parseArgs(process.argv.slice(2));

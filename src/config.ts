@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Network } from './protocol/ip.js';
 import { checkStatisticsSettings } from './stats/settings.js';
 import { checkSubtitleSettings } from './subtitles/settings.js';
+import { checkPolicySettings, DEFAULT_POLICY } from './web/webseed-policy.js';
 
 export interface Endpoint {
   host: string;
@@ -177,6 +178,19 @@ export interface Config {
   /** The currency of httpPricePerGb (ISO 4217 code). */
   currency: string;
   /**
+   * The web seed policy (src/web/webseed-policy.ts, docs/webseed.md): the web seed as origin of last
+   * resort. Off: every request is served as fast as the client asks (a plain web seed).
+   */
+  webSeedPolicy: boolean;
+  /** Bytes per second one torrent's web seed may send beyond lone viewers, rare ranges and returns. */
+  webSeedTorrentRate: number;
+  /** Bytes per second the installation's web seed may send so, all torrents together. */
+  webSeedTotalRate: number;
+  /** Complete sources (seeders, or a recent copy from the web seed) a range needs before it can be refused. */
+  webSeedMinSources: number;
+  /** Seconds in a refusal's Retry-After; a client back for the same range after that is served. */
+  webSeedRetryAfter: number;
+  /**
    * fjord's web server is reached only through a TLS-terminating proxy: session cookies are always
    * `Secure`. Without it they are `Secure` when the connection is TLS or a trusted proxy
    * (trustedProxies) says `X-Forwarded-Proto: https`.
@@ -264,6 +278,7 @@ export const defaults: Config = {
   timeZone: 'Europe/Oslo',
   httpPricePerGb: 0.05,
   currency: 'EUR',
+  ...DEFAULT_POLICY,
   trustProxyTls: false,
   inboxDir: null,
   subtitleLicence: 'CC-BY-4.0',
@@ -331,6 +346,7 @@ export function validateConfig(c: Config): Config {
   posInt('wsOfferBurst', 1, 1_000_000);
   if (c.minInterval > c.interval) throw new Error('minInterval must not exceed interval');
   checkStatisticsSettings(c);
+  checkPolicySettings(c);
   checkSubtitleSettings(c);
   if (c.inboxDir !== null && (typeof c.inboxDir !== 'string' || c.inboxDir === ''))
     throw new Error('inboxDir must be a folder path (or null for DATA/inbox)');

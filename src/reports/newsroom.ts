@@ -12,6 +12,7 @@ import type { Catalog, Episode } from '../catalog/index.js';
 import {
   completionsPerDay,
   deliveredBytes,
+  deliveredBytesWithPartial,
   httpCostSaved,
   p2pShare,
   p2pShareWithPartial,
@@ -91,7 +92,7 @@ interface Figures {
   completions: number;
   partialBytes: number;
   webSeedBytes: number;
-  /** completions x size, per torrent, summed. */
+  /** completions x size, per torrent, summed; at least the web seed bytes. */
   delivered: number;
   deliveredWithPartial: number;
 }
@@ -103,23 +104,21 @@ function figures(
 ): Figures {
   let completions = 0;
   let partialBytes = 0;
-  let delivered = 0;
+  let completed = 0;
   for (const r of swarm) {
     completions += r.completions;
     partialBytes += r.partial_bytes;
-    delivered += deliveredBytes({
-      completions: r.completions,
-      sizeBytes: sizeById.get(r.torrent_id) ?? 0,
-      webSeedBytes: 0,
-    });
+    completed += r.completions * (sizeById.get(r.torrent_id) ?? 0);
   }
   const webSeedBytes = web.reduce((s, r) => s + r.bytes, 0);
+  // docs/statistics.md: delivered is never less than what the web seed sent (derived.ts).
+  const d = { completions: 1, sizeBytes: completed, webSeedBytes, partialBytes };
   return {
     completions,
     partialBytes,
     webSeedBytes,
-    delivered,
-    deliveredWithPartial: delivered + partialBytes,
+    delivered: deliveredBytes(d),
+    deliveredWithPartial: deliveredBytesWithPartial(d),
   };
 }
 

@@ -8,6 +8,7 @@ import { formatEndpoint, wsTrackerUrls, type Config, type Endpoint } from '../co
 import type { Tracker } from '../tracker/tracker.js';
 import { WebServer } from '../web/server.js';
 import { WebSeed } from '../web/webseed.js';
+import { WebSeedPolicy } from '../web/webseed-policy.js';
 import { Audience } from '../web/audience.js';
 import { SiteDataSource } from '../web/site-data.js';
 import { SwarmStats } from '../web/swarm-stats.js';
@@ -46,6 +47,13 @@ export async function startDistribution(
   }
   const sync = new CatalogSync(catalog, { log, pollMs: options.pollMs });
   const webSeed = new WebSeed(config.dataDir, log);
+  const swarmStats = new SwarmStats(tracker);
+  // Off, the web seed serves everything (no decision at all).
+  if (config.webSeedPolicy)
+    webSeed.policy = new WebSeedPolicy(config, (folder) => {
+      const t = webSeed.torrentFor(folder);
+      return t === undefined ? { seeders: 0, leechers: 0 } : swarmStats.figures(t);
+    });
   const web = new WebServer(log, {
     maxConnectionsPerAddress: config.webMaxConnectionsPerAddress,
     trustedProxies: config.trustedProxies,
@@ -65,7 +73,7 @@ export async function startDistribution(
       wsPeerTimeout: config.wsPeerTimeout,
     },
     site,
-    new SwarmStats(tracker),
+    swarmStats,
   );
   audience.register(web);
   sync.onChange((s) => {
@@ -77,6 +85,9 @@ export async function startDistribution(
     boundWs = l.filter((x) => x.protocol === 'ws').map((x) => x.endpoint);
   };
   const stop = async (): Promise<void> => {
+    // What the policy decided, once it decided anything (a start that failed prints one line only).
+    if (webSeed.policy !== null && Object.values(webSeed.policy.counts).some((n) => n > 0))
+      log(`web seed policy: ${webSeed.policy.summary()}`);
     sync.stop();
     await sync.settled();
     await web.close();

@@ -69,14 +69,18 @@ export interface Delivery {
   partialBytes?: number;
 }
 
-/** Bytes delivered to viewers by completions alone: completions x size. */
+/**
+ * Bytes delivered to viewers: completions x size, and never less than what the web seed sent (every
+ * byte it sent reached a viewer: a download that no tracker counted, such as a client announcing a
+ * hash the tracker does not know or one fetching the file over plain HTTP, is delivered all the same).
+ */
 export function deliveredBytes(d: Delivery): number {
-  return d.completions * d.sizeBytes;
+  return Math.max(d.completions * d.sizeBytes, d.webSeedBytes);
 }
 
-/** Bytes delivered including ended partial downloads: completions x size + partial bytes. */
+/** Bytes delivered including ended partial downloads: completions x size + partial bytes, at least the web seed's. */
 export function deliveredBytesWithPartial(d: Delivery): number {
-  return d.completions * d.sizeBytes + (d.partialBytes ?? 0);
+  return Math.max(d.completions * d.sizeBytes + (d.partialBytes ?? 0), d.webSeedBytes);
 }
 
 /**

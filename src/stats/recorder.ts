@@ -118,6 +118,36 @@ function add(
 
 const NO_STATS = new Float64Array(9);
 
+/** Peers are sampled this often between minutes, so a release shorter than a minute has a peak. */
+export const PEAK_SAMPLE_MS = 5000;
+
+interface SwarmPart {
+  key: Uint8Array;
+  seeders: number;
+  leechers: number;
+  alias: boolean;
+}
+
+/**
+ * One catalog torrent's peers from its swarms: a hybrid's v1 and v2 swarms as their union by address
+ * and port, its aria2 alias's swarm added (aria2 peers join no other).
+ */
+function combinedPeers(
+  store: PeerStore,
+  all: readonly SwarmPart[],
+): { seeders: number; leechers: number } {
+  const [a, b] = all.filter((p) => !p.alias);
+  let seeders = a === undefined ? 0 : a.seeders;
+  let leechers = a === undefined ? 0 : a.leechers;
+  if (b !== undefined) ({ seeders, leechers } = store.unionCounts(a.key, 0, b.key, 0));
+  for (const p of all)
+    if (p.alias) {
+      seeders += p.seeders;
+      leechers += p.leechers;
+    }
+  return { seeders, leechers };
+}
+
 export interface RecorderOptions {
   webSeed?: WebSeedMeter;
   log?: (msg: string) => void;
@@ -125,6 +155,9 @@ export interface RecorderOptions {
 
 export class StatsRecorder {
   private timer: NodeJS.Timeout | null = null;
+  private peakTimer: NodeJS.Timeout | null = null;
+  /** The largest peer count sampled since the last harvest, by torrent id (TOTAL: all), and when. */
+  private peaks = new Map<number, { peers: number; at: number }>();
   private lastBucket = -1;
   private lastPrune = 0;
   private running: Promise<void> = Promise.resolve();
@@ -250,17 +283,12 @@ export class StatsRecorder {
       const list = all.filter((p) => !p.alias);
       combined[SLOT_PARTIAL_BYTES] = Math.max(0, ...list.map((p) => p.stats[SLOT_PARTIAL_BYTES]));
       let completions = Math.max(0, ...list.map((p) => p.completions));
-      const [a, b] = list;
-      let seeders = a === undefined ? 0 : a.seeders;
-      let leechers = a === undefined ? 0 : a.leechers;
-      if (b !== undefined) ({ seeders, leechers } = store.unionCounts(a.key, 0, b.key, 0));
-      // The aria2 alias's swarm: its own peers, so added.
+      const { seeders, leechers } = combinedPeers(store, all);
+      // The aria2 alias's swarm: its own peers (added by combinedPeers), completions and bytes.
       for (const p of all)
         if (p.alias) {
           combined[SLOT_PARTIAL_BYTES] += p.stats[SLOT_PARTIAL_BYTES];
           completions += p.completions;
-          seeders += p.seeders;
-          leechers += p.leechers;
         }
       let r = rows.get(id);
       if (r === undefined) rows.set(id, (r = emptyRow(bucket, id)));
@@ -301,6 +329,23 @@ export class StatsRecorder {
       .filter(([, bytes]) => bytes > 0)
       .map(([path, bytes]) => ({ bucket, path, bytes }));
 
+    // The peaks sampled during the minute (PEAK_SAMPLE_MS) beat this sample's when larger.
+    const allRows = [total, ...rows.values()];
+    for (const r of allRows) {
+      const p = this.peaks.get(r.torrent_id);
+      if (p !== undefined && p.peers > r.peers_max) {
+        r.peers_max = p.peers;
+        r.peers_max_at = p.at;
+      }
+    }
+    for (const [id, p] of this.peaks)
+      if (id !== TOTAL && !rows.has(id) && p.peers > 0) {
+        const r = emptyRow(bucket, id);
+        r.peers_max = p.peers;
+        r.peers_max_at = p.at;
+        rows.set(id, r);
+      }
+    this.peaks = new Map();
     const swarms = [total, ...[...rows.values()].sort((a, b) => a.torrent_id - b.torrent_id)];
     // A torrent with nothing at all this minute gets no row (the total always has one).
     const quiet = (r: SwarmRow) =>
@@ -316,6 +361,45 @@ export class StatsRecorder {
         r.announces_ws6 ===
         0;
     return { bucket, swarms: swarms.filter((r) => !quiet(r)), clients, webSeed };
+  }
+
+  /**
+   * Samples every torrent's peers now (off the request path: a walk over the swarms every
+   * PEAK_SAMPLE_MS), keeping each torrent's largest count until the next harvest writes it.
+   */
+  samplePeaks(at: number): void {
+    const store = this.tracker.store;
+    const parts = new Map<number, SwarmPart[]>();
+    let total = 0;
+    const match = this.byHash.size > 0;
+    store.forEach((key, off, swarm) => {
+      const hex = match ? Buffer.from(key.buffer, key.byteOffset + off, 20).toString('hex') : '';
+      const t = match ? this.byHash.get(hex) : undefined;
+      if (t === undefined) return void (total += swarm.seeders + swarm.leechers);
+      const list = parts.get(t.id) ?? [];
+      const alias = hex === t.aria2;
+      list.push({ key: key.slice(off, off + 20), seeders: swarm.seeders, leechers: swarm.leechers, alias });
+      parts.set(t.id, list);
+    });
+    const counts = new Map<number, number>();
+    for (const [id, all] of parts) {
+      const p = combinedPeers(store, all);
+      counts.set(id, p.seeders + p.leechers);
+      total += p.seeders + p.leechers;
+    }
+    const ws = this.tracker.ws;
+    if (ws !== null)
+      for (const [h, swarm] of ws.store.swarms) {
+        const n = swarm.seeders.length + swarm.leechers.length;
+        total += n;
+        const t = this.byHash.get(Buffer.from(h, 'latin1').toString('hex'));
+        if (t !== undefined) counts.set(t.id, (counts.get(t.id) ?? 0) + n);
+      }
+    counts.set(TOTAL, total);
+    for (const [id, n] of counts) {
+      const p = this.peaks.get(id);
+      if (p === undefined || n > p.peers) this.peaks.set(id, { peers: n, at });
+    }
   }
 
   /**
@@ -364,6 +448,8 @@ export class StatsRecorder {
       this.timer.unref();
     };
     arm();
+    this.peakTimer = setInterval(() => this.samplePeaks(Date.now()), PEAK_SAMPLE_MS);
+    this.peakTimer.unref();
   }
 
   /**
@@ -379,6 +465,8 @@ export class StatsRecorder {
   async stop(now = Date.now()): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    if (this.peakTimer) clearInterval(this.peakTimer);
+    this.peakTimer = null;
     await this.running;
     // The partial minute still counts: written under its own minute, merged if it was written already.
     this.lastBucket = -1;

@@ -29,15 +29,20 @@
  * than the file however the Range header is written; If-Range; strong ETag and Last-Modified
  * with 304 for If-None-Match / If-Modified-Since, 412 for If-Match / If-Unmodified-Since; bodies
  * streamed from disk. CORS is open (`*`): WebTorrent in browsers uses web seeds through fetch.
+ *
+ * Policy: with `policy` set (config `webSeedPolicy`, src/web/webseed-policy.ts), every GET with a body
+ * of a servable file is decided after the rights (only distributable files get this far) and the
+ * Range header, before a byte is sent: served at full speed, or `503` with `Retry-After` at once.
+ * Statistics: `onSent` is told each body chunk once the socket took it (its write callback).
  */
 import { randomBytes } from 'node:crypto';
 import { open, realpath } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { posix, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import type { Episode } from '../catalog/index.js';
+import type { Episode, Torrent } from '../catalog/index.js';
 import { sendText, type WebServer } from './server.js';
+import { neverReturns, type WebSeedPolicy } from './webseed-policy.js';
 
 export interface ByteRange {
   start: number;
@@ -123,6 +128,13 @@ export interface Entity {
   cacheControl?: string;
   /** A stream of bytes start..end (inclusive). */
   body(start: number, end: number): Readable;
+  /**
+   * Asked before a body is sent (GET only), with the ranges the reply would send (null: the whole
+   * file): null to send it, or the seconds of a 503's Retry-After to refuse it (the web seed policy).
+   */
+  admit?(ranges: ByteRange[] | null): number | null;
+  /** Told the size of each chunk of the body once the socket took it. */
+  onWritten?(n: number): void;
 }
 
 const ZEROS = Buffer.alloc(64 * 1024);
@@ -151,16 +163,43 @@ function commonHeaders(res: ServerResponse, e: Entity): void {
   res.setHeader('X-Content-Type-Options', 'nosniff');
 }
 
-/** Streams `stream` into res without ending it; a client that goes away is not an error. */
-async function pump(stream: Readable, res: ServerResponse): Promise<boolean> {
+/**
+ * Streams `stream` into res without ending it; a client that goes away is not an error. `onWritten`
+ * is told each chunk's size once the socket took it (its write callback without an error), so a
+ * transfer cut short counts what left for the client, not what was read from disk.
+ */
+async function pump(
+  stream: Readable,
+  res: ServerResponse,
+  onWritten?: (n: number, chunk: Buffer) => void,
+): Promise<boolean> {
   try {
-    await pipeline(stream, res, { end: false });
+    for await (const chunk of stream) {
+      if (res.destroyed) throw new Error('closed');
+      const buf = chunk as Buffer;
+      const n = buf.length;
+      const more = res.write(buf, onWritten && ((err) => void (err ? undefined : onWritten(n, buf))));
+      if (!more) await drained(res);
+    }
+    if (res.destroyed) throw new Error('closed');
     return true;
   } catch {
     stream.destroy();
     res.destroy();
     return false;
   }
+}
+
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 /** Answers a GET or HEAD for an entity: conditionals, ranges, then the bytes. */
@@ -202,12 +241,17 @@ export async function sendEntity(req: IncomingMessage, res: ServerResponse, e: E
   const multipart = ranges !== null && ranges.length > 1 ? multipartLayout(ranges, e) : null;
   if (multipart !== null && multipart.length > e.size) ranges = null;
 
+  if (!head && e.size > 0 && ranges?.length !== 0 && e.admit) {
+    const retryAfter = e.admit(ranges);
+    if (retryAfter !== null) return sendBusy(res, retryAfter);
+  }
+  const w = e.onWritten && ((n: number) => e.onWritten?.(n));
   if (ranges === null) {
     res.statusCode = 200;
     res.setHeader('Content-Type', e.contentType);
     res.setHeader('Content-Length', e.size);
     if (head || e.size === 0) return void res.end();
-    if (await pump(e.body(0, e.size - 1), res)) res.end();
+    if (await pump(e.body(0, e.size - 1), res, w)) res.end();
     return;
   }
   if (ranges.length === 0) {
@@ -222,7 +266,7 @@ export async function sendEntity(req: IncomingMessage, res: ServerResponse, e: E
     res.setHeader('Content-Type', e.contentType);
     res.setHeader('Content-Range', `bytes ${r.start}-${r.end}/${e.size}`);
     res.setHeader('Content-Length', r.end - r.start + 1);
-    if (await pump(e.body(r.start, r.end), res)) res.end();
+    if (await pump(e.body(r.start, r.end), res, w)) res.end();
     return;
   }
   const { boundary, parts, closing, length } = multipart ?? multipartLayout(ranges, e);
@@ -230,14 +274,16 @@ export async function sendEntity(req: IncomingMessage, res: ServerResponse, e: E
   res.setHeader('Content-Length', length);
   const all = ranges;
   // One stream for the whole body: one pipeline, whatever the number of parts.
+  // Part headers are not file bytes: only the parts' bytes are told to onWritten.
   async function* body(): AsyncGenerator<Buffer> {
     for (let i = 0; i < all.length; i++) {
-      yield Buffer.from(parts[i]);
+      yield Object.assign(Buffer.from(parts[i]), { framing: true });
       for await (const chunk of e.body(all[i].start, all[i].end)) yield chunk as Buffer;
     }
-    yield Buffer.from(closing);
+    yield Object.assign(Buffer.from(closing), { framing: true });
   }
-  if (await pump(Readable.from(body()), res)) res.end();
+  const payload = w && ((n: number, b: Buffer) => void ('framing' in b ? undefined : w(n)));
+  if (await pump(Readable.from(body()), res, payload)) res.end();
 }
 
 interface MultipartLayout {
@@ -270,11 +316,30 @@ function sameDate(value: string, lastModified: Date | null): boolean {
   return !Number.isNaN(t) && t === lastModified.getTime();
 }
 
+/** 503 with Retry-After: over the web seed policy's budget; never cached by a proxy in front. */
+function sendBusy(res: ServerResponse, retryAfter: number): void {
+  res.statusCode = 503;
+  res.setHeader('Retry-After', String(retryAfter));
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+  const body = 'busy: fetch this range from peers, or come back later\n';
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.end(body);
+}
+
 function sendStatus(res: ServerResponse, status: 304 | 412): void {
   res.statusCode = status;
   // A 304 carries the validators (ETag, Last-Modified, Cache-Control) and no body.
   if (status === 412) res.setHeader('Content-Length', 0);
   res.end();
+}
+
+/** What sendFile tells and asks (the web seed's statistics and policy). */
+export interface SendFileHooks {
+  /** Told the size of each chunk of the body once the socket took it (statistics: bytes delivered). */
+  onWritten?: (n: number) => void;
+  /** Entity.admit, with the file's size. */
+  admit?: (size: number, ranges: ByteRange[] | null) => number | null;
 }
 
 /** Sends a file from disk (fd opened once, streamed in ranges). 404 if it is not a regular file. */
@@ -283,8 +348,7 @@ export async function sendFile(
   res: ServerResponse,
   abs: string,
   contentType: string,
-  /** Told the size of each chunk of the body handed to the response (statistics: bytes served). */
-  onBytes?: (n: number) => void,
+  hooks: SendFileHooks = {},
 ): Promise<boolean> {
   let fh;
   try {
@@ -295,17 +359,16 @@ export async function sendFile(
   try {
     const st = await fh.stat();
     if (!st.isFile()) return false;
+    const { onWritten, admit } = hooks;
     const entity: Entity = {
       size: st.size,
       // Published files are never rewritten in place; size, mtime and inode together name this one.
       etag: `"${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}-${st.ino.toString(16)}"`,
       lastModified: new Date(Math.floor(st.mtimeMs / 1000) * 1000),
       contentType,
-      body: (start, end) => {
-        const stream = fh.createReadStream({ start, end, autoClose: false, highWaterMark: 256 * 1024 });
-        if (onBytes) stream.on('data', (chunk: string | Buffer) => onBytes(chunk.length));
-        return stream;
-      },
+      body: (start, end) => fh.createReadStream({ start, end, autoClose: false, highWaterMark: 256 * 1024 }),
+      ...(onWritten ? { onWritten } : {}),
+      ...(admit ? { admit: (ranges: ByteRange[] | null) => admit(st.size, ranges) } : {}),
     };
     await sendEntity(req, res, entity);
     return true;
@@ -344,8 +407,15 @@ export class WebSeed {
   private single = new Map<string, string>();
   private readonly mediaRoot: string;
   private realRoot: string | null = null;
-  /** Called with a file's catalog path and the bytes of each chunk sent of it (src/stats records them). */
+  /** Torrent folder → the episode's torrent (whose swarm the policy reads). */
+  private torrents = new Map<string, Torrent>();
+  /**
+   * Called with a file's catalog path and the bytes of each chunk of it the socket took (src/stats
+   * records them: bytes delivered, not bytes read from disk).
+   */
   onSent: ((path: string, bytes: number) => void) | null = null;
+  /** The web seed policy (src/web/webseed-policy.ts); null: every request is served. */
+  policy: WebSeedPolicy | null = null;
 
   constructor(
     readonly dataDir: string,
@@ -359,6 +429,7 @@ export class WebSeed {
     const files = new Map<string, string>();
     const pads = new Map<string, number>();
     const single = new Map<string, string>();
+    const torrents = new Map<string, Torrent>();
     for (const e of episodes) {
       const inFolder = new Map<string, string[]>();
       const add = (path: string, type: string): void => {
@@ -370,7 +441,10 @@ export class WebSeed {
       for (const s of e.subtitles)
         if (s.kind === 'official' && s.path.startsWith('media/'))
           add(s.path, s.format === 'srt' ? SRT_TYPE : VTT_TYPE);
-      for (const [folder, paths] of inFolder) if (paths.length === 1) single.set(folder, paths[0]);
+      for (const [folder, paths] of inFolder) {
+        if (paths.length === 1) single.set(folder, paths[0]);
+        if (e.torrents.length > 0) torrents.set(folder, e.torrents[0]);
+      }
       for (const t of e.torrents)
         if (t.mode === 'hybrid')
           for (const m of e.media)
@@ -379,6 +453,12 @@ export class WebSeed {
     this.files = files;
     this.pads = pads;
     this.single = single;
+    this.torrents = torrents;
+  }
+
+  /** The torrent whose files are in `folder` (a catalog path), if it is served now. */
+  torrentFor(folder: string): Torrent | undefined {
+    return this.torrents.get(folder);
   }
 
   /** How many files are served now (for logs and tests). */
@@ -426,8 +506,20 @@ export class WebSeed {
     }
     if (!real.startsWith(this.realRoot + sep)) return sendText(res, 404, 'not found\n');
     const onSent = this.onSent;
-    const counted = onSent === null ? undefined : (n: number) => onSent(key, n);
-    if (!(await sendFile(req, res, real, type, counted))) {
+    const policy = this.policy;
+    const hooks: SendFileHooks = {};
+    if (onSent !== null) hooks.onWritten = (n) => onSent(key, n);
+    // Rights first (only files of episodes distributable now got this far), then the policy.
+    if (policy !== null) {
+      const torrent = posix.dirname(key);
+      const requester = req.socket.remoteAddress ?? '';
+      const returns = !neverReturns(req.headers['user-agent']);
+      hooks.admit = (size, ranges) => {
+        const d = policy.decide({ path: key, torrent, size }, ranges, requester, returns);
+        return d.serve ? null : d.retryAfter;
+      };
+    }
+    if (!(await sendFile(req, res, real, type, hooks))) {
       this.log(`web seed: published file not readable: ${key}`);
       if (!res.headersSent) sendText(res, 404, 'not found\n');
     }

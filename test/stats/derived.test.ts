@@ -7,6 +7,8 @@ import {
   completionsPerDay,
   daySpan,
   httpCostSaved,
+  deliveredBytes,
+  deliveredBytesWithPartial,
   p2pShare,
   p2pShareWithPartial,
   peakSwarm,
@@ -99,7 +101,10 @@ test('P2P share: 1 - web seed / (completions x size), clamped, undefined when no
   assert.equal(p2pShare({ webSeedBytes: 0, completions: 1, sizeBytes: GB }), 1);
   // The web seed also fed viewers who never finished: more than delivered → 0, never negative.
   assert.equal(p2pShare({ webSeedBytes: 3 * GB, completions: 1, sizeBytes: GB }), 0);
-  assert.equal(p2pShare({ webSeedBytes: 5, completions: 0, sizeBytes: GB }), undefined);
+  // Downloads the tracker never counted (no completion announced) are delivered all the same: what
+  // the web seed sent is delivered, so 5 bytes sent and no completion is a share of 0, not "none".
+  assert.equal(p2pShare({ webSeedBytes: 5, completions: 0, sizeBytes: GB }), 0);
+  assert.equal(p2pShare({ webSeedBytes: 0, completions: 0, sizeBytes: GB }), undefined);
   assert.equal(p2pShare({ webSeedBytes: 0, completions: 3, sizeBytes: 0 }), undefined);
   // With partial downloads: 2 completions of 1 GB plus 2 GB of ended partial downloads, 1 GB web seed.
   assert.equal(
@@ -114,6 +119,20 @@ test('P2P share: 1 - web seed / (completions x size), clamped, undefined when no
     p2pShareWithPartial({ webSeedBytes: 0, completions: 0, sizeBytes: GB, partialBytes: 0 }),
     undefined,
   );
+});
+
+test('delivered bytes: completions x size (+ partial), never less than the web seed sent', () => {
+  const MiB = 1024 * 1024;
+  // The issue's overview: 59.1 MiB from the web seed, three aria2 downloads the tracker refused,
+  // one 449.7 KiB "completion": delivered is the 59.1 MiB, not 449.7 KiB.
+  const d = { webSeedBytes: 59.1 * MiB, completions: 1, sizeBytes: 449.7 * 1024, partialBytes: 0 };
+  assert.equal(deliveredBytes(d), 59.1 * MiB);
+  assert.equal(deliveredBytesWithPartial(d), 59.1 * MiB);
+  // Twelve viewers of 48 MiB, 1.3 copies from the web seed: completions x size.
+  const r = { webSeedBytes: 1.3 * 48 * MiB, completions: 12, sizeBytes: 48 * MiB, partialBytes: 10 };
+  assert.equal(deliveredBytes(r), 12 * 48 * MiB);
+  assert.equal(deliveredBytesWithPartial(r), 12 * 48 * MiB + 10);
+  assert.ok(Math.abs((p2pShare(r) ?? 0) - (1 - 1.3 / 12)) < 1e-12);
 });
 
 test('HTTP cost saved: bytes viewers carried x price per 10^9 bytes', () => {

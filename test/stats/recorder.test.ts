@@ -172,6 +172,48 @@ test('client sampler: every announce while quiet, a power-of-two stride when bus
   assert.deepEqual(got, ['-qB4630-aaaaaaaaaaaa']);
 });
 
+test('a swarm that comes and goes within one minute still has its peak (sampled every few seconds)', async () => {
+  const dataDir = tempDir('fjord-rec-peak-');
+  const catalog = await openCatalog({ dataDir });
+  const running = await startTracker({ dataDir });
+  try {
+    const episode = await catalog.publishEpisode(sampleEpisode());
+    const torrent = episode.torrents[0];
+    const hash = Buffer.from(torrent.infoHashV1 as string, 'hex');
+    const recorder = new StatsRecorder(running.tracker, new StatsStore(catalog.backend));
+    recorder.baseline();
+    await recorder.refreshTorrents();
+    const ann = (port: number, event: string) =>
+      httpGet(
+        running.httpPort,
+        announcePath({ hash, port, event, peerId: `-qB4630-${String(port).padStart(12, '0')}` }),
+      );
+    for (const port of [7101, 7102, 7103]) assert.equal((await ann(port, 'started')).status, 200);
+    const bucket = T - (T % MINUTE);
+    recorder.samplePeaks(bucket + 10_000);
+    await ann(7103, 'stopped');
+    recorder.samplePeaks(bucket + 15_000);
+    for (const port of [7101, 7102]) await ann(port, 'stopped');
+    // At the minute's sample nobody is left; the peak of 3, 10 s in, is what the row keeps.
+    const sample = recorder.harvest(bucket);
+    const mine = sample.swarms.find((r) => r.torrent_id === torrent.id);
+    const total = sample.swarms.find((r) => r.torrent_id === TOTAL);
+    assert.ok(mine && total);
+    assert.deepEqual(
+      [mine.peers_max, mine.peers_max_at, mine.seeders_sum + mine.leechers_sum],
+      [3, bucket + 10_000, 0],
+    );
+    assert.deepEqual([total.peers_max, total.peers_max_at], [3, bucket + 10_000]);
+    // The next minute starts afresh.
+    const next = recorder.harvest(bucket + MINUTE);
+    assert.equal(next.swarms.find((r) => r.torrent_id === TOTAL)?.peers_max, 0);
+  } finally {
+    await running.stop();
+    await catalog.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
+
 test('the web seed reports the bytes it sends per file, ranges included', async () => {
   const { mkdirSync, writeFileSync } = await import('node:fs');
   const { WebSeed } = await import('../../src/web/webseed.js');

@@ -18,6 +18,7 @@ import { startDistribution } from '../publish/distribution.js';
 import { startNewsroom } from '../web/admin/api-service.js';
 import { startCommunitySubtitles } from '../subtitles/start.js';
 import { secureDataDir } from './data-dir.js';
+import { redactRedisUrl } from '../swarm/redis-url.js';
 
 export interface ServeOptions {
   config?: string;
@@ -39,6 +40,9 @@ export interface ServeOptions {
   peersPerAddress?: number;
   completionsPerAddress?: number;
   fullScrape?: boolean;
+  swarmStore?: string;
+  nodeId?: string;
+  swarmStoreKeyPrefix?: string;
   trustedProxy?: string[];
   statsNetwork?: string[];
   printConfig?: boolean;
@@ -80,6 +84,9 @@ export function configFromOptions(o: ServeOptions): Config {
   if (o.peersPerAddress !== undefined) c.peersPerAddress = o.peersPerAddress;
   if (o.completionsPerAddress !== undefined) c.completionsPerAddress = o.completionsPerAddress;
   if (o.fullScrape) c.fullScrape = true;
+  if (o.swarmStore !== undefined) c.swarmStore = o.swarmStore as Config['swarmStore'];
+  if (o.nodeId !== undefined) c.nodeId = o.nodeId;
+  if (o.swarmStoreKeyPrefix !== undefined) c.swarmStoreKeyPrefix = o.swarmStoreKeyPrefix;
   if (o.trustedProxy) c.trustedProxies = o.trustedProxy;
   if (o.statsNetwork) c.statsNetworks = o.statsNetwork;
   c.dataDir = resolve(c.dataDir);
@@ -99,6 +106,7 @@ export async function serve(o: ServeOptions): Promise<void> {
       ws: config.ws.map(formatEndpoint),
       admin: config.admin ? formatEndpoint(config.admin) : null,
       adminToken: config.adminToken ? '(set)' : null,
+      swarmStore: redactRedisUrl(config.swarmStore),
     };
     process.stdout.write(JSON.stringify(shown, null, 2) + '\n');
     return;

@@ -398,7 +398,21 @@ export class RedisPeerStore implements PeerStore {
       else if (op === OP_REMOVED) this.dropRemote(b, i + 1, i + 21, v6, tick);
       i += 21 + (v6 ? 18 : 6);
     }
-    for (let o = 0; o + 24 <= c.length; o += 24) this.local.raiseCompletions(c, o, c.readUInt32BE(o + 20));
+    this.applyCounts(c);
+  }
+
+  /**
+   * Completion counts as Redis has them after an entry (its own node's included): the view takes
+   * them as they are, so a completion this node counted but Redis did not (the peer had completed
+   * on another node) is taken back.
+   */
+  private applyCounts(c: Buffer): void {
+    for (let o = 0; o + 24 <= c.length; o += 24) {
+      const n = c.readUInt32BE(o + 20);
+      const swarm = this.local.torrents.get(c, o);
+      if (swarm === undefined) this.local.raiseCompletions(c, o, n);
+      else swarm.downloaded = n;
+    }
   }
 
   private reject(what: string): void {
@@ -642,9 +656,9 @@ export class RedisPeerStore implements PeerStore {
     }
     if (node === null || b === null || c === null || node.length === 0 || node.length > 200)
       return this.reject('stream entry without node, records or counts');
-    if (node.equals(this.nodeIdBuf)) return;
     if (!RedisPeerStore.validRecords(b) || c.length % 24 !== 0)
       return this.reject(`stream entry of node ${node.toString().slice(0, 64)}: bad record lengths`);
+    if (node.equals(this.nodeIdBuf)) return this.applyCounts(c);
     this.nodes.set(node.toString(), Date.now());
     this.applyEntry(b, c);
     this.sync.entriesApplied++;

@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { hasProgram, runs, skipUnless } from './programs.js';
-import { sleep } from './cli.js';
+import { serveFjord, sleep, type Served } from './cli.js';
+import { httpGet, percent, tempDir } from './tracker.js';
+import { bdecode } from '../../src/protocol/bencode.js';
 
 export const MACHINE_REDIS = process.env.FJORD_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -176,4 +178,41 @@ export class OwnCluster {
 function clusterOk(port: number): boolean {
   const r = spawnSync('redis-cli', ['-p', String(port), 'cluster', 'info'], { encoding: 'utf8' });
   return /cluster_state:ok/.test(r.stdout) && /cluster_slots_assigned:16384/.test(r.stdout);
+}
+
+/** Starts a node on the machine's Redis under `prefix`; fresh data directory each time. */
+export function serveNode(
+  prefix: string,
+  id: string,
+  extra: string[] = [],
+  url = MACHINE_REDIS,
+): Promise<Served> {
+  return serveFjord(
+    [
+      '--open',
+      '--http',
+      '127.0.0.1:0',
+      '--udp',
+      '127.0.0.1:0',
+      '--admin',
+      'off',
+      '--data',
+      tempDir(),
+      '--swarm-store',
+      url,
+      '--swarm-store-key-prefix',
+      prefix,
+      '--node-id',
+      id,
+      ...extra,
+    ],
+    ['http', 'udp'],
+  );
+}
+
+/** A torrent's scrape on a node's HTTP port, as {complete, downloaded, incomplete}. */
+export async function scrapeOf(s: Served, h: Buffer): Promise<Record<string, unknown>> {
+  const r = await httpGet(s.ports.http, `/scrape?info_hash=${percent(h)}`);
+  const files = (bdecode(r.body) as Record<string, unknown>).files as Record<string, Record<string, unknown>>;
+  return { ...(files[h.toString('latin1')] ?? {}) };
 }

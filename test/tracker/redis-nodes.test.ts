@@ -8,9 +8,16 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bdecode } from '../../src/protocol/bencode.js';
-import { runFjord, serveFjord, until, type Served } from '../helpers/cli.js';
-import { announcePath, hashOf, httpGet, percent, tempDir } from '../helpers/tracker.js';
-import { MACHINE_REDIS, deletePrefixes, redisSkip, uniquePrefix } from '../helpers/redis.js';
+import { runFjord, until, type Served } from '../helpers/cli.js';
+import { announcePath, hashOf, httpGet, tempDir } from '../helpers/tracker.js';
+import {
+  MACHINE_REDIS,
+  deletePrefixes,
+  redisSkip,
+  scrapeOf,
+  serveNode as node,
+  uniquePrefix,
+} from '../helpers/redis.js';
 
 type Dict = Record<string, unknown>;
 
@@ -21,31 +28,6 @@ function compact4(b: Buffer): string[] {
   return out.sort();
 }
 
-/** Starts a node on the machine's Redis under `prefix`; fresh data directory each time. */
-export function node(prefix: string, id: string, extra: string[] = [], url = MACHINE_REDIS): Promise<Served> {
-  return serveFjord(
-    [
-      '--open',
-      '--http',
-      '127.0.0.1:0',
-      '--udp',
-      '127.0.0.1:0',
-      '--admin',
-      'off',
-      '--data',
-      tempDir(),
-      '--swarm-store',
-      url,
-      '--swarm-store-key-prefix',
-      prefix,
-      '--node-id',
-      id,
-      ...extra,
-    ],
-    ['http', 'udp'],
-  );
-}
-
 async function announce(s: Served, p: Parameters<typeof announcePath>[0]): Promise<Dict> {
   const r = await httpGet(s.ports.http, announcePath({ compact: 1, ...p }));
   assert.equal(r.status, 200, r.body.toString());
@@ -53,16 +35,10 @@ async function announce(s: Served, p: Parameters<typeof announcePath>[0]): Promi
 }
 
 /** The peers node `s` gives a new leecher (port 1): announced, then stopped again. */
-export async function peersSeen(s: Served, h: Buffer): Promise<string[]> {
+async function peersSeen(s: Served, h: Buffer): Promise<string[]> {
   const d = await announce(s, { hash: h, port: 1, numwant: 50 });
   await announce(s, { hash: h, port: 1, event: 'stopped' });
   return compact4(d.peers as Buffer).filter((p) => p !== '127.0.0.1:1');
-}
-
-export async function scrapeOf(s: Served, h: Buffer): Promise<Dict> {
-  const r = await httpGet(s.ports.http, `/scrape?info_hash=${percent(h)}`);
-  const files = (bdecode(r.body) as Dict).files as Record<string, Dict>;
-  return { ...(files[h.toString('latin1')] ?? {}) };
 }
 
 describe('two fjord serve nodes on one Redis', { skip: redisSkip, timeout: 120_000 }, () => {

@@ -492,21 +492,24 @@ export class RedisPeerStore implements PeerStore {
     );
   }
 
+  /** The writer or the reader failed: said once, until both work again. */
   private down(e: Error): void {
-    if (this.up || !this.loggedDown)
-      this.options.log(
-        `swarm store: Redis ${redactRedisUrl(this.options.url)} unreachable (${e.message}); answering from the local view, changes buffered`,
-      );
-    this.loggedDown = true;
     this.up = false;
     this.needReload = true;
+    if (this.loggedDown) return;
+    this.loggedDown = true;
+    this.options.log(
+      `swarm store: Redis ${redactRedisUrl(this.options.url)} unreachable (${e.message}); answering from the local view, changes buffered`,
+    );
   }
 
+  /** An exchange worked; `up` again once the other side works too (after a reload). */
   private back(): void {
-    if (!this.up && this.loggedDown)
-      this.options.log(`swarm store: Redis ${redactRedisUrl(this.options.url)} is back`);
+    if (this.needReload) return;
     this.up = true;
+    if (!this.loggedDown) return;
     this.loggedDown = false;
+    this.options.log(`swarm store: Redis ${redactRedisUrl(this.options.url)} is back; resynchronised`);
   }
 
   /** Loads every live peer and every completion count from Redis into the view. */

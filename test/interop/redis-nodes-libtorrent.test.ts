@@ -31,7 +31,8 @@ test(
     const peers: Child[] = [];
     after(async () => {
       for (const p of peers) if (p.running) await p.stop('SIGKILL', 3000);
-      for (const n of nodes) await n.stop('SIGKILL');
+      for (const n of nodes)
+        if (n.child.exitCode === null && n.child.signalCode === null) await n.stop('SIGKILL');
       await deletePrefixes(MACHINE_REDIS, [prefix]);
       ws.remove();
     });

@@ -45,7 +45,8 @@ describe('two fjord serve nodes on one Redis', { skip: redisSkip, timeout: 120_0
   const prefix = uniquePrefix('nodes');
   const running: Served[] = [];
   after(async () => {
-    for (const s of running) await s.stop('SIGKILL');
+    for (const s of running)
+      if (s.child.exitCode === null && s.child.signalCode === null) await s.stop('SIGKILL');
     await deletePrefixes(MACHINE_REDIS, [prefix]);
   });
 

@@ -659,9 +659,12 @@ export class RedisPeerStore implements PeerStore {
     }
     if (node === null || b === null || c === null || node.length === 0 || node.length > 200)
       return this.reject('stream entry without node, records or counts');
-    if (!RedisPeerStore.validRecords(b) || c.length % 24 !== 0)
-      return this.reject(`stream entry of node ${node.toString().slice(0, 64)}: bad record lengths`);
+    if (c.length % 24 !== 0)
+      return this.reject(`stream entry of node ${node.toString().slice(0, 64)}: bad count lengths`);
+    // This node's own entry: its records are in the view already; only the counts are news.
     if (node.equals(this.nodeIdBuf)) return this.applyCounts(c);
+    if (!RedisPeerStore.validRecords(b))
+      return this.reject(`stream entry of node ${node.toString().slice(0, 64)}: bad record lengths`);
     this.nodes.set(node.toString(), Date.now());
     this.applyEntry(b, c);
     this.sync.entriesApplied++;

@@ -204,8 +204,12 @@ export class RedisPeerStore implements PeerStore {
   private readonly keys: [string, string, string, string, string];
   private out: Buffer = Buffer.alloc(64 * 1024);
   private outLen = 0;
-  /** A batch a failed call left behind, tried again first. */
-  private retry: Buffer | null = null;
+  /** Changes being sent (a view of sendingBuf), from sendAt; kept when a call fails. */
+  private sending: Buffer | null = null;
+  private sendingBuf: Buffer | null = null;
+  private sendAt = 0;
+  /** The buffer that last held sent changes, reused for the next ones. */
+  private spare: Buffer | null = null;
   private flushing = false;
   private writer: Client | null = null;
   private reader: Client | null = null;
@@ -288,8 +292,10 @@ export class RedisPeerStore implements PeerStore {
 
   /** Doubles the outgoing buffer within maxBufferedBytes; false when full. */
   private grow(need: number): boolean {
-    if (this.outLen + need > this.options.maxBufferedBytes) return false;
-    const next = Buffer.alloc(Math.min(this.options.maxBufferedBytes, this.out.length * 2));
+    if (this.outLen + this.pendingBytes + need > this.options.maxBufferedBytes) return false;
+    const size = Math.min(this.options.maxBufferedBytes, Math.max(this.out.length * 2, this.outLen + need));
+    if (size < this.outLen + need) return false;
+    const next = Buffer.alloc(size);
     this.out.copy(next, 0, 0, this.outLen);
     this.out = next;
     return true;
@@ -336,7 +342,7 @@ export class RedisPeerStore implements PeerStore {
     return {
       kind: 'redis',
       up: this.up,
-      buffered: this.outLen + (this.retry?.length ?? 0),
+      buffered: this.outLen + this.pendingBytes,
       dropped: this.sync.recordsDropped,
       rejected: this.sync.rejected,
       lastPush: this.lastPush,
@@ -562,40 +568,42 @@ export class RedisPeerStore implements PeerStore {
     if (this.flushing || this.writer === null) return;
     this.flushing = true;
     try {
-      while (this.running || this.retry !== null || this.outLen > 0) {
-        let batch = this.retry;
-        if (batch === null) {
+      for (;;) {
+        if (this.sending === null) {
           if (this.outLen === 0) break;
-          const n = this.cut(Math.min(this.outLen, MAX_CALL_BYTES));
-          batch = Buffer.from(this.out.subarray(0, n));
-          this.out.copy(this.out, 0, n, this.outLen);
-          this.outLen -= n;
+          // Double buffering: what is pending is sent from where it is, announces fill the other.
+          this.sending = this.out.subarray(0, this.outLen);
+          this.sendingBuf = this.out;
+          this.sendAt = 0;
+          this.out = this.spare ?? Buffer.alloc(64 * 1024);
+          this.spare = null;
+          this.outLen = 0;
         }
-        this.retry = batch;
         const w = this.writer as unknown as ApplyClient;
-        await w.fjordApply(...this.keys, this.nodeIdBuf, batch, this.options.peerTimeout, LOG_RETAIN_MS);
-        this.retry = null;
-        this.sync.flushes++;
-        this.sync.recordsPushed += countRecords(batch);
-        this.lastPush = Date.now();
-        this.back();
+        while (this.sendAt < this.sending.length) {
+          const n = cut(this.sending, this.sendAt, MAX_CALL_BYTES);
+          const batch = this.sending.subarray(this.sendAt, this.sendAt + n);
+          await w.fjordApply(...this.keys, this.nodeIdBuf, batch, this.options.peerTimeout, LOG_RETAIN_MS);
+          this.sendAt += n;
+          this.sync.flushes++;
+          this.sync.recordsPushed += countRecords(batch);
+          this.lastPush = Date.now();
+          this.back();
+        }
+        this.spare = this.sendingBuf;
+        this.sending = this.sendingBuf = null;
       }
     } catch (e) {
+      // The batch in flight stays in `sending` and is tried again first.
       this.down(e instanceof Error ? e : new Error(String(e)));
     } finally {
       this.flushing = false;
     }
   }
 
-  /** The length of the whole records within the first `max` bytes of the outgoing buffer. */
-  private cut(max: number): number {
-    let i = 0;
-    for (;;) {
-      const x = this.out[i];
-      const len = (x & 3) === OP_RAISE ? 25 : 21 + (x & F_V6 ? 18 : 6);
-      if (i + len > max) return i === 0 ? len : i;
-      i += len;
-    }
+  /** Bytes of changes taken for sending and not yet accepted by Redis. */
+  private get pendingBytes(): number {
+    return this.sending === null ? 0 : this.sending.length - this.sendAt;
   }
 
   /**
@@ -685,6 +693,17 @@ export class RedisPeerStore implements PeerStore {
     await this.pulling;
     this.writer.disconnect();
     this.writer = this.reader = null;
+  }
+}
+
+/** The length of the whole records from `at` within `max` bytes (one record at least). */
+function cut(b: Buffer, at: number, max: number): number {
+  let i = at;
+  for (;;) {
+    const len = (b[i] & 3) === OP_RAISE ? 25 : 21 + (b[i] & F_V6 ? 18 : 6);
+    if (i + len - at > max) return i === at ? len : i - at;
+    i += len;
+    if (i >= b.length) return i - at;
   }
 }
 

@@ -85,6 +85,12 @@ describe('two fjord serve nodes on one Redis', { skip: redisSkip, timeout: 120_0
     await new Promise((r) => setTimeout(r, 500));
     assert.deepEqual(await scrapeOf(a, h), { complete: 3, downloaded: 2, incomplete: 0 });
     assert.deepEqual(await scrapeOf(b, h), { complete: 3, downloaded: 2, incomplete: 0 });
+    // /stats?mode=json: the store's health, the other node seen, the last sync.
+    const st = JSON.parse((await httpGet(b.ports.http, '/stats?mode=json')).body.toString()) as {
+      store: { kind: string; up: boolean; lastPush: number; nodes: Array<{ id: string }> };
+    };
+    assert.deepEqual([st.store.kind, st.store.up, st.store.nodes.map((n) => n.id)], ['redis', true, ['A']]);
+    assert.ok(Date.now() - st.store.lastPush < 10_000);
     // Both nodes stop (SIGTERM pushes what is left); new ones start on empty data directories.
     assert.equal(await a.stop(), 0);
     assert.equal(await b.stop(), 0);

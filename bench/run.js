@@ -54,7 +54,7 @@ import { NODE_FLAGS } from '../bin/node-flags.js';
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const BUILD = join(ROOT, 'bench/.build');
 const TOOLS = join(ROOT, '../shared/tools');
-const PARTS = ['udp', 'http', 'memory', 'growth', 'hash', 'cli', 'ws', 'profile'];
+const PARTS = ['udp', 'http', 'memory', 'growth', 'hash', 'cli', 'ws', 'redis', 'profile'];
 
 const HELP = `usage: npm run bench -- [options]      (or: node bench/run.js [options])
 
@@ -62,7 +62,8 @@ const HELP = `usage: npm run bench -- [options]      (or: node bench/run.js [opt
                       samples, no profiles, no ws part, no server memory fill (the output says so)
   --only LIST         parts to run, comma-separated: ${PARTS.join(',')}
                       (hash: torrent hashing in-process; cli: whole fjord processes, torrent
-                      create and --help, timed from start to exit, next to mktorrent)
+                      create and --help, timed from start to exit, next to mktorrent; redis: the
+                      shared Redis swarm store beside the memory store, on a private redis-server)
                       (default: all; with --quick all but ws and profile)
   --servers LIST      servers to compare (default fjord,opentracker,bittorrent-tracker,node-floor;
                       node-floor is bench/floor-server.js, Node's I/O with no tracker logic)
@@ -918,6 +919,14 @@ function render(run) {
   if (res.memory) md.push(memoryMarkdown(res.memory, ctx));
   if (res.growth) md.push(growthMarkdown(res.growth));
   if (res.hash) md.push(hashMarkdown(res.hash));
+  if (res.redis)
+    md.push(
+      [
+        '### Shared Redis swarm store (bench/redis-store.js)',
+        '',
+        res.redis.skipped ? `skipped: ${res.redis.skipped}` : res.redis.result.markdown,
+      ].join('\n'),
+    );
   if (res.cli) md.push(cliSection(res.cli));
   if (res.ws) md.push(wsMarkdown(res.ws));
   for (const p of res.profile ?? []) md.push(profileMarkdown(p));
@@ -1115,6 +1124,11 @@ async function main() {
       installPeers: opts.installPeers,
     });
     if (res.ws.skipped) log(`ws: skipped: ${res.ws.skipped}`);
+  }
+  if (parts.has('redis')) {
+    log('redis: bench/redis-store.js (memory and Redis stores side by side, private redis-server)');
+    res.redis = await externalPart('redis-store', 'runRedisStoreBench', { quick: ctx.quick, dist: ctx.dist });
+    if (res.redis.skipped) log(`redis: skipped: ${res.redis.skipped}`);
   }
   if (parts.has('profile')) {
     if (!ctx.perf) notes.push('perf does not work here (or is missing): profiles are node --cpu-prof only.');

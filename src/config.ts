@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Network } from './protocol/ip.js';
+import { checkKeyPrefix, parseRedisUrl } from './swarm/redis-url.js';
 import { checkStatisticsSettings } from './stats/settings.js';
 import { checkSubtitleSettings } from './subtitles/settings.js';
 import { checkPolicySettings, DEFAULT_POLICY } from './web/webseed-policy.js';
@@ -16,9 +17,11 @@ export interface Endpoint {
 }
 
 export type AccessMode = 'whitelist' | 'blacklist' | 'open';
-/** The peer stores a tracker can run on (config `swarmStore`). */
-export const SWARM_STORES = ['memory'] as const;
-export type SwarmStoreKind = (typeof SWARM_STORES)[number];
+/**
+ * The peer stores a tracker can run on (config `swarmStore`): 'memory', or a Redis URL
+ * (src/swarm/redis-url.ts: redis://, rediss://, redis+cluster://).
+ */
+export type SwarmStoreKind = 'memory' | `redis${string}`;
 
 export interface Config {
   /** HTTP tracker listeners (announce at /announce, scrape at /scrape, plus /stats and /metrics). */
@@ -85,10 +88,15 @@ export interface Config {
    */
   completionsPerAddress: number;
   /**
-   * Where the tracker keeps its swarms (src/swarm/peer-store.ts): 'memory', the only store for now
-   * (the in-process SwarmStore). A store shared by several nodes (Redis) comes with issue 13.
+   * Where the tracker keeps its swarms (src/swarm/peer-store.ts): 'memory' (the in-process
+   * SwarmStore), or a Redis shared by several tracker nodes: redis://[user:pass@]HOST:PORT[/DB],
+   * rediss://... (TLS), redis+cluster://HOST:PORT[,HOST:PORT...] (src/swarm/redis-store.ts).
    */
   swarmStore: SwarmStoreKind;
+  /** Prefix of the Redis keys (a Cluster hash tag), so several installations share one Redis. */
+  swarmStoreKeyPrefix: string;
+  /** This node's name among the nodes of a shared store; null: host name and process id. */
+  nodeId: string | null;
   /** Allow a scrape without info_hash (all torrents). Off: it lists every torrent a closed tracker has. */
   fullScrape: boolean;
   /** Seconds between full scrapes served to one address when fullScrape is on. */
@@ -247,6 +255,8 @@ export const defaults: Config = {
   peersPerAddress: 8,
   completionsPerAddress: 8,
   swarmStore: 'memory',
+  swarmStoreKeyPrefix: 'fjord:',
+  nodeId: null,
   fullScrape: false,
   fullScrapeInterval: 60,
   trustedProxies: [],
@@ -318,8 +328,18 @@ export function validateConfig(c: Config): Config {
   posInt('numwantMax', 1, 1000);
   posInt('peersPerAddress', 1, 255);
   posInt('completionsPerAddress', 1, 255);
-  if (!SWARM_STORES.includes(c.swarmStore))
-    throw new Error(`swarmStore must be one of ${SWARM_STORES.join(', ')} (got ${String(c.swarmStore)})`);
+  if (c.swarmStore !== 'memory') {
+    if (typeof c.swarmStore !== 'string' || !/^rediss?(\+cluster)?:/i.test(c.swarmStore))
+      throw new Error(
+        `swarmStore must be memory or a redis://, rediss:// or redis+cluster:// URL (got ${String(c.swarmStore)})`,
+      );
+    parseRedisUrl(c.swarmStore);
+  }
+  checkKeyPrefix(c.swarmStoreKeyPrefix);
+  if (c.nodeId !== null && (typeof c.nodeId !== 'string' || !/^[\x21-\x7e]{1,100}$/.test(c.nodeId)))
+    throw new Error(
+      `nodeId must be 1 to 100 printable characters without spaces (got ${JSON.stringify(c.nodeId)})`,
+    );
   posInt('fullScrapeInterval', 1, 86400);
   posInt('maxHeaderBytes', 512, 1 << 20);
   posInt('httpIdleTimeout', 1, 3600);

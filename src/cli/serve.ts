@@ -5,6 +5,7 @@
 import { formatEndpoint, parseEndpoint, type Config } from '../config.js';
 import { loadSettings, type CommonFlags } from './settings.js';
 import { runServe } from '../server/serve.js';
+import { redactRedisUrl } from '../swarm/redis-url.js';
 
 export interface ServeOptions extends CommonFlags {
   http?: string[];
@@ -23,6 +24,9 @@ export interface ServeOptions extends CommonFlags {
   peersPerAddress?: number;
   completionsPerAddress?: number;
   fullScrape?: boolean;
+  swarmStore?: string;
+  nodeId?: string;
+  swarmStoreKeyPrefix?: string;
   trustedProxy?: string[];
   statsNetwork?: string[];
   printConfig?: boolean;
@@ -59,6 +63,9 @@ export function configFromOptions(o: ServeOptions): Config {
     if (o.peersPerAddress !== undefined) c.peersPerAddress = o.peersPerAddress;
     if (o.completionsPerAddress !== undefined) c.completionsPerAddress = o.completionsPerAddress;
     if (o.fullScrape) c.fullScrape = true;
+    if (o.swarmStore !== undefined) c.swarmStore = o.swarmStore as Config['swarmStore'];
+    if (o.nodeId !== undefined) c.nodeId = o.nodeId;
+    if (o.swarmStoreKeyPrefix !== undefined) c.swarmStoreKeyPrefix = o.swarmStoreKeyPrefix;
     if (o.trustedProxy) c.trustedProxies = o.trustedProxy;
     if (o.statsNetwork) c.statsNetworks = o.statsNetwork;
   });
@@ -76,6 +83,7 @@ export async function serve(o: ServeOptions): Promise<void> {
       ws: config.ws.map(formatEndpoint),
       admin: config.admin ? formatEndpoint(config.admin) : null,
       adminToken: config.adminToken ? '(set)' : null,
+      swarmStore: redactRedisUrl(config.swarmStore),
     };
     process.stdout.write(JSON.stringify(shown, null, 2) + '\n');
     return;

@@ -132,10 +132,7 @@ interface SwarmPart {
  * One catalog torrent's peers from its swarms: a hybrid's v1 and v2 swarms as their union by address
  * and port, its aria2 alias's swarm added (aria2 peers join no other).
  */
-function combinedPeers(
-  store: PeerStore,
-  all: readonly SwarmPart[],
-): { seeders: number; leechers: number } {
+function combinedPeers(store: PeerStore, all: readonly SwarmPart[]): { seeders: number; leechers: number } {
   const [a, b] = all.filter((p) => !p.alias);
   let seeders = a === undefined ? 0 : a.seeders;
   let leechers = a === undefined ? 0 : a.leechers;

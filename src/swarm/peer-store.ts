@@ -202,6 +202,31 @@ export interface PeerStore {
   readonly completed: CompletedQueue;
   /** Addresses that hit a per-address limit, for the dashboard. */
   readonly suspects: SuspectTable;
+
+  /** A store that talks to a service: connects and loads before the tracker listens. */
+  open?(): Promise<void>;
+  /** Sends what is left and disconnects (at shutdown). */
+  close?(): Promise<void>;
+  /** The health of a shared store, for /metrics and /stats (a memory store has none). */
+  status?(): StoreStatus;
+}
+
+/** A shared store's health (redis-store.ts). */
+export interface StoreStatus {
+  kind: string;
+  /** The last exchange with the service worked. */
+  up: boolean;
+  /** Bytes of changes waiting to be sent. */
+  buffered: number;
+  /** Changes dropped because the buffer was full while the service was away. */
+  dropped: number;
+  /** Records read back from the service that failed validation. */
+  rejected: number;
+  /** When changes were last sent and received (ms since the epoch, 0: never). */
+  lastPush: number;
+  lastPull: number;
+  /** Other nodes heard from, and when (ms since the epoch). */
+  nodes: Array<{ id: string; seen: number }>;
 }
 
 /** Options every store takes. */

@@ -144,6 +144,46 @@ export function createMetrics(
       this.inc({ limit: 'completions' }, l.completionsIgnored);
     },
   });
+  // The shared swarm store's health (src/swarm/redis-store.ts); a memory store is always up.
+  new Gauge({
+    name: 'fjord_store_up',
+    help: 'Whether the swarm store is reachable (1) or the node answers from its local view only (0).',
+    registers: [registry],
+    collect() {
+      this.set(store.status === undefined || store.status().up ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'fjord_store_buffered_bytes',
+    help: 'Changes waiting to be sent to the shared swarm store, bytes.',
+    registers: [registry],
+    collect() {
+      this.set(store.status?.().buffered ?? 0);
+    },
+  });
+  new Counter({
+    name: 'fjord_store_dropped_total',
+    help: 'Changes not sent to the shared swarm store: dropped (buffer full while it was away) or rejected (malformed data read back).',
+    labelNames: ['kind'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const st = store.status?.();
+      this.inc({ kind: 'buffer_full' }, st?.dropped ?? 0);
+      this.inc({ kind: 'rejected' }, st?.rejected ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'fjord_store_nodes',
+    help: 'Other tracker nodes heard from on the shared swarm store, by node id: seconds since last heard.',
+    labelNames: ['node'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const now = Date.now();
+      for (const n of store.status?.().nodes ?? []) this.set({ node: n.id }, (now - n.seen) / 1000);
+    },
+  });
   // The latency histogram is kept by the hot path as plain bucket counts (request-counters.ts); a
   // prom-client Histogram would cost a label lookup per observation. This metric object hands
   // those counts to the registry in the histogram exposition shape when Prometheus scrapes.

@@ -158,8 +158,11 @@ export function statsPage(
       for (const [v, h] of top(store, n, 'seeders')) lines.push(`\t${v}\t${h.toUpperCase()}`);
       return text(lines.join('\n') + '\n');
     }
-    case 'json':
-      return { status: 200, type: 'application/json', body: JSON.stringify(s) };
+    case 'json': {
+      // The swarm store's health: a shared store's nodes seen and last sync (memory: always up).
+      const st = store.status?.() ?? { kind: 'memory', up: true };
+      return { status: 200, type: 'application/json', body: JSON.stringify({ ...s, store: st }) };
+    }
     default: {
       const x = [
         '<?xml version="1.0" encoding="UTF-8" ?>',

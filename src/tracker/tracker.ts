@@ -9,6 +9,7 @@ import type { Registry } from 'prom-client';
 import { formatEndpoint, type Config, type Endpoint } from '../config.js';
 import { clock, startClock } from '../swarm/clock.js';
 import { SwarmStore, tickOf } from '../swarm/store.js';
+import { RedisPeerStore, defaultNodeId } from '../swarm/redis-store.js';
 import { KEEP_NONE, type KeepRule, type PeerStore } from '../swarm/peer-store.js';
 import { AccessList } from './access-list.js';
 import { TrackerCore } from './core.js';
@@ -30,16 +31,25 @@ export interface TrackerOptions {
   store?: PeerStore;
 }
 
-/** The peer store config.swarmStore names ('memory': the in-process SwarmStore). */
-export function makePeerStore(config: Config): PeerStore {
-  switch (config.swarmStore) {
-    case 'memory':
-      return new SwarmStore({
-        peersPerAddress: config.peersPerAddress,
-        completionsPerAddress: config.completionsPerAddress,
-        counterSlots: SWARM_STATS_SLOTS,
-      });
-  }
+/**
+ * The peer store config.swarmStore names: 'memory', the in-process SwarmStore; a Redis URL, the
+ * shared RedisPeerStore (it connects and loads in Tracker.start, before anything listens).
+ */
+export function makePeerStore(config: Config, log: (msg: string) => void = () => {}): PeerStore {
+  const options = {
+    peersPerAddress: config.peersPerAddress,
+    completionsPerAddress: config.completionsPerAddress,
+    counterSlots: SWARM_STATS_SLOTS,
+  };
+  if (config.swarmStore === 'memory') return new SwarmStore(options);
+  return new RedisPeerStore({
+    ...options,
+    url: config.swarmStore,
+    keyPrefix: config.swarmStoreKeyPrefix,
+    nodeId: config.nodeId ?? defaultNodeId(),
+    peerTimeout: config.peerTimeout,
+    log,
+  });
 }
 
 export interface Listening {
@@ -82,7 +92,7 @@ export class Tracker {
     readonly log: (msg: string) => void = (m) => process.stderr.write(`${m}\n`),
     options: TrackerOptions = {},
   ) {
-    this.store = options.store ?? makePeerStore(config);
+    this.store = options.store ?? makePeerStore(config, log);
     mkdirSync(config.dataDir, { recursive: true });
     this.state = new CompletionState(config.dataDir, this.store, log);
     this.swarms =
@@ -124,6 +134,8 @@ export class Tracker {
         `state: loaded ${restored.peers} peers of ${restored.swarms} swarms` +
           (restored.expired > 0 ? ` (${restored.expired} past the peer timeout left out)` : ''),
       );
+    // A shared store loads every node's swarms before the first announce can arrive.
+    await this.store.open?.();
     if (this.config.listFile) {
       const r = this.access.loadFile();
       this.log(
@@ -212,6 +224,7 @@ export class Tracker {
     this.save();
     this.state.close();
     await this.swarms?.saveNow(() => Math.floor(Date.now() / 1000));
+    await this.store.close?.();
   }
 }
 

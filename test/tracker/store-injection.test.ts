@@ -33,5 +33,8 @@ test('config.swarmStore: memory by default, anything else refused with the choic
   assert.equal(defaults.swarmStore, 'memory');
   assert.ok(makePeerStore(defaults) instanceof SwarmStore);
   const bad = { ...defaults, swarmStore: 'redis' } as unknown as Config;
-  assert.throws(() => validateConfig(bad), /swarmStore must be one of memory \(got redis\)/);
+  assert.throws(
+    () => validateConfig(bad),
+    /swarmStore must be memory or a redis:\/\/, rediss:\/\/ or redis\+cluster:\/\/ URL \(got redis\)/,
+  );
 });

@@ -63,6 +63,12 @@ export function registerServe(program: Command): void {
       'completions counted per torrent per IPv4 address or IPv6 /64 in 12-24 h (default 8)',
       int('completions-per-address'),
     )
+    .option(
+      '--swarm-store <memory|url>',
+      'where swarms live: memory (default), or redis://[user:pass@]HOST:PORT[/DB], rediss://..., redis+cluster://HOST:PORT[,...] shared by several nodes',
+    )
+    .option('--node-id <name>', "this node's name on a shared swarm store (default: host name and pid)")
+    .option('--swarm-store-key-prefix <prefix>', "prefix of the swarm store's Redis keys (default fjord:)")
     .option('--full-scrape', 'allow /scrape without info_hash (off by default; rate-limited per address)')
     .option('--trusted-proxy <cidr>', 'believe X-Forwarded-For from this network; repeat for more', collect)
     .option(

@@ -23,6 +23,7 @@ import { parseTorrent } from '../../src/protocol/metainfo.js';
 import { fjord, randomFile } from '../publish/publish-helpers.js';
 import {
   aria2,
+  Deluge,
   aria2InfoHashOf,
   freeTcpPort,
   ltPeer,
@@ -70,6 +71,9 @@ function catalogDb<T>(fn: (db: Database.Database) => T): T {
   }
 }
 
+/** Whether an earlier test published (and so made the series): tests run alone with a name filter. */
+let seriesMade = false;
+
 /** Publishes episode `n` with the defaults (a hybrid torrent) and waits until fjord serves it. */
 async function publish(n: number): Promise<Published> {
   const video = join(WORK, `source-${n}.mkv`);
@@ -78,12 +82,13 @@ async function publish(n: number): Promise<Published> {
     'publish',
     '--no-probe',
     video,
-    ...['--data', DATA, '--series', 'Default torrents', ...(n === 1 ? ['--new-series'] : [])],
+    ...['--data', DATA, '--series', 'Default torrents', ...(seriesMade ? [] : ['--new-series'])],
     ...['--season', '1', '--episode', String(n), '--title', `Client ${n}`, '--cleared', '-q'],
     ...['--tracker', `http://127.0.0.1:${served.ports.http}/announce`],
     ...['--web-url', `http://127.0.0.1:${served.ports.web}`],
   ]);
   assert.equal(r.status, 0, r.stderr);
+  seriesMade = true;
   const row = catalogDb(
     (db) =>
       db
@@ -154,6 +159,7 @@ async function assertCounted(ep: Published, names: string[]): Promise<void> {
 const skipAria2 = skipUnless(program('aria2c'), program('timeout'));
 const skipLt = skipUnless(pythonModule('libtorrent'), program('timeout'));
 const skipTr = skipUnless(program('transmission-cli'), program('timeout'));
+const skipDeluge = skipUnless(program('deluged'), program('deluge-console'), program('timeout'));
 /**
  * Transmission 3.00 refuses every torrent holding a dictionary key that is the empty string
  * ("Error parsing .torrent file"), and every BEP 52 file tree holds them: it cannot open a hybrid
@@ -258,5 +264,45 @@ test(
     await assertCounted(ep, [swarm]);
     assert.equal(await notAllowed(), refusedBefore, 'no announce was refused');
     await client.stop('SIGINT', 10_000);
+  },
+);
+
+test(
+  'Deluge on a default (hybrid) torrent through the tracker: allowed and counted',
+  { skip: skipDeluge, timeout: 120_000 },
+  async () => {
+    const ep = await publish(4);
+    const refusedBefore = await notAllowed();
+    const client = new Deluge('Deluge', {
+      configDir: join(WORK, 'deluge-config'),
+      dir: join(WORK, 'deluge'),
+      port: await freeTcpPort(),
+      uiPort: await freeTcpPort(),
+    });
+    children.push(client);
+    // The daemon takes a moment to listen for the console.
+    await until(
+      30_000,
+      'Deluge adding the torrent',
+      async () =>
+        /Torrent added!/.test(await client.console(`add -p ${join(WORK, 'deluge')} ${ep.torrent}`))
+          ? true
+          : undefined,
+      1000,
+    );
+    const info = await until(
+      60_000,
+      'Deluge seeding',
+      async () => {
+        const out = await client.console('info -v');
+        return /State: Seeding/.test(out) ? out : undefined;
+      },
+      1000,
+    );
+    assert.match(info, /Progress: 100\.00%|Seeding/);
+    await assertCounted(ep, [ep.v1, ep.v2Truncated]);
+    assert.equal(await notAllowed(), refusedBefore, 'no announce was refused');
+    assert.doesNotMatch(await client.console('info -v'), /not allowed/i);
+    await client.stop('SIGTERM', 10_000);
   },
 );

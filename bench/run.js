@@ -248,8 +248,9 @@ function snapshotDist(ctx) {
   const snap = join(BUILD, 'snapshot');
   rmSync(snap, { recursive: true, force: true });
   mkdirSync(snap, { recursive: true });
-  cpSync(join(ROOT, 'dist'), join(snap, 'dist'), { recursive: true });
-  cpSync(join(ROOT, 'package.json'), join(snap, 'package.json'));
+  // Timestamps kept: bin/fjord.js uses dist/cli/help.json only while it is newer than the program.
+  cpSync(join(ROOT, 'dist'), join(snap, 'dist'), { recursive: true, preserveTimestamps: true });
+  cpSync(join(ROOT, 'package.json'), join(snap, 'package.json'), { preserveTimestamps: true });
   // bin/fjord.js runs ../dist/cli/main.js: the command as users run it (the cli part).
   cpSync(join(ROOT, 'bin'), join(snap, 'bin'), { recursive: true });
   // Files fjord reads at run time from src/ (the web assets, not compiled) are found by a link.

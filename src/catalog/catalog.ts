@@ -284,6 +284,7 @@ class SqlCatalog implements Catalog {
             info_hash_v2: t.infoHashV2,
             info_hash_v2_truncated: t.infoHashV2 === null ? null : truncateV2(t.infoHashV2),
             info_hash_aria2: t.infoHashAria2,
+            info_hash_v1_twin: t.infoHashV1Twin,
             path: t.path,
             size_bytes: t.sizeBytes,
             piece_length: t.pieceLength,
@@ -615,6 +616,7 @@ class SqlCatalog implements Catalog {
           eb('info_hash_v1', '=', h),
           eb('info_hash_v2_truncated', '=', h),
           eb('info_hash_aria2', '=', h),
+          eb('info_hash_v1_twin', '=', h),
         ]),
       );
     else throw new CatalogError('invalid-info-hash', `bad info hash "${hex}": need 40 or 64 hex digits`);
@@ -716,6 +718,7 @@ class SqlCatalog implements Catalog {
           infoHashV1: t.info_hash_v1,
           infoHashV2: t.info_hash_v2,
           infoHashAria2: t.info_hash_aria2,
+          infoHashV1Twin: t.info_hash_v1_twin,
           path: t.path,
           sizeBytes: Number(t.size_bytes),
           pieceLength: t.piece_length,
@@ -764,6 +767,7 @@ class SqlCatalog implements Catalog {
         't.info_hash_v1',
         't.info_hash_v2_truncated',
         't.info_hash_aria2',
+        't.info_hash_v1_twin',
         'e.published_at',
         'e.withdrawn_at',
         'r.cleared_worldwide',
@@ -788,10 +792,11 @@ class SqlCatalog implements Catalog {
           : null;
       if (target === null) continue;
       // Every 20-byte name a client may announce (see info-hash.ts): v1, v2 truncated per BEP 52,
-      // and a hybrid torrent's aria2 alias.
+      // and a hybrid torrent's aria2 alias and v1 twin.
       if (r.info_hash_v1 !== null) target.push(r.info_hash_v1);
       if (r.info_hash_v2_truncated !== null) target.push(r.info_hash_v2_truncated);
       if (r.info_hash_aria2 !== null) target.push(r.info_hash_aria2);
+      if (r.info_hash_v1_twin !== null) target.push(r.info_hash_v1_twin);
     }
     return { allowed, withdrawn };
   }
@@ -1038,7 +1043,12 @@ function rightsJson(r: Rights): Json {
 function publishConflict(
   err: unknown,
   label: string,
-  torrent: { infoHashV1: string | null; infoHashV2: string | null; infoHashAria2: string | null },
+  torrent: {
+    infoHashV1: string | null;
+    infoHashV2: string | null;
+    infoHashAria2: string | null;
+    infoHashV1Twin: string | null;
+  },
 ): CatalogError | null {
   const v = uniqueViolation(err);
   if (v === null) return null;
@@ -1061,6 +1071,11 @@ function publishConflict(
       return new CatalogError(
         'duplicate-info-hash',
         `aria2 info hash ${torrent.infoHashAria2} (${label}) is already in the catalog`,
+      );
+    case 'torrents(info_hash_v1_twin)':
+      return new CatalogError(
+        'duplicate-info-hash',
+        `v1 twin info hash ${torrent.infoHashV1Twin} (${label}) is already in the catalog`,
       );
     case 'media_files(path)':
       return new CatalogError(

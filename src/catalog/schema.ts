@@ -68,6 +68,8 @@ export interface TorrentsTable {
   info_hash_v2_truncated: string | null;
   /** Hybrid: the 40 hex digits aria2 announces (migration 006, src/protocol/metainfo.ts). */
   info_hash_aria2: string | null;
+  /** Hybrid: the v1 hash of its v1 twin, for clients that cannot read BEP 52 (migration 007). */
+  info_hash_v1_twin: string | null;
   path: string;
   size_bytes: number;
   piece_length: number;

@@ -81,6 +81,12 @@ export interface TorrentInput {
    * src/protocol/metainfo.ts aria2InfoHash), allowed and counted as the torrent's third swarm.
    */
   infoHashAria2?: string;
+  /**
+   * Hybrid only, 40 hex digits: the v1 hash of the torrent's v1 twin (src/protocol/metainfo.ts
+   * v1Twin), which clients that cannot read BEP 52 (Transmission 3) get; allowed and counted as the
+   * torrent's own swarm.
+   */
+  infoHashV1Twin?: string;
   /** Relative to the data directory. */
   path: string;
   sizeBytes: number;
@@ -94,6 +100,8 @@ export interface Torrent {
   infoHashV2: string | null;
   /** Hybrid: the hash aria2 announces (TorrentInput.infoHashAria2); null for v1 and v2 torrents. */
   infoHashAria2: string | null;
+  /** Hybrid: the v1 hash of its v1 twin (TorrentInput.infoHashV1Twin); null for v1 and v2 torrents. */
+  infoHashV1Twin: string | null;
   path: string;
   sizeBytes: number;
   pieceLength: number;

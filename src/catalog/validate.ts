@@ -176,6 +176,7 @@ export interface CheckedTorrent {
   infoHashV1: string | null;
   infoHashV2: string | null;
   infoHashAria2: string | null;
+  infoHashV1Twin: string | null;
   path: string;
   sizeBytes: number;
   pieceLength: number;
@@ -202,6 +203,10 @@ export function checkTorrent(t: TorrentInput): CheckedTorrent {
       'invalid-info-hash',
       `only a hybrid torrent has an aria2 alias, not a ${t.mode} one`,
     );
+  const twin = t.infoHashV1Twin === undefined ? null : normalizeV1(t.infoHashV1Twin);
+  // A v1 torrent is its own twin; a v2 one has no v1 pieces to make one of.
+  if (twin !== null && t.mode !== 'hybrid')
+    throw new CatalogError('invalid-info-hash', `only a hybrid torrent has a v1 twin, not a ${t.mode} one`);
   // BEP 52: a power of two, at least 16 KiB; fjord uses the same rule for v1 pieces.
   const pl = t.pieceLength;
   if (!Number.isSafeInteger(pl) || pl < 16384 || (pl & (pl - 1)) !== 0) {
@@ -214,6 +219,7 @@ export function checkTorrent(t: TorrentInput): CheckedTorrent {
     infoHashV1: v1,
     infoHashV2: v2,
     infoHashAria2: aria2,
+    infoHashV1Twin: twin,
     path: checkRelativePath(t.path, 'torrent'),
     sizeBytes: sizeInteger(t.sizeBytes, 'torrent size'),
     pieceLength: pl,

@@ -19,9 +19,19 @@
  *
  * v1 info hash = SHA-1 of the info dictionary's exact bytes; v2 info hash = SHA-256 of the same bytes.
  * aria2 alias (hybrid only) = SHA-1 of the info dictionary as aria2 re-encodes it: see aria2InfoHash().
+ * v1 twin (hybrid only) = the hybrid torrent without its v2 part, for clients that cannot read BEP 52
+ * at all (Transmission 3): see v1Twin(); its info hash is a fourth name of the same files.
  */
 import { createHash } from 'node:crypto';
-import { bdecode, bdecodeWithSpan, bencode, BencodeError, type BValue, type Decoded } from './bencode.js';
+import {
+  bdecode,
+  bdecodeWithSpan,
+  bencode,
+  BencodeError,
+  type BDict,
+  type BValue,
+  type Decoded,
+} from './bencode.js';
 
 export type TorrentVersion = 'v1' | 'v2' | 'hybrid';
 
@@ -56,6 +66,8 @@ export interface Metainfo {
   infoHashV2?: string;
   /** Hybrid: the v1-sized hash aria2 announces instead of infoHashV1 (aria2InfoHash()). */
   infoHashAria2?: string;
+  /** Hybrid: the v1 hash of its v1 twin (v1TwinInfoHash()), a v1-only torrent of the same pieces. */
+  infoHashV1Twin?: string;
   /** v1: the concatenated 20-byte piece hashes. */
   pieces?: Buffer;
   /** v2: pieces root (hex) -> concatenated piece-level hashes, for files longer than one piece. */
@@ -245,7 +257,10 @@ export function parseTorrent(buf: Buffer): Metainfo {
     result.pieces = pieces;
   }
   if (hasV2) result.infoHashV2 = createHash('sha256').update(infoBytes).digest('hex');
-  if (hasV1 && hasV2) result.infoHashAria2 = aria2InfoHash(infoBytes);
+  if (hasV1 && hasV2) {
+    result.infoHashAria2 = aria2InfoHash(infoBytes);
+    result.infoHashV1Twin = v1TwinInfoHash(infoBytes);
+  }
   if (top.announce !== undefined) result.announce = text(top.announce, 'announce');
   if (top.comment !== undefined) result.comment = text(top.comment, 'comment');
   if (top['created by'] !== undefined) result.createdBy = text(top['created by'], 'created by');
@@ -268,6 +283,38 @@ export function aria2InfoHash(info: Buffer): string {
   return createHash('sha1')
     .update(bencode(withoutEmptyKeys(bdecode(info))))
     .digest('hex');
+}
+
+/**
+ * The v1 twin of a hybrid torrent: the same torrent without `meta version`, `file tree` and
+ * `piece layers`. What is left is a complete v1 torrent of the same files, pieces, padding files,
+ * trackers and web seeds, which clients that refuse BEP 52 torrents can read: Transmission 3.00 fails
+ * on any dictionary key that is the empty string, and every file tree has them (`{"": {length, ...}}`).
+ * Its info dictionary differs from the hybrid's, so its info hash does too (v1TwinInfoHash()): a swarm
+ * of its own on the tracker, which fjord allows and counts as the torrent's (like the aria2 alias).
+ * Derived, never hashed again: the hybrid's v1 piece hashes are the twin's. `torrent` is a hybrid
+ * .torrent file; throws MetainfoError for anything else.
+ */
+export function v1Twin(torrent: Buffer): Buffer {
+  const top = bdecode(torrent);
+  if (!isDict(top) || !isDict(top.info)) fail('no info dictionary');
+  const { 'piece layers': _layers, info, ...rest } = top;
+  return bencode({ ...rest, info: v1TwinDict(info) });
+}
+
+/** The v1 info hash of the v1 twin (v1Twin()) of the hybrid torrent whose info dictionary is `info`. */
+export function v1TwinInfoHash(info: Buffer): string {
+  const d = bdecode(info);
+  if (!isDict(d)) fail('the info dictionary is not a dictionary');
+  return createHash('sha1')
+    .update(bencode(v1TwinDict(d)))
+    .digest('hex');
+}
+
+function v1TwinDict(info: Dict): BDict {
+  const { 'meta version': version, 'file tree': _tree, ...v1 } = info;
+  if (version !== 2 || info.pieces === undefined) fail('only a hybrid torrent has a v1 twin');
+  return v1;
 }
 
 function withoutEmptyKeys(v: Decoded): BValue {

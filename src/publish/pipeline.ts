@@ -480,6 +480,7 @@ export class Publication {
             ...(torrent.infoHashV1 ? { infoHashV1: torrent.infoHashV1 } : {}),
             ...(torrent.infoHashV2 ? { infoHashV2: torrent.infoHashV2 } : {}),
             ...(torrent.infoHashAria2 ? { infoHashAria2: torrent.infoHashAria2 } : {}),
+            ...(torrent.infoHashV1Twin ? { infoHashV1Twin: torrent.infoHashV1Twin } : {}),
             path: layout.torrent,
             sizeBytes: torrent.torrent.length,
             pieceLength: torrent.pieceLength,

@@ -12,7 +12,7 @@ import { WebSeedPolicy } from '../web/webseed-policy.js';
 import { Audience } from '../web/audience.js';
 import { SiteDataSource } from '../web/site-data.js';
 import { SwarmStats } from '../web/swarm-stats.js';
-import { backfillAria2Aliases } from '../publish/aria2-alias.js';
+import { backfillDerivedHashes } from '../publish/derived-hashes.js';
 import { CatalogSync } from '../publish/catalog-sync.js';
 
 export interface Distribution {
@@ -40,10 +40,12 @@ export async function startDistribution(
 ): Promise<Distribution> {
   const catalog = await openCatalog(catalogLocation(config));
   try {
-    await backfillAria2Aliases(catalog.backend, config.dataDir, log);
+    await backfillDerivedHashes(catalog.backend, config.dataDir, log);
   } catch (e) {
-    // Not fatal: those torrents' aria2 peers stay refused, as before, until the next start.
-    log(`catalog: filling in aria2 info hashes failed: ${e instanceof Error ? e.message : String(e)}`);
+    // Not fatal: those torrents' aria2 and v1 twin peers stay refused, as before, until the next start.
+    log(
+      `catalog: filling in aria2 and v1 twin info hashes failed: ${e instanceof Error ? e.message : String(e)}`,
+    );
   }
   const sync = new CatalogSync(catalog, { log, pollMs: options.pollMs });
   const webSeed = new WebSeed(config.dataDir, log);
@@ -71,6 +73,7 @@ export async function startDistribution(
       iceServers: config.webrtcIceServers,
       peerTimeout: config.peerTimeout,
       wsPeerTimeout: config.wsPeerTimeout,
+      log,
     },
     site,
     swarmStats,

@@ -10,7 +10,9 @@
  * do, src/web/swarm-stats.ts), completions and partial bytes are the larger of the two swarms' (those
  * counts carry no addresses), and announces are summed (each was a request). A hybrid torrent's
  * third name, its aria2 alias (src/protocol/metainfo.ts), is a swarm of aria2 peers only, which no
- * other client joins: its peers, completions and partial bytes are added to those. The total adds
+ * other client joins: its peers, completions and partial bytes are added to those; so are those of its
+ * fourth, the v1 twin's hash (the v1-only torrent of the same files offered to clients that cannot
+ * read BEP 52; only its peers, which hold no other name, announce it). The total adds
  * the catalog torrents so combined to the swarms outside the catalog.
  *   seeders, leechers   at the moment of the sample, BitTorrent and browser peers together
  *   completions         since the previous sample: BitTorrent (the store's count, as scrape reports
@@ -130,7 +132,7 @@ interface SwarmPart {
 
 /**
  * One catalog torrent's peers from its swarms: a hybrid's v1 and v2 swarms as their union by address
- * and port, its aria2 alias's swarm added (aria2 peers join no other).
+ * and port, its aria2 alias's and v1 twin's swarms added (their peers join no other).
  */
 function combinedPeers(store: PeerStore, all: readonly SwarmPart[]): { seeders: number; leechers: number } {
   const [a, b] = all.filter((p) => !p.alias);
@@ -216,6 +218,7 @@ export class StatsRecorder {
       if (t.v1) map.set(t.v1, t);
       if (t.v2) map.set(t.v2, t);
       if (t.aria2) map.set(t.aria2, t);
+      if (t.twin) map.set(t.twin, t);
     }
     this.byHash = map;
   }
@@ -266,7 +269,7 @@ export class StatsRecorder {
           leechers: swarm.leechers,
           stats: s.slice(0, SLOT_DOWNLOADED_SEEN),
           completions,
-          alias: hex === t.aria2,
+          alias: hex === t.aria2 || hex === t.twin,
         });
         parts.set(t.id, list);
       }
@@ -281,7 +284,7 @@ export class StatsRecorder {
       combined[SLOT_PARTIAL_BYTES] = Math.max(0, ...list.map((p) => p.stats[SLOT_PARTIAL_BYTES]));
       let completions = Math.max(0, ...list.map((p) => p.completions));
       const { seeders, leechers } = combinedPeers(store, all);
-      // The aria2 alias's swarm: its own peers (added by combinedPeers), completions and bytes.
+      // The aria2 alias's and the v1 twin's swarms: their own peers (added by combinedPeers), completions and bytes.
       for (const p of all)
         if (p.alias) {
           combined[SLOT_PARTIAL_BYTES] += p.stats[SLOT_PARTIAL_BYTES];

@@ -44,6 +44,8 @@ export interface TorrentKey {
   v2: string | null;
   /** A hybrid torrent's aria2 alias (migration 006): a swarm of aria2 peers only, added to the others. */
   aria2: string | null;
+  /** A hybrid torrent's v1 twin (migration 007): a swarm of its own too, added to the others. */
+  twin: string | null;
   sizeBytes: number;
 }
 
@@ -66,7 +68,15 @@ export class StatsStore {
   async torrents(): Promise<TorrentKey[]> {
     const rows = await this.backend.db
       .selectFrom('torrents')
-      .select(['id', 'episode_id', 'info_hash_v1', 'info_hash_v2_truncated', 'info_hash_aria2', 'size_bytes'])
+      .select([
+        'id',
+        'episode_id',
+        'info_hash_v1',
+        'info_hash_v2_truncated',
+        'info_hash_aria2',
+        'info_hash_v1_twin',
+        'size_bytes',
+      ])
       .execute();
     return rows.map((r) => ({
       id: Number(r.id),
@@ -74,6 +84,7 @@ export class StatsStore {
       v1: r.info_hash_v1,
       v2: r.info_hash_v2_truncated,
       aria2: r.info_hash_aria2,
+      twin: r.info_hash_v1_twin,
       sizeBytes: Number(r.size_bytes),
     }));
   }

@@ -10,6 +10,7 @@
  *   /about                          about, privacy notice, how to subscribe
  *   /feeds/all.rss, /feeds/<slug>.rss   RSS 2.0 (BEP 36, torrent and Media RSS namespaces)
  *   /torrents/<name>.torrent        the .torrent (catalog path torrents/<name>.torrent)
+ *   /torrents/<name>.v1.torrent     a hybrid one's v1 twin, for clients that cannot read BEP 52
  *   /subtitles/<series>/<name>/...  WebVTT (and other subtitle files the catalog lists there)
  *   /community-subtitles/...        approved community subtitles, .vtt and .srt (src/subtitles/)
  *   /assets/..., /webtorrent-sw.js  stylesheet, icon, player, WebTorrent (see assets.ts)
@@ -26,7 +27,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { bdecode, bencode, type BDict } from '../protocol/bencode.js';
 import { magnetLink } from '../protocol/magnet.js';
-import { parseTorrent } from '../protocol/metainfo.js';
+import { parseTorrent, v1Twin } from '../protocol/metainfo.js';
 import { Assets } from './assets.js';
 import { feedEntity, renderFeed } from './feeds.js';
 import { formatNumber } from './i18n.js';
@@ -63,6 +64,8 @@ export interface AudienceOptions {
   /** Most items in a feed (newest first). */
   feedMaxItems?: number;
   now?: () => Date;
+  /** Where to say why a served file could not be made (the server's log). */
+  log?: (msg: string) => void;
 }
 
 const TORRENT_TYPE = 'application/x-bittorrent';
@@ -223,25 +226,21 @@ export class Audience {
       if (ctx === null) return;
       const e = this.findEpisode(await this.site.current(), m);
       if (!e) return this.layout.notFound(res, ctx);
-      const body = await this.playerTorrent(e);
       setSecurityHeaders(res);
-      await sendEntity(req, res, {
-        size: body.length,
-        etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`,
-        lastModified: null,
-        contentType: TORRENT_TYPE,
-        body: (start, end) => Readable.from([body.subarray(start, end + 1)]),
-      });
+      await sendTorrent(req, res, await this.playerTorrent(e));
     });
     web.addRoute('GET', '/feeds/:file', (req, res, m) => this.feed(req, res, m));
     web.addRoute('GET', '/torrents/:file', async (req, res, m) => {
       const ctx = this.layout.context(req, res, m);
       if (ctx === null) return;
       const file = m.params.file;
-      const e = /^[a-z0-9][a-z0-9-]*\.torrent$/.test(file)
-        ? (await this.site.current()).byTorrent(`torrents/${file}`, this.now())
+      const twin = file.endsWith('.v1.torrent');
+      const catalogFile = twin ? `${file.slice(0, -'.v1.torrent'.length)}.torrent` : file;
+      const e = /^[a-z0-9][a-z0-9-]*\.torrent$/.test(catalogFile)
+        ? (await this.site.current()).byTorrent(`torrents/${catalogFile}`, this.now())
         : undefined;
-      if (!e) return this.layout.notFound(res, ctx);
+      if (!e || (twin && e.twinTorrentPath === null)) return this.layout.notFound(res, ctx);
+      if (twin) return this.sendTwin(req, res, ctx, e, file);
       setSecurityHeaders(res);
       res.setHeader('Content-Disposition', `attachment; filename="${file}"`);
       if (!(await sendFile(req, res, join(this.options.dataDir, e.torrent.path), TORRENT_TYPE)))
@@ -304,6 +303,35 @@ export class Audience {
     return out;
   }
 
+  /**
+   * The v1 twin, derived from the hybrid .torrent file at each request (a few kilobytes to decode), so
+   * it always carries the trackers and web seeds the file has now (`fjord torrent reissue` rewrites
+   * them). Served only when its hash is the one the catalog, and so the tracker, knows.
+   */
+  private async sendTwin(
+    req: IncomingMessage,
+    res: ServerResponse,
+    ctx: RequestContext,
+    e: EpisodeEntry,
+    file: string,
+  ): Promise<void> {
+    let body: Buffer;
+    try {
+      body = v1Twin(await readFile(join(this.options.dataDir, e.torrent.path)));
+      if (parseTorrent(body).infoHashV1 !== e.torrent.infoHashV1Twin)
+        throw new Error('its info hash is not the catalogued one');
+    } catch (err) {
+      // The file changed under the catalog (or is gone): nothing the tracker would accept.
+      this.options.log?.(
+        `web: no v1 twin for ${e.torrent.path}: ${err instanceof Error ? err.message : String(err)}`,
+      );
+      return this.layout.notFound(res, ctx);
+    }
+    setSecurityHeaders(res);
+    res.setHeader('Content-Disposition', `attachment; filename="${file}"`);
+    await sendTorrent(req, res, body);
+  }
+
   private findEpisode(data: SiteData, m: RouteMatch): EpisodeEntry | undefined {
     const code = parseEpisodeCode(m.params.code);
     return code === null ? undefined : data.findEpisode(m.params.slug, code[0], code[1], this.now());
@@ -364,6 +392,17 @@ export class Audience {
     setSecurityHeaders(res);
     await sendEntity(req, res, feedEntity(cached.body, cached.lastModified));
   }
+}
+
+/** A .torrent made here (not a file as it is on disk), with a strong ETag from its bytes. */
+async function sendTorrent(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
+  await sendEntity(req, res, {
+    size: body.length,
+    etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`,
+    lastModified: null,
+    contentType: TORRENT_TYPE,
+    body: (start, end) => Readable.from([body.subarray(start, end + 1)]),
+  });
 }
 
 function sendJson(res: ServerResponse, value: unknown): void {

@@ -93,7 +93,11 @@ function item(e: EpisodeEntry, urls: FeedItemUrls): Markup {
           (s) => xml`
       <media:subTitle type="text/vtt" lang="${s.language}" href="${urls.abs(`/${s.vtt}`)}"/>`,
         )}
-      <media:peerLink type="${TORRENT_TYPE}" href="${torrentUrl}"/>
+      <media:peerLink type="${TORRENT_TYPE}" href="${torrentUrl}"/>${
+        e.twinTorrentPath &&
+        xml`
+      <atom:link rel="alternate" type="${TORRENT_TYPE}" title="v1 torrent for older clients" href="${urls.abs(e.twinTorrentPath)}"/>`
+      }
     </item>`;
 }
 

@@ -48,6 +48,8 @@ export interface Text {
   description: string;
   download: string;
   downloadTorrent: string;
+  /** The v1 twin's link, for clients that cannot open the default (hybrid) torrent. */
+  olderClients: string;
   magnet: string;
   magnetLabel: string;
   infoHashV1: string;
@@ -104,6 +106,7 @@ export const text = defineMessages<Text>({
     description: 'Om episoden',
     download: 'Last ned',
     downloadTorrent: 'Last ned .torrent',
+    olderClients: '.torrent for eldre klienter (Transmission 3)',
     magnet: 'Magnetlenke',
     magnetLabel: 'Magnetlenken (kan kopieres)',
     infoHashV1: 'Infohash v1',
@@ -167,6 +170,7 @@ export const text = defineMessages<Text>({
     description: 'About the episode',
     download: 'Download',
     downloadTorrent: 'Download .torrent',
+    olderClients: '.torrent for older clients (Transmission 3)',
     magnet: 'Magnet link',
     magnetLabel: 'The magnet link (to copy)',
     infoHashV1: 'Info hash v1',
@@ -462,6 +466,12 @@ export function episodePage(
       >
       <a class="button secondary" href="${magnet}">${t.magnet}</a>
     </p>
+    ${
+      e.twinTorrentPath &&
+      html`<p class="muted">
+        <a href="${e.twinTorrentPath}" download type="application/x-bittorrent">${t.olderClients}</a>
+      </p>`
+    }
     <label for="magnet">${t.magnetLabel}</label>
     <input id="magnet" type="text" readonly value="${magnet}" />
     <dl class="facts">

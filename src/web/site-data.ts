@@ -55,6 +55,11 @@ export interface EpisodeEntry {
   torrent: Torrent;
   /** `/torrents/<name>.torrent` (the catalog path, which the .torrent route serves). */
   torrentPath: string;
+  /**
+   * `/torrents/<name>.v1.torrent`: a hybrid torrent's v1 twin (src/protocol/metainfo.ts v1Twin), for
+   * clients that cannot read BEP 52 (Transmission 3); null for v1 and v2 torrents.
+   */
+  twinTorrentPath: string | null;
   /** v1 info hash when there is one (hybrid, v1), else the v2 hash: the feed guid. */
   infoHash: string;
   facts: TorrentFacts;
@@ -290,6 +295,10 @@ async function episodeEntry(e: Episode, facts: TorrentFactsCache): Promise<Episo
     path: `/series/${encodeURIComponent(e.seriesSlug)}/s${pad2(e.season)}e${pad2(e.episode)}`,
     torrent,
     torrentPath: `/${torrent.path}`,
+    twinTorrentPath:
+      torrent.infoHashV1Twin !== null && torrent.path.endsWith('.torrent')
+        ? `/${torrent.path.slice(0, -'.torrent'.length)}.v1.torrent`
+        : null,
     infoHash: torrent.infoHashV1 ?? (torrent.infoHashV2 as string),
     facts: f,
     video: {

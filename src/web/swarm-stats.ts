@@ -9,16 +9,9 @@
  *     counted once, as what the v1 swarm says it is), plus browser peers on the WebSocket tracker;
  *   - completed: the larger of the two swarms' counts (a client completing in both counts twice
  *     otherwise; the counts carry no addresses, so this is the best estimate), plus browsers'.
+ * The aria2 alias's swarm (aria2 peers only) and the v1 twin's (clients given the v1-only twin, such
+ * as Transmission 3) hold peers no other swarm has: their peers and completions are added.
  * The union is the store's (PeerStore.unionCounts), off the tracker's hot path; cached for a few seconds.
-    // The aria2 alias's swarm (aria2 peers only): its own peers and completions, so added.
-    if (t.infoHashAria2) {
-      const alias = { seeders: 0, leechers: 0, downloaded: 0 };
-      if (this.source.store.scrape(Buffer.from(t.infoHashAria2, 'hex'), 0, alias)) {
-        seeders += alias.seeders;
-        leechers += alias.leechers;
-        completed += alias.downloaded;
-      }
-    }
  */
 import type { Torrent } from '../catalog/index.js';
 import { truncateV2 } from '../catalog/index.js';
@@ -52,7 +45,7 @@ export class SwarmStats {
   ) {}
 
   figures(t: Torrent): SwarmFigures {
-    const key = `${t.infoHashV1 ?? ''}/${t.infoHashV2 ?? ''}/${t.infoHashAria2 ?? ''}`;
+    const key = `${t.infoHashV1 ?? ''}/${t.infoHashV2 ?? ''}/${t.infoHashAria2 ?? ''}/${t.infoHashV1Twin ?? ''}`;
     const hit = this.cache.get(key);
     const now = this.now();
     if (hit && now - hit.at < this.maxAgeMs) return hit.figures;
@@ -74,13 +67,14 @@ export class SwarmStats {
     let seeders = both.seeders;
     let leechers = both.leechers;
     let completed = both.downloaded;
-    // The aria2 alias's swarm (aria2 peers only): its own peers and completions, so added.
-    if (t.infoHashAria2) {
-      const alias = { seeders: 0, leechers: 0, downloaded: 0 };
-      if (this.source.store.scrape(Buffer.from(t.infoHashAria2, 'hex'), 0, alias)) {
-        seeders += alias.seeders;
-        leechers += alias.leechers;
-        completed += alias.downloaded;
+    // The aria2 alias's and the v1 twin's swarms: their own peers and completions, so added.
+    for (const own of [t.infoHashAria2, t.infoHashV1Twin]) {
+      if (!own) continue;
+      const s = { seeders: 0, leechers: 0, downloaded: 0 };
+      if (this.source.store.scrape(Buffer.from(own, 'hex'), 0, s)) {
+        seeders += s.seeders;
+        leechers += s.leechers;
+        completed += s.downloaded;
       }
     }
     // Browsers: WebTorrent announces the v1 hash as a string of 20 byte-valued characters, which the

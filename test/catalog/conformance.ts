@@ -212,7 +212,12 @@ export function catalogConformance(
         );
         assert.equal(e.torrents.length, 1);
         const { id: _tid, ...torrent } = e.torrents[0];
-        assert.deepEqual(torrent, { infoHashAria2: null, ...input.torrent, createdAt: new Date(T0) });
+        assert.deepEqual(torrent, {
+          infoHashAria2: null,
+          infoHashV1Twin: null,
+          ...input.torrent,
+          createdAt: new Date(T0),
+        });
         assert.deepEqual(
           e.subtitles.map((s) => [s.language, s.kind, s.format, s.path, s.status]),
           [
@@ -455,50 +460,54 @@ export function catalogConformance(
       });
     });
 
-    test("a hybrid torrent's aria2 alias is stored, allowed, withdrawn and found like its other names", async () => {
-      await withCatalog(async (c, clock) => {
-        const input = sampleEpisode();
-        const alias = sha1('aria2 alias');
-        const e = await c.publishEpisode({
-          ...input,
-          torrent: { ...input.torrent, infoHashAria2: alias.toUpperCase() },
+    for (const [what, key, message] of [
+      ['aria2 alias', 'infoHashAria2', /aria2 info hash/],
+      ['v1 twin', 'infoHashV1Twin', /v1 twin info hash/],
+    ] as const)
+      test(`a hybrid torrent's ${what} is stored, allowed, withdrawn and found like its other names`, async () => {
+        await withCatalog(async (c, clock) => {
+          const input = sampleEpisode();
+          const alias = sha1(what);
+          const e = await c.publishEpisode({
+            ...input,
+            torrent: { ...input.torrent, [key]: alias.toUpperCase() },
+          });
+          assert.equal(e.torrents[0][key], alias);
+          assert.equal((await c.episodeByInfoHash(alias))?.id, e.id);
+          const v1 = e.torrents[0].infoHashV1!;
+          const v2short = truncateV2(e.torrents[0].infoHashV2!);
+          assert.deepEqual((await c.distributableInfoHashes()).allowed.sort(), [v1, v2short, alias].sort());
+          // One swarm, one torrent: a second torrent with the same alias is refused, atomically.
+          const before = await snapshot(c);
+          const dup = sampleEpisode({ episode: 2 });
+          await rejectsWith(
+            c.publishEpisode({ ...dup, torrent: { ...dup.torrent, [key]: alias } }),
+            'duplicate-info-hash',
+            message,
+          );
+          assert.deepEqual(await snapshot(c), before);
+          // Only a hybrid torrent has one.
+          const v1only = sampleEpisode({ episode: 3 });
+          await rejectsWith(
+            c.publishEpisode({
+              ...v1only,
+              torrent: {
+                mode: 'v1',
+                infoHashV1: sha1('v1 only'),
+                path: 'x/v1.torrent',
+                sizeBytes: 1,
+                pieceLength: 1 << 20,
+                [key]: sha1('y'),
+              },
+            }),
+            'invalid-info-hash',
+            /only a hybrid torrent/,
+          );
+          clock.set(T0 + 1000);
+          await c.unpublishEpisode(e.seriesSlug, 1, 1, 'rights@nrk.no');
+          assert.deepEqual((await c.distributableInfoHashes()).withdrawn.sort(), [v1, v2short, alias].sort());
         });
-        assert.equal(e.torrents[0].infoHashAria2, alias);
-        assert.equal((await c.episodeByInfoHash(alias))?.id, e.id);
-        const v1 = e.torrents[0].infoHashV1!;
-        const v2short = truncateV2(e.torrents[0].infoHashV2!);
-        assert.deepEqual((await c.distributableInfoHashes()).allowed.sort(), [v1, v2short, alias].sort());
-        // One swarm, one torrent: a second torrent with the same alias is refused, atomically.
-        const before = await snapshot(c);
-        const dup = sampleEpisode({ episode: 2 });
-        await rejectsWith(
-          c.publishEpisode({ ...dup, torrent: { ...dup.torrent, infoHashAria2: alias } }),
-          'duplicate-info-hash',
-          /aria2 info hash/,
-        );
-        assert.deepEqual(await snapshot(c), before);
-        // Only a hybrid torrent has one.
-        const v1only = sampleEpisode({ episode: 3 });
-        await rejectsWith(
-          c.publishEpisode({
-            ...v1only,
-            torrent: {
-              mode: 'v1',
-              infoHashV1: sha1('v1 only'),
-              path: 'x/v1.torrent',
-              sizeBytes: 1,
-              pieceLength: 1 << 20,
-              infoHashAria2: sha1('y'),
-            },
-          }),
-          'invalid-info-hash',
-          /only a hybrid torrent/,
-        );
-        clock.set(T0 + 1000);
-        await c.unpublishEpisode(e.seriesSlug, 1, 1, 'rights@nrk.no');
-        assert.deepEqual((await c.distributableInfoHashes()).withdrawn.sort(), [v1, v2short, alias].sort());
       });
-    });
 
     test('editing: title, description, credits and series text change, audited; hashes and files do not', async () => {
       await withCatalog(async (c, clock) => {

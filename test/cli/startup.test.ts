@@ -8,9 +8,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MAIN } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tracker.js';
 
@@ -44,7 +44,11 @@ function loadedBy(args: string[]): {
 
 /** What printing help may load: the entry point, the registrations, and the roles list for `user add`. */
 const helpOnly = (m: string): boolean =>
-  m === 'cli/main.ts' || m === 'cli/io.ts' || m.startsWith('cli/commands/') || m === 'auth/roles.ts';
+  m === 'cli/main.ts' ||
+  m === 'cli/program.ts' ||
+  m === 'cli/io.ts' ||
+  m.startsWith('cli/commands/') ||
+  m === 'auth/roles.ts';
 
 for (const args of [
   ['--help'],
@@ -78,3 +82,70 @@ test('a command that runs loads its implementation, and torrent create not the c
   );
   assert.deepEqual(unneeded, [], `torrent create loaded ${unneeded.join(' ')}`);
 });
+
+// bin/fjord.js answers help and version requests from dist/cli/help.json (npm run build).
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const built = existsSync(join(ROOT, 'dist/cli/help.json'));
+const skipUnbuilt = built || process.env.CI === 'true' ? false : 'needs `npm run build` (dist/cli/help.json)';
+
+/** Runs `node [--import HOOK] BIN ARGS`; returns its output and every file it loaded. */
+function runBin(bin: string, args: string[], env: NodeJS.ProcessEnv = {}) {
+  const log = join(tempDir('fjord-startup-'), 'loaded.txt');
+  writeFileSync(log, '');
+  const r = spawnSync(process.execPath, ['--import', HOOK, bin, ...args], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, ...env, FJORD_LOAD_LOG: log },
+  });
+  const files = readFileSync(log, 'utf8')
+    .split('\n')
+    .filter((u) => u.startsWith('file:') && !u.endsWith('load-log.mjs'));
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, files };
+}
+
+test(
+  'help and version from bin/fjord.js: the texts commander prints, without loading commander or fjord',
+  { skip: skipUnbuilt, timeout: 120_000 },
+  () => {
+    const bin = join(ROOT, 'bin/fjord.js');
+    for (const args of [['--help'], ['-V'], ['publish', '--help'], ['torrent', 'create', '-h']]) {
+      const fast = runBin(bin, args);
+      assert.equal(fast.status, 0, fast.stderr);
+      assert.deepEqual(fast.files, [pathToFileURL(bin).href], `loaded for ${args.join(' ')}`);
+      const rendered = runBin(join(ROOT, 'dist/cli/main.js'), args);
+      assert.equal(rendered.status, 0, rendered.stderr);
+      assert.equal(fast.stdout, rendered.stdout, `fjord ${args.join(' ')}`);
+    }
+    // Anything else runs the program: an unknown option is commander's error, not a stored text.
+    const other = runBin(bin, ['publish', '--no-such-option', '--help']);
+    assert.ok(
+      other.files.some((f) => f.endsWith('/dist/cli/main.js')),
+      other.files.join(' '),
+    );
+  },
+);
+
+test(
+  'stale help texts (the program rebuilt without them) are not used',
+  { skip: skipUnbuilt, timeout: 120_000 },
+  () => {
+    const copy = tempDir('fjord-stale-help-');
+    cpSync(join(ROOT, 'dist'), join(copy, 'dist'), { recursive: true, preserveTimestamps: true });
+    cpSync(join(ROOT, 'bin'), join(copy, 'bin'), { recursive: true });
+    cpSync(join(ROOT, 'package.json'), join(copy, 'package.json'), { preserveTimestamps: true });
+    symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'));
+    const bin = join(copy, 'bin/fjord.js');
+    const before = runBin(bin, ['--help']);
+    assert.deepEqual(before.files, [pathToFileURL(bin).href], 'the copy uses its texts');
+    // As tsc leaves it: program.js written again, help.json not.
+    const later = new Date(Date.now() + 5000);
+    utimesSync(join(copy, 'dist/cli/program.js'), later, later);
+    const after = runBin(bin, ['--help']);
+    assert.equal(after.status, 0, after.stderr);
+    assert.ok(
+      after.files.some((f) => f.endsWith('/dist/cli/main.js')),
+      'commander renders it',
+    );
+    assert.equal(after.stdout, before.stdout);
+  },
+);

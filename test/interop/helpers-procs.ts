@@ -1,6 +1,6 @@
 /**
  * Child processes for the interoperability tests: fjord itself, started as a user starts it, and
- * the real BitTorrent clients (libtorrent through lt_peer.py, aria2, Transmission).
+ * the real BitTorrent clients (libtorrent through lt_peer.py, aria2, Transmission, Deluge).
  *
  * Every process is started under coreutils `timeout`, so a test runner that dies without running
  * its `after` hooks cannot leave a seeder or a tracker running for more than a few minutes.
@@ -409,6 +409,65 @@ export function transmission(
     String(o.port),
     o.torrent,
   ]);
+}
+
+/**
+ * Deluge 2 (Debian's deluged, on libtorrent 2): the daemon with settings written before it starts
+ * (DHT, LSD, UPnP, NAT-PMP and PEX off, BitTorrent and UI on 127.0.0.1), and `deluge-console`
+ * commands run against it (`console('info -v')`). Deluge's config files are a JSON header followed
+ * by the JSON settings; `auth` holds the console's login.
+ */
+export class Deluge extends Child {
+  constructor(
+    name: string,
+    private readonly o: { configDir: string; dir: string; port: number; uiPort: number },
+  ) {
+    mkdirSync(o.configDir, { recursive: true });
+    mkdirSync(o.dir, { recursive: true });
+    writeFileSync(join(o.configDir, 'auth'), 'fjord:fjord:10\n', { mode: 0o600 });
+    const core = {
+      listen_ports: [o.port, o.port],
+      random_port: false,
+      listen_interface: '127.0.0.1',
+      dht: false,
+      lsd: false,
+      upnp: false,
+      natpmp: false,
+      utpex: false,
+      new_release_check: false,
+      download_location: o.dir,
+      move_completed: false,
+      enabled_plugins: [],
+      allow_remote: false,
+      stop_seed_at_ratio: false,
+    };
+    writeFileSync(join(o.configDir, 'core.conf'), `{"file": 1, "format": 1}${JSON.stringify(core, null, 2)}`);
+    super(name, 'deluged', [
+      ...['-c', o.configDir, '-d', '-p', String(o.uiPort), '-u', '127.0.0.1', '-i', '127.0.0.1'],
+      ...['-L', 'warning'],
+    ]);
+  }
+
+  /** Runs console commands (`;`-separated) after connecting; resolves with their output. */
+  console(commands: string, ms = 20_000): Promise<string> {
+    return new Promise((resolve) => {
+      const c = spawn(
+        'timeout',
+        [
+          String(ms / 1000),
+          'deluge-console',
+          '-c',
+          this.o.configDir,
+          `connect 127.0.0.1:${this.o.uiPort} fjord fjord; ${commands}`,
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let out = '';
+      c.stdout.on('data', (b: Buffer) => (out += b.toString('utf8')));
+      c.stderr.on('data', (b: Buffer) => (out += b.toString('utf8')));
+      c.on('close', () => resolve(out));
+    });
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +28,8 @@ import { Layout } from '../../src/web/layout.js';
 import { WebServer } from '../../src/web/server.js';
 import { StatsStore } from '../../src/stats/store.js';
 import { HOUR, MINUTE, TOTAL, type SwarmRow } from '../../src/stats/schema.js';
+import { parseTorrent } from '../../src/protocol/metainfo.js';
+import { createTorrent } from '../../src/publish/torrent/create.js';
 import { sampleEpisode } from '../catalog/fixtures.js';
 
 interface Reply {
@@ -128,6 +130,7 @@ const FORMS: Array<{ path: string; roles: string[] }> = [
   { path: '/admin/catalogue/episodes/1/restore', roles: ['admin', 'editor'] },
   { path: '/admin/catalogue/episodes/1/delete', roles: ['admin', 'editor'] },
   { path: '/admin/catalogue/series/x', roles: ['admin', 'editor'] },
+  { path: '/admin/catalogue/reissue', roles: ['admin', 'editor'] },
 ];
 
 describe('dashboard pages over HTTP', () => {
@@ -641,6 +644,63 @@ describe('dashboard pages over HTTP', () => {
     });
     assert.equal(forged.status, 403);
     assert.equal((await catalog.getEpisodeById(live.id))?.withdrawnAt, null);
+  });
+
+  test('the catalogue offers to reissue torrents that carry other than the public addresses, and does it', async () => {
+    // A real .torrent made before the public addresses were set (old tracker and web seed).
+    const source = join(work, 'reissue-source.mkv');
+    writeFileSync(source, Buffer.alloc(70_000, 9));
+    const made = await createTorrent(source, {
+      mode: 'hybrid',
+      inline: true,
+      announce: ['http://old.example:6969/announce'],
+      webSeeds: ['http://old.example:8080/media/x/'],
+    });
+    const input = sampleEpisode({ seriesTitle: 'Reissue', episode: 1 });
+    const published = await catalog.publishEpisode({
+      ...input,
+      torrent: {
+        ...input.torrent,
+        infoHashV1: made.infoHashV1,
+        infoHashV2: made.infoHashV2,
+        ...(made.infoHashAria2 ? { infoHashAria2: made.infoHashAria2 } : {}),
+        ...(made.infoHashV1Twin ? { infoHashV1Twin: made.infoHashV1Twin } : {}),
+      },
+    });
+    const file = join(dataDir, published.torrents[0].path);
+    mkdirSync(join(file, '..'), { recursive: true });
+    writeFileSync(file, made.torrent);
+    const { cookie, csrf } = users.editor;
+
+    let page = await request('GET', '/admin/catalogue', { cookie });
+    assert.equal(page.status, 200);
+    const offer = /<div class="notice" id="reissue-offer">([\s\S]*?)<\/div>/.exec(page.text)?.[1] ?? '';
+    // Only this one: the other episodes' .torrent files are not on disk, and are left out.
+    assert.match(offer, /1 torrent carries other addresses than the public ones now configured/);
+    assert.match(offer, /http:\/\/127\.0\.0\.1:6969\/announce/);
+    assert.match(offer, /action="\/admin\/catalogue\/reissue"/);
+    assert.equal(readFileSync(file).equals(made.torrent), true, 'showing the offer writes nothing');
+
+    const forged = await request('POST', '/admin/catalogue/reissue', { cookie, form: {} });
+    assert.equal(forged.status, 403);
+    assert.equal(readFileSync(file).equals(made.torrent), true);
+
+    const r = await request('POST', '/admin/catalogue/reissue', { cookie, form: { csrf } });
+    assert.equal(r.status, 303, r.text);
+    assert.equal(r.headers.location, '/admin/catalogue?reissued=1');
+    const after = parseTorrent(readFileSync(file));
+    assert.deepEqual(
+      [after.announce, after.urlList],
+      ['http://127.0.0.1:6969/announce', [`http://127.0.0.1:8080/media/${published.seriesSlug}/`]],
+    );
+    assert.equal(after.infoHashV1, made.infoHashV1, 'the info hashes do not change');
+    assert.equal(after.infoHashV2, made.infoHashV2);
+    const [event] = await catalog.listEvents({ limit: 1 });
+    assert.deepEqual([event.action, event.actor], ['torrent.reissue', 'web:editor1']);
+
+    page = await request('GET', '/admin/catalogue?reissued=1', { cookie });
+    assert.match(page.text, /1 torrent reissued with the public addresses/);
+    assert.doesNotMatch(page.text, /id="reissue-offer"/, 'nothing left to reissue');
   });
 
   test('the episode page: figures, charts with their points, tables and CSV links, escaped text, Oslo time', async () => {

@@ -234,11 +234,13 @@ function hostileEntry(): EpisodeEntry {
     },
     code: 'S01E02',
     path: '/series/show/s01e02',
+    twinTorrentPath: '/torrents/show-s01e02.v1.torrent',
     torrent: {
       id: 1,
       infoHashV1: 'a'.repeat(40),
       infoHashV2: 'b'.repeat(64),
       infoHashAria2: 'c'.repeat(40),
+      infoHashV1Twin: 'c'.repeat(40),
       path: 'torrents/show-s01e02.torrent',
       sizeBytes: 1234,
       pieceLength: 16384,

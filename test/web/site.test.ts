@@ -134,6 +134,8 @@ test('unknown ids get the 404 page; malformed query strings a 400 page; both wit
     '/feeds/nope.rss',
     '/feeds/all.xml',
     '/torrents/nope.torrent',
+    '/torrents/nope.v1.torrent',
+    '/torrents/.v1.torrent',
     '/torrents/..%2Fcatalog.sqlite',
     '/subtitles/skjaergardsliv/../../catalog.sqlite',
     '/subtitles/skjaergardsliv/skjaergardsliv-s01e02/skjaergardsliv-s01e02.de.vtt',
@@ -226,6 +228,18 @@ test('the episode page: magnet with v1 and v2 xt, dn, trackers, web seed and xs;
     t.body.equals(readFileSync(join(site.data, 'torrents', `${ep1.name}.torrent`))),
     'the .torrent bytes',
   );
+  // The v1 twin for older clients: one small link, a v1 torrent of the same pieces under its own hash.
+  const twinPath = /<a href="(\/torrents\/[^"]+\.v1\.torrent)" download/.exec(r.text)?.[1];
+  assert.equal(twinPath, `/torrents/${ep1.name}.v1.torrent`);
+  has(r.text, />\.torrent for older clients \(Transmission 3\)</);
+  const twin = await httpGet(site.ports.web, twinPath);
+  assert.equal(twin.status, 200);
+  assert.equal(twin.headers['content-type'], 'application/x-bittorrent');
+  const hybrid = parseTorrent(t.body);
+  const v1 = parseTorrent(twin.body);
+  assert.equal(v1.version, 'v1');
+  assert.equal(v1.infoHashV1, hybrid.infoHashV1Twin);
+  assert.deepEqual([v1.pieces, v1.urlList], [hybrid.pieces, hybrid.urlList]);
   const vttPath = /src="(\/subtitles\/[^"]+\.nb\.vtt)"/.exec(r.text)?.[1] as string;
   const vtt = await site.get(vttPath);
   assert.equal(vtt.status, 200);
@@ -371,6 +385,7 @@ test('an unpublished episode leaves its page, its series, the feeds and its down
     'a series with nothing to show',
   );
   assert.equal((await site.get(`/torrents/${ep2.name}.torrent`)).status, 404);
+  assert.equal((await site.get(`/torrents/${ep2.name}.v1.torrent`)).status, 404);
   const feed = await site.get('/feeds/evil-script-alert-4-script-show.rss');
   assert.equal(feed.status, 200, 'the feed stays for its subscribers');
   assert.equal(feed.text.match(/<item>/g), null, 'with no items');

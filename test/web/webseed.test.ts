@@ -63,6 +63,7 @@ function episode(id: number, video: string, srt: string | null, pieceLength = 32
         infoHashV1: 'a'.repeat(40),
         infoHashV2: 'b'.repeat(64),
         infoHashAria2: 'c'.repeat(40),
+        infoHashV1Twin: null,
         path: `torrents/x${id}.torrent`,
         sizeBytes: 1,
         pieceLength,

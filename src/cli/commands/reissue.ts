@@ -21,5 +21,5 @@ export function registerReissue(torrent: Command, io: Io = stdio): void {
     .option('--web-url <url>', "the web server's public base URL (default: publicWebUrl)")
     .option('--dry-run', 'say what would change, change nothing')
     .showHelpAfterError(false)
-    .action(async (o: ReissueFlags) => (await import('../reissue.js')).reissueTorrents(o, io));
+    .action(async (o: ReissueFlags) => (await import('../reissue.js')).reissueCommand(o, io));
 }

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { bencode, type BDict } from '../../protocol/bencode.js';
 import { magnetLink } from '../../protocol/magnet.js';
-import { aria2InfoHash, BLOCK_SIZE, merkleRoot, padHash } from '../../protocol/metainfo.js';
+import { aria2InfoHash, BLOCK_SIZE, merkleRoot, padHash, v1TwinInfoHash } from '../../protocol/metainfo.js';
 import type { UnitResult } from './hasher.js';
 import { checkPieceLength, choosePieceLength, planTorrent, type Plan, type TorrentMode } from './layout.js';
 import { runInline, runOnWorkers } from './pool.js';
@@ -60,6 +60,8 @@ export interface CreatedTorrent {
   infoHashV2?: string;
   /** Hybrid: the hash aria2 announces instead of the v1 hash (src/protocol/metainfo.ts aria2InfoHash). */
   infoHashAria2?: string;
+  /** Hybrid: the v1 hash of its v1 twin (src/protocol/metainfo.ts v1Twin). */
+  infoHashV1Twin?: string;
   /** In the v1 list's order, padding files included (v2: in the file tree's order). */
   files: CreatedFile[];
   totalSize: number;
@@ -128,7 +130,10 @@ export async function createTorrent(
   };
   if (mode !== 'v2') created.infoHashV1 = createHash('sha1').update(infoBytes).digest('hex');
   if (mode !== 'v1') created.infoHashV2 = createHash('sha256').update(infoBytes).digest('hex');
-  if (mode === 'hybrid') created.infoHashAria2 = aria2InfoHash(infoBytes);
+  if (mode === 'hybrid') {
+    created.infoHashAria2 = aria2InfoHash(infoBytes);
+    created.infoHashV1Twin = v1TwinInfoHash(infoBytes);
+  }
   created.magnet = magnetLink({
     v1: created.infoHashV1,
     v2: created.infoHashV2,

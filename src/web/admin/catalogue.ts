@@ -8,6 +8,12 @@
  *   /admin/catalogue/episodes/<id>/restore    publish  POST: distribute again as its rights allow
  *   /admin/catalogue/episodes/<id>/delete     publish  POST: remove a never-distributed episode and its files
  *   /admin/catalogue/series/<slug>            publish  edit title and description (POST: save)
+ *   /admin/catalogue/reissue                  publish  POST: rewrite the torrents' addresses
+ *
+ * When torrents carry other trackers or another web seed than the public addresses configured now
+ * (made before `publicTrackerUrls`/`publicWebUrl` were set or changed), the list says how many and
+ * offers to reissue them, as `fjord torrent reissue` does (src/publish/reissue-torrents.ts): the
+ * info hashes stay.
  *
  * Every change is one audited catalog write (actor `web:<user>`) through the catalog's write path;
  * the running server's catalog sync shows it on pages and feeds within a second. A refusal (an
@@ -25,6 +31,7 @@ import {
   type Series,
 } from '../../catalog/index.js';
 import { deleteEpisodeAndFiles } from '../../publish/catalogue.js';
+import { reissueTorrents, type PublicAddresses } from '../../publish/reissue-torrents.js';
 import type { WebServer } from '../server.js';
 import { html, type Markup } from '../html.js';
 import type { Lang } from '../i18n.js';
@@ -61,6 +68,10 @@ const TEXT = {
     never: 'never distributed',
     done: 'Saved.',
     none: 'No episodes yet.',
+    outdated: (n: number, trackers: string, web: string) =>
+      `${n} ${n === 1 ? 'torrent carries' : 'torrents carry'} other addresses than the public ones now configured (trackers ${trackers}; web ${web}). Reissuing rewrites their trackers and web seed; the info hashes do not change.`,
+    reissue: 'Reissue the torrents',
+    reissued: (n: number) => `${n} ${n === 1 ? 'torrent' : 'torrents'} reissued with the public addresses.`,
   },
   nb: {
     nav: 'Katalog',
@@ -91,6 +102,11 @@ const TEXT = {
     never: 'aldri distribuert',
     done: 'Lagret.',
     none: 'Ingen episoder ennå.',
+    outdated: (n: number, trackers: string, web: string) =>
+      `${n} ${n === 1 ? 'torrent har' : 'torrenter har'} andre adresser enn de offentlige som er satt nå (trackere ${trackers}; web ${web}). Å utstede dem på nytt skriver om trackere og webseed; infohashene endres ikke.`,
+    reissue: 'Utsted torrentene på nytt',
+    reissued: (n: number) =>
+      `${n} ${n === 1 ? 'torrent' : 'torrenter'} utstedt på nytt med de offentlige adressene.`,
   },
 } as const;
 
@@ -98,7 +114,7 @@ type Text = (typeof TEXT)[Lang];
 
 export interface CatalogueDeps {
   catalog: Catalog;
-  dataDir: string;
+  config: PublicAddresses;
 }
 
 const csrfField = (token: string) => html`<input type="hidden" name="csrf" value="${token}" />`;
@@ -116,6 +132,7 @@ function listView(
   series: Series[],
   episodes: Episode[],
   notice: string | null,
+  outdated: { count: number; addresses: PublicAddresses },
 ): Markup {
   const now = new Date();
   const rows = episodes.map((e) => {
@@ -136,6 +153,19 @@ function listView(
   });
   return html`<h1>${t.title}</h1>
     ${notice && html`<p class="notice" role="status" id="catalogue-notice">${notice}</p>`}
+    ${
+      outdated.count > 0 &&
+      html`<div class="notice" id="reissue-offer">
+        <p>
+          ${t.outdated(
+            outdated.count,
+            outdated.addresses.publicTrackerUrls.join(' ') || '-',
+            outdated.addresses.publicWebUrl,
+          )}
+        </p>
+        ${button(`${base}/reissue`, t.reissue, csrf)}
+      </div>`
+    }
     <h2>${t.series}</h2>
     <ul id="series">
       ${series.map((s) => html`<li>${s.title} (<code>${s.slug}</code>) <a href="${base}/series/${s.slug}">${t.edit}</a></li>`)}
@@ -220,7 +250,25 @@ export function registerCatalogue(dashboard: Dashboard, web: WebServer, d: Catal
   };
   const list = async (v: Visit, status: number, notice: string | null) => {
     const [series, episodes] = await Promise.all([d.catalog.listSeries(), d.catalog.listEpisodes()]);
-    render(v, status, listView(t(v), v.session.csrfToken, series, episodes, notice), t(v).title);
+    // What a reissue would rewrite: read from the .torrent files, nothing written. One that cannot
+    // be read (or is not the catalogued torrent) is left out of the count: the CLI names it.
+    let count = 0;
+    try {
+      const found = await reissueTorrents(d.catalog, d.config, episodes, {
+        dryRun: true,
+        actor: who(v),
+        onUnreadable: () => {},
+      });
+      count = found.length;
+    } catch {
+      count = 0;
+    }
+    render(
+      v,
+      status,
+      listView(t(v), v.session.csrfToken, series, episodes, notice, { count, addresses: d.config }),
+      t(v).title,
+    );
   };
   const episodeForm = (v: Visit, e: Episode, status: number, error: string | null, f?: URLSearchParams) =>
     render(
@@ -252,7 +300,25 @@ export function registerCatalogue(dashboard: Dashboard, web: WebServer, d: Catal
     }
   };
 
-  dashboard.addPage(web, base, 'publish', (v) => list(v, 200, v.ctx.query.has('saved') ? t(v).done : null));
+  dashboard.addPage(web, base, 'publish', (v) => {
+    const n = Number(v.ctx.query.get('reissued') ?? 'NaN');
+    const notice = v.ctx.query.has('saved') ? t(v).done : Number.isSafeInteger(n) ? t(v).reissued(n) : null;
+    return list(v, 200, notice);
+  });
+  dashboard.addForm(web, `${base}/reissue`, 'publish', async (v) => {
+    let done;
+    try {
+      done = await reissueTorrents(d.catalog, d.config, await d.catalog.listEpisodes(), {
+        dryRun: false,
+        actor: who(v),
+        onUnreadable: () => {},
+      });
+    } catch (e) {
+      return list(v, 422, e instanceof Error ? e.message : String(e));
+    }
+    v.res.writeHead(303, { location: `${base}?reissued=${done.length}`, 'cache-control': 'no-store' });
+    v.res.end();
+  });
   dashboard.addPage(web, `${base}/episodes/:id`, 'publish', async (v) => {
     const e = await byId(v);
     if (e !== null) episodeForm(v, e, 200, null);
@@ -280,7 +346,10 @@ export function registerCatalogue(dashboard: Dashboard, web: WebServer, d: Catal
       (e: Episode, v: Visit) => d.catalog.unpublishEpisode(e.seriesSlug, e.season, e.episode, who(v)),
     ],
     ['restore', (e: Episode, v: Visit) => d.catalog.restoreEpisode(e.id, who(v))],
-    ['delete', (e: Episode, v: Visit) => deleteEpisodeAndFiles(d.catalog, resolve(d.dataDir), e.id, who(v))],
+    [
+      'delete',
+      (e: Episode, v: Visit) => deleteEpisodeAndFiles(d.catalog, resolve(d.config.dataDir), e.id, who(v)),
+    ],
   ] as const) {
     dashboard.addForm(web, `${base}/episodes/:id/${action}`, 'publish', async (v) => {
       const e = await byId(v);

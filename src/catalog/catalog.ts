@@ -30,6 +30,7 @@ import type {
   RightsCalendarEntry,
   RightsWindow,
   Series,
+  SeriesArtworkKind,
   SeriesEdit,
   SeriesInput,
   SubtitleFormat,
@@ -74,6 +75,17 @@ export interface Catalog {
   editEpisode(id: number, changes: EpisodeEdit, actor: string): Promise<Episode>;
   /** Changes a series' title and description, audited; its slug stays. */
   editSeries(slug: string, changes: SeriesEdit, actor: string): Promise<Series>;
+  /** Sets (a path relative to the data directory) or clears (null) a series' poster or banner, audited. */
+  setSeriesArtwork(
+    slug: string,
+    kind: SeriesArtworkKind,
+    path: string | null,
+    actor: string,
+  ): Promise<Series>;
+  /** Sets or clears an episode's still image, audited. */
+  setEpisodeStill(id: number, path: string | null, actor: string): Promise<Episode>;
+  /** Whether a scheduled episode is announced ("available from") before its window opens, audited. */
+  setEpisodeAnnounce(id: number, announce: boolean, actor: string): Promise<Episode>;
   /**
    * Undoes an unpublish: distributed again as its rights allow (now, later, or not at all when not
    * cleared or its window has closed). Restoring an episode that is not withdrawn changes nothing.
@@ -432,6 +444,74 @@ class SqlCatalog implements Catalog {
     return series;
   }
 
+  async setSeriesArtwork(
+    slug: string,
+    kind: SeriesArtworkKind,
+    path: string | null,
+    actor: string,
+  ): Promise<Series> {
+    const who = text(actor, 'actor');
+    if (kind !== 'poster' && kind !== 'banner')
+      throw new CatalogError('invalid-input', `artwork must be poster or banner (got ${String(kind)})`);
+    const value = path === null ? null : artworkPath(path);
+    await this.#write(async (trx, now) => {
+      const old = await trx.selectFrom('series').selectAll().where('slug', '=', slug).executeTakeFirst();
+      if (old === undefined) throw new CatalogError('not-found', `no series "${slug}"`);
+      const was = kind === 'poster' ? old.poster_path : old.banner_path;
+      if (was === value) return;
+      await trx
+        .updateTable('series')
+        .set(kind === 'poster' ? { poster_path: value } : { banner_path: value })
+        .where('slug', '=', slug)
+        .execute();
+      await this.#event(trx, now, who, 'series.artwork', `series:${slug}`, { kind, from: was, to: value });
+    });
+    const series = await this.getSeriesBySlug(slug);
+    if (series === null) throw new CatalogError('not-found', `no series "${slug}"`);
+    return series;
+  }
+
+  async setEpisodeStill(id: number, path: string | null, actor: string): Promise<Episode> {
+    const who = text(actor, 'actor');
+    const value = path === null ? null : artworkPath(path);
+    await this.#write(async (trx, now) => {
+      const old = await trx
+        .selectFrom('episodes')
+        .select('still_path')
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (old === undefined) throw new CatalogError('not-found', `no episode with id ${id}`);
+      if (old.still_path === value) return;
+      await trx
+        .updateTable('episodes')
+        .set({ still_path: value, updated_at: now })
+        .where('id', '=', id)
+        .execute();
+      await this.#event(trx, now, who, 'episode.still', episodeSubject(id), {
+        from: old.still_path,
+        to: value,
+      });
+    });
+    return this.#mustGet(id);
+  }
+
+  async setEpisodeAnnounce(id: number, announce: boolean, actor: string): Promise<Episode> {
+    const who = text(actor, 'actor');
+    const value = announce ? 1 : 0;
+    await this.#write(async (trx, now) => {
+      const old = await trx.selectFrom('episodes').select('announce').where('id', '=', id).executeTakeFirst();
+      if (old === undefined) throw new CatalogError('not-found', `no episode with id ${id}`);
+      if (Number(old.announce) === value) return;
+      await trx
+        .updateTable('episodes')
+        .set({ announce: value, updated_at: now })
+        .where('id', '=', id)
+        .execute();
+      await this.#event(trx, now, who, 'episode.announce', episodeSubject(id), { announce });
+    });
+    return this.#mustGet(id);
+  }
+
   async restoreEpisode(id: number, actor: string): Promise<Episode> {
     const who = text(actor, 'actor');
     await this.#write(async (trx, now) => {
@@ -651,6 +731,8 @@ class SqlCatalog implements Catalog {
         'e.created_at',
         'e.updated_at',
         'e.withdrawn_at',
+        'e.still_path',
+        'e.announce',
       ]);
     if (f.id !== undefined) q = q.where('e.id', '=', f.id);
     if (f.seriesSlug !== undefined) q = q.where('s.slug', '=', f.seriesSlug);
@@ -701,6 +783,8 @@ class SqlCatalog implements Catalog {
         createdAt: date(r.created_at),
         updatedAt: date(r.updated_at),
         withdrawnAt: dateOrNull(r.withdrawn_at),
+        stillPath: r.still_path,
+        announce: Number(r.announce) === 1,
         rights: episodeRights,
         media: (media.get(id) ?? []).map((m) => ({
           id: Number(m.id),
@@ -1008,12 +1092,24 @@ function toWindow(r: {
   };
 }
 
+/** An artwork path as the catalog keeps it: relative, under artwork/, no dot segments. */
+function artworkPath(path: string): string {
+  if (typeof path !== 'string' || !/^artwork\/[a-z0-9][a-z0-9._-]*$/.test(path) || path.includes('..'))
+    throw new CatalogError(
+      'invalid-input',
+      `artwork path must be artwork/<file name fjord made> (got ${String(path)})`,
+    );
+  return path;
+}
+
 function toSeries(r: {
   id: number;
   slug: string;
   title: string;
   description: string | null;
   created_at: number;
+  poster_path: string | null;
+  banner_path: string | null;
 }): Series {
   return {
     id: Number(r.id),
@@ -1021,6 +1117,8 @@ function toSeries(r: {
     title: r.title,
     description: r.description,
     createdAt: date(r.created_at),
+    posterPath: r.poster_path,
+    bannerPath: r.banner_path,
   };
 }
 

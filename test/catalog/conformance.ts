@@ -556,6 +556,47 @@ export function catalogConformance(
       });
     });
 
+    test('artwork and announcements are set, cleared and audited; bad paths are refused', async () => {
+      await withCatalog(async (c) => {
+        const e = await c.publishEpisode(sampleEpisode());
+        assert.deepEqual([e.stillPath, e.announce], [null, false]);
+        const before = await c.getSeriesBySlug(e.seriesSlug);
+        assert.deepEqual([before?.posterPath, before?.bannerPath], [null, null]);
+        const s = await c.setSeriesArtwork(
+          e.seriesSlug,
+          'poster',
+          'artwork/series-1-poster-ab12.png',
+          'desk',
+        );
+        assert.equal(s.posterPath, 'artwork/series-1-poster-ab12.png');
+        assert.equal(s.bannerPath, null);
+        const b = await c.setSeriesArtwork(
+          e.seriesSlug,
+          'banner',
+          'artwork/series-1-banner-cd34.jpg',
+          'desk',
+        );
+        assert.deepEqual(
+          [b.posterPath, b.bannerPath],
+          ['artwork/series-1-poster-ab12.png', 'artwork/series-1-banner-cd34.jpg'],
+        );
+        const [ev] = await c.listEvents({ subject: `series:${e.seriesSlug}`, limit: 1 });
+        assert.equal(ev.action, 'series.artwork');
+        assert.deepEqual(ev.details, { kind: 'banner', from: null, to: 'artwork/series-1-banner-cd34.jpg' });
+        assert.equal((await c.setSeriesArtwork(e.seriesSlug, 'poster', null, 'desk')).posterPath, null);
+        const still = await c.setEpisodeStill(e.id, 'artwork/episode-1-still-ef56.jpg', 'desk');
+        assert.equal(still.stillPath, 'artwork/episode-1-still-ef56.jpg');
+        assert.equal((await c.setEpisodeAnnounce(e.id, true, 'desk')).announce, true);
+        assert.equal((await c.getEpisodeById(e.id))?.announce, true);
+        const [ea] = await c.listEvents({ subject: `episode:${e.id}`, limit: 1 });
+        assert.deepEqual([ea.action, ea.details], ['episode.announce', { announce: true }]);
+        await rejectsWith(c.setSeriesArtwork(e.seriesSlug, 'poster', '../etc/passwd', 'x'), 'invalid-input');
+        await rejectsWith(c.setEpisodeStill(e.id, '/abs/still.jpg', 'x'), 'invalid-input');
+        await rejectsWith(c.setSeriesArtwork('no-such', 'poster', null, 'x'), 'not-found');
+        await rejectsWith(c.setEpisodeStill(e.id + 1000, null, 'x'), 'not-found');
+      });
+    });
+
     test('restoring undoes an unpublish within the rights; deleting frees a never-distributed number', async () => {
       await withCatalog(async (c, clock) => {
         const e = await c.publishEpisode(sampleEpisode());

@@ -221,6 +221,8 @@ function hostileEntry(): EpisodeEntry {
       createdAt: at,
       updatedAt: at,
       withdrawnAt: null,
+      stillPath: null,
+      announce: false,
       rights: {
         licence: 'CC-BY-4.0',
         holders: [evil],

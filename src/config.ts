@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Network } from './protocol/ip.js';
 import { checkStatisticsSettings } from './stats/settings.js';
 import { checkSubtitleSettings } from './subtitles/settings.js';
+import { checkBrandingSettings, DEFAULT_ACCENT } from './web/branding.js';
 
 export interface Endpoint {
   host: string;
@@ -204,6 +205,22 @@ export interface Config {
   subtitlePendingPerAddress: number;
   subtitlePendingPerRange: number;
   subtitlePendingPerEpisode: number;
+  /** The site's name in the header, page titles, feeds and the about page (the broadcaster's brand). */
+  siteName: string;
+  /**
+   * The logo shown in the header instead of the name (which stays as its alt text): an SVG or PNG
+   * file, at most 256 KB; an SVG with scripts, event handlers or external references is refused.
+   */
+  siteLogo: string | null;
+  /**
+   * Buttons' and links' colour (#rrggbb). One that would miss WCAG AA contrast (4.5:1) on the light
+   * or dark pages is adjusted for that scheme, and the start log says so.
+   */
+  accentColour: string;
+  /** The footer's text; null: fjord's line about BitTorrent sharing. */
+  footerText: string | null;
+  /** The about page's opening paragraph; null: fjord's. Blank lines separate paragraphs. */
+  aboutText: string | null;
 }
 
 export const defaults: Config = {
@@ -267,6 +284,11 @@ export const defaults: Config = {
   subtitlePendingPerAddress: 10,
   subtitlePendingPerRange: 20,
   subtitlePendingPerEpisode: 50,
+  siteName: 'fjord',
+  siteLogo: null,
+  accentColour: DEFAULT_ACCENT,
+  footerText: null,
+  aboutText: null,
 };
 
 /** Parses HOST:PORT, [V6]:PORT or PORT (loopback) into an endpoint; throws a one-line reason. */
@@ -325,6 +347,7 @@ export function validateConfig(c: Config): Config {
   if (c.minInterval > c.interval) throw new Error('minInterval must not exceed interval');
   checkStatisticsSettings(c);
   checkSubtitleSettings(c);
+  checkBrandingSettings(c);
   if (c.inboxDir !== null && (typeof c.inboxDir !== 'string' || c.inboxDir === ''))
     throw new Error('inboxDir must be a folder path (or null for DATA/inbox)');
   if (!['whitelist', 'blacklist', 'open'].includes(c.mode))

@@ -11,6 +11,7 @@ import { WebSeed } from '../web/webseed.js';
 import { Audience } from '../web/audience.js';
 import { SiteDataSource } from '../web/site-data.js';
 import { SwarmStats } from '../web/swarm-stats.js';
+import { loadBranding } from '../web/branding.js';
 import { backfillAria2Aliases } from './aria2-alias.js';
 import { CatalogSync } from './catalog-sync.js';
 
@@ -51,6 +52,9 @@ export async function startDistribution(
   log: (msg: string) => void,
   options: { pollMs?: number } = {},
 ): Promise<Distribution> {
+  // The brand first: a bad logo refuses to start before anything is opened.
+  const branding = await loadBranding(config);
+  for (const note of branding.notes) log(`site: ${note}`);
   const catalog = await openCatalog(catalogLocation(config));
   try {
     await backfillAria2Aliases(catalog.backend, config.dataDir, log);
@@ -77,6 +81,8 @@ export async function startDistribution(
       iceServers: config.webrtcIceServers,
       peerTimeout: config.peerTimeout,
       wsPeerTimeout: config.wsPeerTimeout,
+      branding,
+      timeZone: config.timeZone,
     },
     site,
     new SwarmStats(tracker),

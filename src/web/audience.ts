@@ -28,6 +28,7 @@ import { bdecode, bencode, type BDict } from '../protocol/bencode.js';
 import { magnetLink } from '../protocol/magnet.js';
 import { parseTorrent } from '../protocol/metainfo.js';
 import { Assets } from './assets.js';
+import type { Branding } from './branding.js';
 import { feedEntity, renderFeed } from './feeds.js';
 import { formatNumber } from './i18n.js';
 import { Layout, setSecurityHeaders, type RequestContext } from './layout.js';
@@ -58,6 +59,10 @@ export interface AudienceOptions {
   peerTimeout: number;
   wsPeerTimeout: number;
   siteName?: string;
+  /** The broadcaster's brand (name, logo, colours, footer and about text): src/web/branding.ts. */
+  branding?: Branding;
+  /** The broadcaster's time zone (config timeZone): every time on the pages is printed in it. */
+  timeZone?: string;
   /** Feed <ttl>, minutes. */
   feedTtlMinutes?: number;
   /** Most items in a feed (newest first). */
@@ -86,13 +91,24 @@ export class Audience {
     private readonly stats: SwarmStats | null,
   ) {
     this.assets = new Assets();
-    this.siteName = options.siteName ?? 'fjord';
+    const brand = options.branding;
+    this.siteName = brand?.siteName ?? options.siteName ?? 'fjord';
     this.base = options.publicWebUrl.replace(/\/+$/, '');
     this.now = options.now ?? (() => new Date());
+    const logo = brand?.logo ?? null;
     this.layout = new Layout({
       siteName: this.siteName,
       stylesheet: this.assets.url('site.css'),
       icon: this.assets.url('icon.svg'),
+      stylesheets: brand
+        ? [this.assets.addGenerated('brand.css', 'brand', 'css', Buffer.from(brand.css))]
+        : [],
+      logo: logo && {
+        src: this.assets.addGenerated('logo', 'logo', logo.ext, logo.bytes, logo.type),
+        width: logo.width,
+        height: logo.height,
+      },
+      footerText: brand?.footerText ?? null,
     });
     this.links = {
       abs: (path) => this.base + path,
@@ -171,6 +187,7 @@ export class Audience {
         const o = this.options;
         const facts = {
           siteName: this.siteName,
+          aboutText: this.options.branding?.aboutText ?? null,
           peerTimeoutMinutes: Math.ceil(o.peerTimeout / 60),
           browserTimeoutMinutes: Math.ceil(o.wsPeerTimeout / 60),
           iceServers: o.iceServers,

@@ -129,6 +129,12 @@ export interface LayoutOptions {
   stylesheet: string;
   /** URL of the site icon (SVG, served by fjord). */
   icon: string;
+  /** More stylesheets after the first (the brand's colours). */
+  stylesheets?: string[];
+  /** The operator's logo, shown in the header with the site name as its text alternative. */
+  logo?: { src: string; width: number; height: number } | null;
+  /** The footer's text (config footerText); null: fjord's line. */
+  footerText?: string | null;
 }
 
 export interface PageInput {
@@ -273,18 +279,32 @@ export class Layout {
           <meta name="referrer" content="no-referrer" />
           <title>${page.title} – ${o.siteName}</title>
           <link rel="stylesheet" href="${o.stylesheet}" />
+          ${(o.stylesheets ?? []).map((href) => html`<link rel="stylesheet" href="${href}" />`)}
           <link rel="icon" href="${o.icon}" type="image/svg+xml" />
           ${page.head}
         </head>
         <body>
           <a class="skip" href="#main">${m.skip}</a>
           <header class="site">
-            <p class="brand"><a href="${page.home ?? '/'}">${o.siteName}</a></p>
+            <p class="brand">
+              <a href="${page.home ?? '/'}"
+                >${
+                  o.logo
+                    ? html`<img
+                        src="${o.logo.src}"
+                        alt="${o.siteName}"
+                        width="${o.logo.width}"
+                        height="${o.logo.height}"
+                      />`
+                    : o.siteName
+                }</a
+              >
+            </p>
             ${nav} ${switcher}
           </header>
           <main id="main" tabindex="-1">${page.main}</main>
           <footer class="site">
-            ${page.footer ?? html`<p>${m.footer} <a href="/about#privacy">${m.about}</a></p>`}
+            ${page.footer ?? html`<p>${o.footerText ?? m.footer} <a href="/about#privacy">${m.about}</a></p>`}
           </footer>
           ${(page.scripts ?? []).map((s) => html`<script type="module" src="${s}"></script> `)}
         </body>

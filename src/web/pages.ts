@@ -521,6 +521,8 @@ export function episodePage(
 
 export interface AboutFacts {
   siteName: string;
+  /** The operator's own opening text (config aboutText): paragraphs split at blank lines. */
+  aboutText?: string | null;
   /** Minutes after a client's last announce that the tracker forgets its address. */
   peerTimeoutMinutes: number;
   browserTimeoutMinutes: number;
@@ -530,12 +532,22 @@ export interface AboutFacts {
 export function aboutPage(lang: Lang, f: AboutFacts, links: PageLinks): PageInput {
   const all = links.abs(links.allFeed);
   const flexget = `tasks:\n  ${f.siteName.toLowerCase().replace(/[^a-z0-9]+/g, '-') || 'tv'}:\n    rss: ${all}\n    accept_all: yes\n    transmission:\n      host: localhost\n      port: 9091`;
+  const own =
+    f.aboutText &&
+    f.aboutText
+      .split(/\n\s*\n/)
+      .map((p) => p.trim())
+      .filter((p) => p !== '')
+      .map((p) => html`<p>${p}</p>`);
   const nb = html`<h1>Om tjenesten</h1>
-    <p>
-      ${f.siteName} gir deg episodene i full kvalitet med BitTorrent. Du kan se dem i nettleseren, laste dem
-      ned med et BitTorrent-program, eller abonnere på en strøm (RSS) så nye episoder kommer av seg selv.
-      Episodene er her så lenge rettighetene tillater det.
-    </p>
+    ${
+      own ||
+      html`<p>
+        ${f.siteName} gir deg episodene i full kvalitet med BitTorrent. Du kan se dem i nettleseren, laste dem
+        ned med et BitTorrent-program, eller abonnere på en strøm (RSS) så nye episoder kommer av seg selv.
+        Episodene er her så lenge rettighetene tillater det.
+      </p>`
+    }
     <h2 id="privacy">Personvern</h2>
     <ul>
       <li>
@@ -586,11 +598,14 @@ export function aboutPage(lang: Lang, f: AboutFacts, links: PageLinks): PageInpu
     </ul>
     <pre><code>${flexget}</code></pre>`;
   const en = html`<h1>About this service</h1>
-    <p>
-      ${f.siteName} gives you the episodes in full quality with BitTorrent. Watch them in your browser,
-      download them with a BitTorrent program, or subscribe to a feed (RSS) so new episodes arrive by
-      themselves. Episodes are here for as long as their rights allow.
-    </p>
+    ${
+      own ||
+      html`<p>
+        ${f.siteName} gives you the episodes in full quality with BitTorrent. Watch them in your browser,
+        download them with a BitTorrent program, or subscribe to a feed (RSS) so new episodes arrive by
+        themselves. Episodes are here for as long as their rights allow.
+      </p>`
+    }
     <h2 id="privacy">Privacy</h2>
     <ul>
       <li>

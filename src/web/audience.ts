@@ -28,6 +28,7 @@ import { bdecode, bencode, type BDict } from '../protocol/bencode.js';
 import { magnetLink } from '../protocol/magnet.js';
 import { parseTorrent } from '../protocol/metainfo.js';
 import { Assets } from './assets.js';
+import { ImageSizes } from './artwork.js';
 import type { Branding } from './branding.js';
 import { feedEntity, renderFeed } from './feeds.js';
 import { formatNumber } from './i18n.js';
@@ -82,6 +83,7 @@ export class Audience {
   private feedCache = new Map<string, { body: string; lastModified: Date | null }>();
   private playerTorrents = new Map<string, Buffer>();
   private feedCacheVersion = '';
+  private readonly images: ImageSizes;
   /** Community subtitles (credits, the contribute form), when `fjord serve` runs them. */
   community: EpisodeCommunity | null = null;
 
@@ -91,6 +93,7 @@ export class Audience {
     private readonly stats: SwarmStats | null,
   ) {
     this.assets = new Assets();
+    this.images = new ImageSizes(options.dataDir);
     const brand = options.branding;
     this.siteName = brand?.siteName ?? options.siteName ?? 'fjord';
     this.base = options.publicWebUrl.replace(/\/+$/, '');
@@ -251,6 +254,14 @@ export class Audience {
       });
     });
     web.addRoute('GET', '/feeds/:file', (req, res, m) => this.feed(req, res, m));
+    web.addRoute('GET', '/images/:stem/:file', async (req, res, m) => {
+      const ctx = this.layout.context(req, res, m);
+      if (ctx === null) return;
+      const size = ImageSizes.parse(m.params.file);
+      const art = size && (await this.site.current()).image(m.params.stem, this.now());
+      if (!size || !art) return this.layout.notFound(res, ctx);
+      await this.images.send(req, res, art, size.width, size.ext);
+    });
     web.addRoute('GET', '/torrents/:file', async (req, res, m) => {
       const ctx = this.layout.context(req, res, m);
       if (ctx === null) return;

@@ -115,9 +115,6 @@ export const OUTPUT_TYPE: Record<OutputFormat, string> = {
   jpeg: 'image/jpeg',
 };
 
-/** The widths the pages ask for (srcset): cards, the player's poster, banners on wide screens. */
-export const IMAGE_WIDTHS = [320, 640, 960, 1280, 1920] as const;
-
 /**
  * One size of an image, `width` wide (never wider than the original), cropped to `aspect` (w/h) when
  * given (centred on the most interesting region), in `format`.

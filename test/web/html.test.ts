@@ -257,6 +257,7 @@ function hostileEntry(): EpisodeEntry {
       sizeBytes: 1,
       unplayable: [],
     },
+    still: null,
     subtitles: [
       { language: 'nb', kind: 'official', srt: null, vtt: 'subtitles/show/show-s01e02/show-s01e02.nb.vtt' },
     ],

@@ -28,21 +28,29 @@ import { bdecode, bencode, type BDict } from '../protocol/bencode.js';
 import { magnetLink } from '../protocol/magnet.js';
 import { parseTorrent } from '../protocol/metainfo.js';
 import { Assets } from './assets.js';
-import { ImageSizes } from './artwork.js';
+import { ImageSizes, imageUrl } from './artwork.js';
 import type { Branding } from './branding.js';
 import { feedEntity, renderFeed } from './feeds.js';
-import { formatNumber } from './i18n.js';
+import { formatNumber, LANGUAGES } from './i18n.js';
 import { Layout, setSecurityHeaders, type RequestContext } from './layout.js';
 import {
   aboutPage,
   episodePage,
+  gonePage,
   homePage,
   seriesPage,
+  text,
   type EpisodeCommunity,
   type PageLinks,
 } from './pages.js';
 import type { RouteMatch, WebServer } from './server.js';
-import { parseEpisodeCode, type EpisodeEntry, type SiteData, type SiteDataSource } from './site-data.js';
+import {
+  parseEpisodeCode,
+  type Artwork,
+  type EpisodeEntry,
+  type SiteData,
+  type SiteDataSource,
+} from './site-data.js';
 import type { SwarmFigures, SwarmStats } from './swarm-stats.js';
 import { SRT_TYPE, VTT_TYPE, cleanPath, sendEntity, sendFile } from './webseed.js';
 
@@ -115,6 +123,8 @@ export class Audience {
     });
     this.links = {
       abs: (path) => this.base + path,
+      siteName: this.siteName,
+      timeZone: options.timeZone,
       magnet: (e) => this.magnet(e),
       allFeed: '/feeds/all.rss',
       player: {
@@ -203,9 +213,11 @@ export class Audience {
       '/series/:slug',
       page((_req, res, ctx, m, data) => {
         const s = data.findSeries(m.params.slug);
-        const visible = s ? data.episodes(s, this.now()) : [];
-        if (!s || visible.length === 0) return this.layout.notFound(res, ctx);
-        this.layout.send(res, ctx, 200, seriesPage(ctx.lang, s, visible, this.links));
+        const now = this.now();
+        const visible = s ? data.episodes(s, now) : [];
+        const upcoming = s ? data.upcoming(s, now) : [];
+        if (!s || (visible.length === 0 && upcoming.length === 0)) return this.layout.notFound(res, ctx);
+        this.layout.send(res, ctx, 200, seriesPage(ctx.lang, s, visible, this.links, upcoming));
       }),
     );
     web.addRoute(
@@ -214,7 +226,13 @@ export class Audience {
       page((req, res, ctx, m, data) => {
         const e = this.findEpisode(data, m);
         const s = e && data.findSeries(e.episode.seriesSlug);
-        if (!e || !s) return this.layout.notFound(res, ctx);
+        if (!e || !s) {
+          // Distributed once and no longer (withdrawn, or its window closed): 410, linking to the series.
+          const code = parseEpisodeCode(m.params.code);
+          if (code !== null && data.isGone(m.params.slug, code[0], code[1]))
+            return this.layout.send(res, ctx, 410, gonePage(ctx.lang, data.findSeries(m.params.slug)));
+          return this.layout.notFound(res, ctx);
+        }
         this.layout.send(
           res,
           ctx,
@@ -332,6 +350,11 @@ export class Audience {
     return out;
   }
 
+  /** Absolute URL of a JPEG size of an artwork, or null. */
+  private artUrl(a: Artwork | null, width: number): string | null {
+    return a === null ? null : this.base + imageUrl(a, width, 'jpg');
+  }
+
   private findEpisode(data: SiteData, m: RouteMatch): EpisodeEntry | undefined {
     const code = parseEpisodeCode(m.params.code);
     return code === null ? undefined : data.findEpisode(m.params.slug, code[0], code[1], this.now());
@@ -360,7 +383,13 @@ export class Audience {
       this.feedCache = new Map();
       this.feedCacheVersion = data.version;
     }
-    const key = `${file}\0${items.map((e) => e.episode.id).join(',')}`;
+    const ahead = series ? data.upcoming(series, now).map((u) => u.id) : [];
+    const key = `${file}\0${items.map((e) => e.episode.id).join(',')}\0${ahead.join(',')}`;
+    const feedUrls = {
+      ...this.links,
+      thumbnail: (e: EpisodeEntry) =>
+        this.artUrl(e.still ?? data.findSeries(e.episode.seriesSlug)?.banner ?? null, 640),
+    };
     let cached = this.feedCache.get(key);
     if (cached === undefined) {
       const lastModified = data.lastChangeAt(series ?? null, now);
@@ -374,17 +403,31 @@ export class Audience {
             lastBuildDate: lastModified,
             ttlMinutes: this.options.feedTtlMinutes ?? 30,
             items,
-            urls: this.links,
+            urls: feedUrls,
+            language: LANGUAGES[0],
+            image: this.artUrl(series.poster ?? series.banner, 640),
+            upcoming: data.upcoming(series, now).map((u) => ({
+              id: u.id,
+              title: `${u.seriesTitle}: ${u.title}`,
+              link: this.base + series.path,
+              description: u.description,
+              availableFrom: u.rights.availableFrom,
+            })),
           })
         : renderFeed({
             title: this.siteName,
             link: `${this.base}/`,
             self,
-            description: this.siteName,
+            description: this.options.branding?.aboutText?.split(/\n\s*\n/)[0] ?? text[LANGUAGES[0]].intro,
             lastBuildDate: lastModified,
             ttlMinutes: this.options.feedTtlMinutes ?? 30,
             items,
-            urls: this.links,
+            urls: feedUrls,
+            language: LANGUAGES[0],
+            image:
+              this.options.branding?.logo?.format === 'png'
+                ? this.base + this.layout.options.logo?.src
+                : null,
           });
       cached = { body, lastModified };
       this.feedCache.set(key, cached);

@@ -39,6 +39,9 @@ export interface Branding {
 export const DEFAULT_ACCENT = '#0b4f9c';
 const LIGHT_BG = '#ffffff';
 const DARK_BG = '#121417';
+/** The panels (notices, cards) of each scheme in site.css: links there must read as well. */
+const LIGHT_PANEL = '#f3f4f6';
+const DARK_PANEL = '#1d2126';
 const AA = 4.5;
 
 type Rgb = [number, number, number];
@@ -68,12 +71,16 @@ export function contrast(a: string, b: string): number {
   return (Math.max(la, lb) + 0.05) / (Math.min(la, lb) + 0.05);
 }
 
-/** `colour` moved toward `target` (black or white) in small steps until it reaches AA against `bg`. */
-function adjust(colour: string, bg: string, target: Rgb): string {
+/** The lowest contrast of `colour` against a scheme's background and panel. */
+const worst = (colour: string, backgrounds: string[]): number =>
+  Math.min(...backgrounds.map((b) => contrast(colour, b)));
+
+/** `colour` moved toward `target` (black or white) in small steps until it reaches AA on `backgrounds`. */
+function adjust(colour: string, backgrounds: string[], target: Rgb): string {
   const c = parseHexColour(colour) as Rgb;
   for (let t = 0; t <= 1.0001; t += 0.02) {
     const mixed = hex(c.map((v, i) => v + (target[i] - v) * t) as Rgb);
-    if (contrast(mixed, bg) >= AA) return mixed;
+    if (worst(mixed, backgrounds) >= AA) return mixed;
   }
   return hex(target);
 }
@@ -87,15 +94,17 @@ export function accentColours(accent: string): { light: string; dark: string; no
   // fjord's own blue has a lighter partner of its own for the dark scheme.
   if (a === DEFAULT_ACCENT) return { light: a, dark: '#8cc4ff', notes: [] };
   const notes: string[] = [];
-  const light = contrast(a, LIGHT_BG) >= AA ? a : adjust(a, LIGHT_BG, [0, 0, 0]);
-  const dark = contrast(a, DARK_BG) >= AA ? a : adjust(a, DARK_BG, [255, 255, 255]);
+  const lights = [LIGHT_BG, LIGHT_PANEL];
+  const darks = [DARK_BG, DARK_PANEL];
+  const light = worst(a, lights) >= AA ? a : adjust(a, lights, [0, 0, 0]);
+  const dark = worst(a, darks) >= AA ? a : adjust(a, darks, [255, 255, 255]);
   if (light !== a)
     notes.push(
-      `accentColour ${a} has ${contrast(a, LIGHT_BG).toFixed(1)}:1 contrast on the light pages (AA needs 4.5:1): using ${light} (${contrast(light, LIGHT_BG).toFixed(1)}:1) there`,
+      `accentColour ${a} has ${worst(a, lights).toFixed(1)}:1 contrast on the light pages (AA needs 4.5:1): using ${light} (${worst(light, lights).toFixed(1)}:1) there`,
     );
   if (dark !== a)
     notes.push(
-      `accentColour ${a} has ${contrast(a, DARK_BG).toFixed(1)}:1 contrast on the dark pages: using ${dark} (${contrast(dark, DARK_BG).toFixed(1)}:1) there`,
+      `accentColour ${a} has ${worst(a, darks).toFixed(1)}:1 contrast on the dark pages: using ${dark} (${worst(dark, darks).toFixed(1)}:1) there`,
     );
   return { light, dark, notes };
 }
@@ -142,13 +151,11 @@ export async function loadBranding(s: BrandingSettings): Promise<Branding> {
       throw new Error(`siteLogo ${s.siteLogo}: the logo must be SVG or PNG (got ${logo.format})`);
   }
   const { light, dark, notes } = accentColours(s.accentColour);
-  // Button text: whichever of white and near-black reads better on the accent.
-  const on = (bg: string): string =>
-    contrast('#ffffff', bg) >= contrast('#0b1a2a', bg) ? '#ffffff' : '#0b1a2a';
+  // Button text in the page's own background colour: the accent reaches AA against it by construction.
   const css =
     `/* The broadcaster's colours (config accentColour), checked for AA contrast. */\n` +
-    `:root { --accent: ${light}; --accent-fg: ${on(light)}; --link: ${light}; }\n` +
-    `@media (prefers-color-scheme: dark) { :root { --accent: ${dark}; --accent-fg: ${on(dark)}; --link: ${dark}; } }\n`;
+    `:root { --accent: ${light}; --accent-fg: ${LIGHT_BG}; --link: ${light}; }\n` +
+    `@media (prefers-color-scheme: dark) { :root { --accent: ${dark}; --accent-fg: ${DARK_BG}; --link: ${dark}; } }\n`;
   return {
     siteName: s.siteName.trim(),
     logo,

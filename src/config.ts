@@ -221,6 +221,13 @@ export interface Config {
   footerText: string | null;
   /** The about page's opening paragraph; null: fjord's. Blank lines separate paragraphs. */
   aboutText: string | null;
+  /** The language programmes are spoken in (BCP 47), for the player's subtitles. */
+  programmeLanguage: string;
+  /**
+   * Turn on the subtitles in the page's language by default when the programme is in another
+   * language (the page's language is always listed first).
+   */
+  subtitlesOnWhenForeign: boolean;
 }
 
 export const defaults: Config = {
@@ -289,6 +296,8 @@ export const defaults: Config = {
   accentColour: DEFAULT_ACCENT,
   footerText: null,
   aboutText: null,
+  programmeLanguage: 'nb',
+  subtitlesOnWhenForeign: true,
 };
 
 /** Parses HOST:PORT, [V6]:PORT or PORT (loopback) into an endpoint; throws a one-line reason. */
@@ -348,6 +357,15 @@ export function validateConfig(c: Config): Config {
   checkStatisticsSettings(c);
   checkSubtitleSettings(c);
   checkBrandingSettings(c);
+  if (
+    typeof c.programmeLanguage !== 'string' ||
+    !/^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$/.test(c.programmeLanguage)
+  )
+    throw new Error(
+      `programmeLanguage must be a language tag such as nb or en (got ${String(c.programmeLanguage)})`,
+    );
+  if (typeof c.subtitlesOnWhenForeign !== 'boolean')
+    throw new Error('subtitlesOnWhenForeign must be true or false');
   if (c.inboxDir !== null && (typeof c.inboxDir !== 'string' || c.inboxDir === ''))
     throw new Error('inboxDir must be a folder path (or null for DATA/inbox)');
   if (!['whitelist', 'blacklist', 'open'].includes(c.mode))

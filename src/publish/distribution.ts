@@ -83,6 +83,8 @@ export async function startDistribution(
       wsPeerTimeout: config.wsPeerTimeout,
       branding,
       timeZone: config.timeZone,
+      programmeLanguage: config.programmeLanguage,
+      subtitlesOnWhenForeign: config.subtitlesOnWhenForeign,
     },
     site,
     new SwarmStats(tracker),

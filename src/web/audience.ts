@@ -72,6 +72,9 @@ export interface AudienceOptions {
   branding?: Branding;
   /** The broadcaster's time zone (config timeZone): every time on the pages is printed in it. */
   timeZone?: string;
+  /** Config programmeLanguage and subtitlesOnWhenForeign (the player's default subtitles). */
+  programmeLanguage?: string;
+  subtitlesOnWhenForeign?: boolean;
   /** Feed <ttl>, minutes. */
   feedTtlMinutes?: number;
   /** Most items in a feed (newest first). */
@@ -128,6 +131,8 @@ export class Audience {
       magnet: (e) => this.magnet(e),
       allFeed: '/feeds/all.rss',
       player: {
+        programmeLanguage: options.programmeLanguage,
+        subtitlesOnWhenForeign: options.subtitlesOnWhenForeign,
         script: this.assets.url('player.js'),
         webtorrent: this.assets.url('webtorrent.js'),
         serviceWorker: this.assets.url('sw.js'),

@@ -256,6 +256,10 @@ export interface PageLinks {
   magnet(e: EpisodeEntry): string;
   allFeed: string;
   player: {
+    /** The language programmes are spoken in (config programmeLanguage, BCP 47). */
+    programmeLanguage?: string;
+    /** Turn the page language's subtitles on when the programme is in another (config subtitlesOnWhenForeign). */
+    subtitlesOnWhenForeign?: boolean;
     script: string;
     webtorrent: string;
     serviceWorker: string;
@@ -512,6 +516,30 @@ export function gonePage(lang: Lang, series: SeriesEntry | undefined): PageInput
   };
 }
 
+/** Bokmål pages read `no` and `nb` subtitles alike; otherwise the primary subtag decides. */
+function primary(tag: string): string {
+  const p = tag.toLowerCase().split('-')[0];
+  return p === 'no' ? 'nb' : p;
+}
+
+/**
+ * The player's tracks (those with WebVTT): the page's language first (official before viewers'),
+ * then the rest as listed. That first one is on by default when the programme is in another
+ * language than the page and the setting allows it.
+ */
+export function playerTracks(
+  lang: Lang,
+  subtitles: SubtitleEntry[],
+  o: { programmeLanguage?: string; subtitlesOnWhenForeign?: boolean },
+): Array<SubtitleEntry & { on: boolean }> {
+  const withVtt = subtitles.filter((s) => s.vtt !== null);
+  const mine = withVtt.filter((s) => primary(s.language) === primary(lang));
+  const rest = withVtt.filter((s) => primary(s.language) !== primary(lang));
+  const foreign = o.programmeLanguage !== undefined && primary(o.programmeLanguage) !== primary(lang);
+  const on = foreign && (o.subtitlesOnWhenForeign ?? true);
+  return [...mine.map((s, i) => ({ ...s, on: on && i === 0 })), ...rest.map((s) => ({ ...s, on: false }))];
+}
+
 function subtitleLabel(lang: Lang, s: SubtitleEntry): string {
   const name = languageName(lang, s.language);
   return s.kind === 'community' ? `${name} (${text[lang].community})` : name;
@@ -554,7 +582,7 @@ export function episodePage(
   const poster = e.still ?? series.banner;
   const r = ep.rights;
   const magnet = links.magnet(e);
-  const tracks = e.subtitles.filter((s) => s.vtt !== null);
+  const tracks = playerTracks(lang, e.subtitles, links.player);
   const p = links.player;
   const unplayable = e.video.unplayable;
   const player =
@@ -593,6 +621,7 @@ export function episodePage(
                   srclang="${s.language}"
                   label="${subtitleLabel(lang, s)}"
                   src="/${s.vtt as string}"
+                  ${s.on ? html`default` : ''}
                 />
               `,
             )}

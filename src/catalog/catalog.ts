@@ -87,6 +87,13 @@ export interface Catalog {
   /** Whether a scheduled episode is announced ("available from") before its window opens, audited. */
   setEpisodeAnnounce(id: number, announce: boolean, actor: string): Promise<Episode>;
   /**
+   * Full-text search of series and episode titles and descriptions (SQLite FTS5, PostgreSQL text
+   * search; migration 008): every word of `query` must match, as a word or its beginning. Ids of
+   * matching series and episodes, best first, at most `limit` of each. Whether an episode may be shown
+   * is the caller's to decide.
+   */
+  search(query: string, limit?: number): Promise<{ series: number[]; episodes: number[] }>;
+  /**
    * Undoes an unpublish: distributed again as its rights allow (now, later, or not at all when not
    * cleared or its window has closed). Restoring an episode that is not withdrawn changes nothing.
    */
@@ -510,6 +517,33 @@ class SqlCatalog implements Catalog {
       await this.#event(trx, now, who, 'episode.announce', episodeSubject(id), { announce });
     });
     return this.#mustGet(id);
+  }
+
+  async search(query: string, limit = 50): Promise<{ series: number[]; episodes: number[] }> {
+    const words = searchWords(query);
+    if (words.length === 0) return { series: [], episodes: [] };
+    const n = Math.max(1, Math.min(200, Math.floor(limit)));
+    if (this.backend.dialect === 'sqlite') {
+      // Each word quoted (it has only letters and digits) and a prefix: "fyr"* "lista"*
+      const match = words.map((w) => `"${w}"*`).join(' ');
+      const ids = async (kind: string): Promise<number[]> => {
+        const r = await sql<{ ref: number }>`SELECT ref FROM catalog_search
+          WHERE catalog_search MATCH ${match} AND kind = ${kind} ORDER BY bm25(catalog_search, 0, 0, 4, 1) LIMIT ${n}`.execute(
+          this.#db,
+        );
+        return r.rows.map((x) => Number(x.ref));
+      };
+      return { series: await ids('s'), episodes: await ids('e') };
+    }
+    const q = words.map((w) => `${w}:*`).join(' & ');
+    const ids = async (table: 'series' | 'episodes'): Promise<number[]> => {
+      const doc = sql`to_tsvector('simple', title || ' ' || coalesce(description, ''))`;
+      const r = await sql<{ id: number }>`SELECT id FROM ${sql.table(table)}
+        WHERE ${doc} @@ to_tsquery('simple', ${q})
+        ORDER BY ts_rank(${doc}, to_tsquery('simple', ${q})) DESC, id LIMIT ${n}`.execute(this.#db);
+      return r.rows.map((x) => Number(x.id));
+    };
+    return { series: await ids('series'), episodes: await ids('episodes') };
   }
 
   async restoreEpisode(id: number, actor: string): Promise<Episode> {
@@ -1090,6 +1124,17 @@ function toWindow(r: {
     availableFrom: date(r.available_from),
     availableUntil: dateOrNull(r.available_until),
   };
+}
+
+/** The words of a search: runs of letters and digits, lower case, at most 8 of at most 40 characters. */
+export function searchWords(query: string): string[] {
+  return (
+    String(query)
+      .toLowerCase()
+      .match(/[\p{L}\p{N}]+/gu) ?? []
+  )
+    .slice(0, 8)
+    .map((w) => w.slice(0, 40));
 }
 
 /** An artwork path as the catalog keeps it: relative, under artwork/, no dot segments. */

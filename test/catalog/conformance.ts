@@ -597,6 +597,23 @@ export function catalogConformance(
       });
     });
 
+    test('search finds series and episodes by words and word beginnings, kept in step with edits', async () => {
+      await withCatalog(async (c) => {
+        const e = await c.publishEpisode(sampleEpisode());
+        const s = await c.getSeriesBySlug(e.seriesSlug);
+        await c.editEpisode(e.id, { title: 'Fyret på Lista', description: 'Om fyrvokteren og havet.' }, 'x');
+        assert.deepEqual(await c.search('fyr'), { series: [], episodes: [e.id] }, 'a word beginning');
+        assert.deepEqual((await c.search('HAVET fyrvokteren')).episodes, [e.id], 'every word, any case');
+        assert.deepEqual((await c.search('fyret ørken')).episodes, [], 'all words must match');
+        assert.deepEqual((await c.search('   ')).episodes, []);
+        assert.deepEqual((await c.search('"); DROP TABLE series; --')).episodes, []);
+        await c.editSeries(e.seriesSlug, { description: 'Livet langs kysten.' }, 'x');
+        assert.deepEqual(await c.search('kysten'), { series: [s!.id], episodes: [] });
+        await c.editEpisode(e.id, { title: 'Noe annet', description: null }, 'x');
+        assert.deepEqual((await c.search('fyr')).episodes, [], 'the old words are gone');
+      });
+    });
+
     test('restoring undoes an unpublish within the rights; deleting frees a never-distributed number', async () => {
       await withCatalog(async (c, clock) => {
         const e = await c.publishEpisode(sampleEpisode());

@@ -9,6 +9,7 @@ import { loginAddresses } from './004-login-addresses.js';
 import { mediaCodecs } from './005-media-codecs.js';
 import { infoHashAria2 } from './006-info-hash-aria2.js';
 import { artwork } from './007-artwork.js';
+import { search } from './008-search.js';
 import type { Migration } from './migration.js';
 
 export type { Migration, MigrationContext } from './migration.js';
@@ -21,4 +22,5 @@ export const migrations: readonly Migration[] = [
   mediaCodecs,
   infoHashAria2,
   artwork,
+  search,
 ];

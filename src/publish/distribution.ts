@@ -83,6 +83,7 @@ export async function startDistribution(
       wsPeerTimeout: config.wsPeerTimeout,
       branding,
       timeZone: config.timeZone,
+      search: (q) => catalog.search(q, 50),
       programmeLanguage: config.programmeLanguage,
       subtitlesOnWhenForeign: config.subtitlesOnWhenForeign,
     },

@@ -38,6 +38,7 @@ import {
   episodePage,
   gonePage,
   homePage,
+  searchPage,
   seriesPage,
   text,
   type EpisodeCommunity,
@@ -72,6 +73,8 @@ export interface AudienceOptions {
   branding?: Branding;
   /** The broadcaster's time zone (config timeZone): every time on the pages is printed in it. */
   timeZone?: string;
+  /** The catalog's full-text search (Catalog.search); absent: no search box. */
+  search?: (q: string) => Promise<{ series: number[]; episodes: number[] }>;
   /** Config programmeLanguage and subtitlesOnWhenForeign (the player's default subtitles). */
   programmeLanguage?: string;
   subtitlesOnWhenForeign?: boolean;
@@ -123,6 +126,7 @@ export class Audience {
         height: logo.height,
       },
       footerText: brand?.footerText ?? null,
+      ...(options.search ? { search: { action: '/search' } } : {}),
     });
     this.links = {
       abs: (path) => this.base + path,
@@ -213,6 +217,23 @@ export class Audience {
         this.layout.send(res, ctx, 200, aboutPage(ctx.lang, facts, this.links));
       }),
     );
+    web.addRoute('GET', '/search', async (req, res, m) => {
+      const ctx = this.layout.context(req, res, m);
+      if (ctx === null) return;
+      const search = this.options.search;
+      if (!search) return this.layout.notFound(res, ctx);
+      const q = (ctx.query.get('q')?.[0] ?? '').trim().slice(0, 200);
+      const data = await this.site.current();
+      const now = this.now();
+      const found = q === '' ? { series: [], episodes: [] } : await search(q);
+      // Only what the site shows now: distributed episodes, series with something to see.
+      const visible = new Map(data.latest(now).map((e) => [e.episode.id, e]));
+      const shown = new Map(data.series(now).map((s) => [s.series.id, s]));
+      const series = found.series.flatMap((id) => shown.get(id) ?? []);
+      const episodes = found.episodes.flatMap((id) => visible.get(id) ?? []);
+      const bannerOf = (e: EpisodeEntry) => data.findSeries(e.episode.seriesSlug)?.banner ?? null;
+      this.layout.send(res, ctx, 200, searchPage(ctx.lang, q, series, episodes, this.links, bannerOf));
+    });
     web.addRoute(
       'GET',
       '/series/:slug',

@@ -135,6 +135,8 @@ export interface LayoutOptions {
   logo?: { src: string; width: number; height: number } | null;
   /** The footer's text (config footerText); null: fjord's line. */
   footerText?: string | null;
+  /** A search box in the header (GET `action`?q=), on pages that use the default navigation. */
+  search?: { action: string };
 }
 
 export interface PageInput {
@@ -154,6 +156,8 @@ export interface PageInput {
   home?: string;
   /** Cache-Control (default no-cache); the admin area's pages are `no-store`. */
   cacheControl?: string;
+  /** The search box's text (the search results page). */
+  query?: string;
 }
 
 const chrome = defineMessages<{
@@ -168,6 +172,8 @@ const chrome = defineMessages<{
   notFoundTitle: string;
   notFound: string;
   backHome: string;
+  search: string;
+  searchButton: string;
 }>({
   nb: {
     skip: 'Hopp til innholdet',
@@ -181,6 +187,8 @@ const chrome = defineMessages<{
     notFoundTitle: 'Fant ikke siden',
     notFound: 'Her er det ingenting, eller episoden er ikke tilgjengelig lenger.',
     backHome: 'Til forsiden',
+    search: 'Søk i programmene',
+    searchButton: 'Søk',
   },
   en: {
     skip: 'Skip to content',
@@ -194,6 +202,8 @@ const chrome = defineMessages<{
     notFoundTitle: 'Page not found',
     notFound: 'There is nothing here, or the episode is no longer available.',
     backHome: 'Go to the home page',
+    search: 'Search the programmes',
+    searchButton: 'Search',
   },
 });
 
@@ -300,7 +310,17 @@ export class Layout {
                 }</a
               >
             </p>
-            ${nav} ${switcher}
+            ${nav}
+            ${
+              !page.nav &&
+              o.search &&
+              html`<form class="search" role="search" action="${o.search.action}" method="get">
+                <label for="site-search" class="visually-hidden">${m.search}</label>
+                <input id="site-search" type="search" name="q" maxlength="200" value="${page.query ?? ''}" />
+                <button type="submit" class="button secondary">${m.searchButton}</button>
+              </form>`
+            }
+            ${switcher}
           </header>
           <main id="main" tabindex="-1">${page.main}</main>
           <footer class="site">

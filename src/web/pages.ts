@@ -88,6 +88,11 @@ export interface Text {
   goneTitle: string;
   gone: string;
   toSeries: (series: string) => string;
+  searchTitle: string;
+  searchResults: (q: string) => string;
+  noResults: string;
+  searchEpisodes: string;
+  searchSeries: string;
   player: Record<string, string>;
 }
 
@@ -157,6 +162,11 @@ export const text = defineMessages<Text>({
     goneTitle: 'Ikke tilgjengelig lenger',
     gone: 'Denne episoden er ikke tilgjengelig lenger.',
     toSeries: (x) => `Se andre episoder av ${x}`,
+    searchTitle: 'Søk',
+    searchResults: (q) => `Treff for «${q}»`,
+    noResults: 'Ingen serier eller episoder passer med søket.',
+    searchEpisodes: 'Episoder',
+    searchSeries: 'Serier',
     player: {
       starting: 'Starter …',
       playing: 'Spiller av.',
@@ -233,6 +243,11 @@ export const text = defineMessages<Text>({
     goneTitle: 'No longer available',
     gone: 'This episode is no longer available.',
     toSeries: (x) => `See other episodes of ${x}`,
+    searchTitle: 'Search',
+    searchResults: (q) => `Results for “${q}”`,
+    noResults: 'No series or episode matches the search.',
+    searchEpisodes: 'Episodes',
+    searchSeries: 'Series',
     player: {
       starting: 'Starting …',
       playing: 'Playing.',
@@ -497,6 +512,58 @@ export function seriesPage(
       type: 'website',
     })}`,
   };
+}
+
+/** Search results as the same cards as elsewhere: series (with their poster or banner), then episodes. */
+export function searchPage(
+  lang: Lang,
+  q: string,
+  series: SeriesEntry[],
+  episodes: EpisodeEntry[],
+  links: PageLinks,
+  bannerOf: (e: EpisodeEntry) => Artwork | null,
+): PageInput {
+  zone = links.timeZone;
+  const t = text[lang];
+  const seriesCard = (s: SeriesEntry): Markup => {
+    const art = s.banner ?? s.poster;
+    return html`<li class="card">
+      <a href="${s.path}">
+        ${
+          art
+            ? picture(art, {
+                alt: t.bannerOf(s.series.title),
+                sizes: '(min-width: 62rem) 15rem, 46vw',
+                maxWidth: 640,
+              })
+            : html`<span class="art blank" aria-hidden="true">${s.series.title.slice(0, 1)}</span>`
+        }
+        <span class="card-title">${s.series.title}</span>
+      </a>
+      ${s.series.description && html`<span class="card-meta muted">${s.series.description}</span>`}
+    </li>`;
+  };
+  const main = html`<h1>${q === '' ? t.searchTitle : t.searchResults(q)}</h1>
+    ${q !== '' && series.length === 0 && episodes.length === 0 && html`<p>${t.noResults}</p>`}
+    ${
+      series.length > 0 &&
+      html`<section aria-labelledby="found-series">
+        <h2 id="found-series">${t.searchSeries}</h2>
+        <ul class="grid">
+          ${series.map(seriesCard)}
+        </ul>
+      </section>`
+    }
+    ${
+      episodes.length > 0 &&
+      html`<section aria-labelledby="found-episodes">
+        <h2 id="found-episodes">${t.searchEpisodes}</h2>
+        <ul class="grid">
+          ${episodes.map((e) => episodeCard(lang, e, true, bannerOf(e)))}
+        </ul>
+      </section>`
+    }`;
+  return { title: t.searchTitle, main, query: q };
 }
 
 /** The 410 page of an episode that was distributed and is no longer. */

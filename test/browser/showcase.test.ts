@@ -139,6 +139,7 @@ const PAGES = [
   ['series', '/series/kystliv'],
   ['episode', EPISODE],
   ['about', '/about'],
+  ['search', '/search?q=fyr'],
 ] as const;
 
 for (const width of [390, 1280]) {
@@ -163,7 +164,8 @@ for (const width of [390, 1280]) {
               assert.ok(img.loaded, `${path}: ${img.src} loaded`);
               assert.ok(img.alt !== null && img.alt.trim() !== '', `${path}: ${img.src} has alt text`);
             }
-            if (name === 'home' || name === 'series') assert.ok(f.images.length > 0, `${path}: pictures`);
+            if (name === 'home' || name === 'series' || name === 'search')
+              assert.ok(f.images.length > 0, `${path}: pictures`);
             await w.page.screenshot({
               path: artifact(`showcase-${width}-${scheme}-${name}.png`),
               fullPage: true,
@@ -272,6 +274,39 @@ test(
       await w.page.getByRole('link', { name: 'See other episodes of Kystliv' }).click();
       await w.page.waitForURL(site.base + '/series/kystliv');
       await w.page.screenshot({ path: artifact('showcase-upcoming.png'), fullPage: true });
+    } finally {
+      await w.page.context().close();
+    }
+  },
+);
+
+test(
+  'search: the box in the header finds series and episodes shown now, as cards',
+  { skip, timeout: 60_000 },
+  async () => {
+    const w = await watchedPage(browser, 'en-GB');
+    try {
+      await w.page.goto(site.base + '/', { waitUntil: 'load' });
+      await w.page.getByRole('searchbox', { name: 'Search the programmes' }).fill('sildef');
+      await Promise.all([
+        w.page.waitForURL(/\/search\?q=sildef$/),
+        w.page.getByRole('button', { name: 'Search' }).click(),
+      ]);
+      assert.equal(await w.page.locator('h1').innerText(), 'Results for “sildef”');
+      const cards = w.page.locator('main .card a');
+      assert.equal(await cards.count(), 1);
+      assert.equal(await cards.first().getAttribute('href'), EPISODE);
+      const titles = async (q: string) => {
+        await w.page.goto(`${site.base}/search?q=${encodeURIComponent(q)}`);
+        return w.page.locator('main .card-title').allInnerTexts();
+      };
+      assert.deepEqual(await titles('kysten'), ['Kystliv'], 'a series by its description');
+      assert.deepEqual(await titles('vinden'), [], 'a withdrawn episode is not found');
+      assert.deepEqual(await titles('sesong'), [], 'nor one not yet available');
+      assert.deepEqual(await titles('<script>'), []);
+      assert.match(await w.page.locator('main').innerText(), /No series or episode matches/);
+      assert.equal(await w.page.inputValue('#site-search'), '<script>', 'the box keeps the words, as text');
+      assert.deepEqual(w.errors, []);
     } finally {
       await w.page.context().close();
     }

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { openCatalog } from '../../src/catalog/index.js';
+import { openCatalog, type Catalog } from '../../src/catalog/index.js';
 import { chooseStillTime, grabFrame, measureFrames, pickFrame } from '../../src/publish/still.js';
 import { tempDir } from '../helpers/tracker.js';
 import { runFjord } from '../helpers/cli.js';
@@ -18,6 +18,15 @@ import { fjord } from './publish-helpers.js';
 
 const hasFfmpeg = spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0;
 const skip = !hasFfmpeg && process.env.CI !== 'true' ? 'ffmpeg is not installed' : false;
+
+async function inCatalog(dataDir: string, fn: (c: Catalog) => Promise<void>): Promise<void> {
+  const c = await openCatalog({ dataDir });
+  try {
+    await fn(c);
+  } finally {
+    await c.close();
+  }
+}
 
 /** 3 s black, 1 s dark grey (a fade's flat frame), then 4 s of ffmpeg's test pattern. */
 function blackOpening(path: string): void {
@@ -114,31 +123,29 @@ test(
       '-q',
     ]);
     assert.equal(r.status, 0, r.stderr);
-    const catalog = await openCatalog({ dataDir: data });
-    try {
-      const e = await catalog.getEpisode('polarnatt', 1, 1);
+    await inCatalog(data, async (c) => {
+      const e = await c.getEpisode('polarnatt', 1, 1);
       assert.match(e?.stillPath ?? '', /^artwork\/polarnatt-s1e1-still-[0-9a-f]{12}\.jpg$/);
       const still = readFileSync(join(data, e!.stillPath!));
       assert.ok((await sharp(still).stats()).channels[0].mean > 60, 'not the black opening');
-    } finally {
-      await catalog.close();
-    }
+    });
     const notImage = join(dir, 'still.png');
     writeFileSync(notImage, 'this is text');
-    const bad = runFjord([
-      'episode',
-      'edit',
-      '--data',
-      data,
-      '--series',
-      'polarnatt',
-      '--season',
-      '1',
-      '--episode',
-      '1',
-      '--still',
-      notImage,
-    ]);
+    const edit = (...more: string[]) =>
+      runFjord([
+        'episode',
+        'edit',
+        '--data',
+        data,
+        '--series',
+        'polarnatt',
+        '--season',
+        '1',
+        '--episode',
+        '1',
+        ...more,
+      ]);
+    const bad = edit('--still', notImage);
     assert.notEqual(bad.status, 0);
     assert.match(bad.stderr.trim(), /still\.png: the still image is not an image \(JPEG, PNG or WebP\)$/);
     assert.equal(bad.stderr.trim().split('\n').length, 1);
@@ -146,31 +153,14 @@ test(
     await sharp({ create: { width: 64, height: 36, channels: 3, background: '#884422' } })
       .png()
       .toFile(png);
-    const ok = runFjord([
-      'episode',
-      'edit',
-      '--data',
-      data,
-      '--series',
-      'polarnatt',
-      '--season',
-      '1',
-      '--episode',
-      '1',
-      '--still',
-      png,
-      '--announce',
-    ]);
+    const ok = edit('--still', png, '--announce');
     assert.equal(ok.status, 0, ok.stderr);
-    const c2 = await openCatalog({ dataDir: data });
-    try {
-      const e = await c2.getEpisode('polarnatt', 1, 1);
+    await inCatalog(data, async (c) => {
+      const e = await c.getEpisode('polarnatt', 1, 1);
       assert.match(e?.stillPath ?? '', /^artwork\/polarnatt-s1e1-still-[0-9a-f]{12}\.png$/);
       assert.equal(e?.announce, true);
       assert.ok(existsSync(join(data, e!.stillPath!)));
-    } finally {
-      await c2.close();
-    }
+    });
     // Series artwork: a poster that is too big is refused before anything is recorded.
     const poster = join(dir, 'poster.jpg');
     await sharp({ create: { width: 200, height: 300, channels: 3, background: '#224488' } })
@@ -203,13 +193,10 @@ test(
       'Vinter i nord.',
     ]);
     assert.equal(good.status, 0, good.stderr);
-    const c3 = await openCatalog({ dataDir: data });
-    try {
-      const s = await c3.getSeriesBySlug('polarnatt');
+    await inCatalog(data, async (c) => {
+      const s = await c.getSeriesBySlug('polarnatt');
       assert.match(s?.posterPath ?? '', /^artwork\/polarnatt-poster-[0-9a-f]{12}\.jpg$/);
       assert.equal(s?.description, 'Vinter i nord.');
-    } finally {
-      await c3.close();
-    }
+    });
   },
 );

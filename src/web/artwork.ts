@@ -1,9 +1,9 @@
 /**
  * Artwork on the pages (issue 16): series posters and banners and episode stills, served in the
- * sizes the layout asks for (`srcset`), as WebP with JPEG for browsers without it, made by sharp
+ * sizes the layout asks for (`srcset`), as AVIF and WebP with JPEG for browsers without either, made by sharp
  * from the file in DATA/artwork the first time a size is asked for and kept in memory.
  *
- *   GET /images/<stem>/<width>.webp | .jpg     stem: the artwork file's name (a content hash in it)
+ *   GET /images/<stem>/<width>.avif | .webp | .jpg     stem: the artwork file's name (a content hash in it)
  *
  * Only artwork the site shows now is served (a withdrawn episode's still is not). The URLs change
  * with the file (its name carries its hash), so responses are cached for a year, immutable.
@@ -19,10 +19,10 @@ import type { Artwork } from './site-data.js';
 import { sendEntity } from './webseed.js';
 
 export const IMAGE_WIDTHS = [320, 640, 960, 1280, 1920] as const;
-const FORMATS = { webp: 'image/webp', jpg: 'image/jpeg' } as const;
+const FORMATS = { avif: 'image/avif', webp: 'image/webp', jpg: 'image/jpeg' } as const;
 type Ext = keyof typeof FORMATS;
 
-/** `/images/<stem>/<width>.<ext>` */
+/** `/images/<stem>/<width>.<avif|webp|jpg>` */
 export function imageUrl(a: Artwork, width: number, ext: Ext): string {
   return `/images/${a.stem}/${width}.${ext}`;
 }
@@ -39,6 +39,7 @@ export function picture(
   const set = (ext: Ext): string => widths.map((w) => `${imageUrl(a, w, ext)} ${w}w`).join(', ');
   const w = widths[Math.min(1, widths.length - 1)];
   return html`<picture class="${o.className ?? 'art'}">
+    <source type="image/avif" srcset="${set('avif')}" sizes="${o.sizes}" />
     <source type="image/webp" srcset="${set('webp')}" sizes="${o.sizes}" />
     <img
       src="${imageUrl(a, w, 'jpg')}"
@@ -64,7 +65,7 @@ export class ImageSizes {
 
   /** Parses `<width>.<ext>`; null when it is not a size the pages use. */
   static parse(file: string): { width: number; ext: Ext } | null {
-    const m = /^(\d{3,4})\.(webp|jpg)$/.exec(file);
+    const m = /^(\d{3,4})\.(avif|webp|jpg)$/.exec(file);
     if (!m) return null;
     const width = Number(m[1]);
     return (IMAGE_WIDTHS as readonly number[]).includes(width) ? { width, ext: m[2] as Ext } : null;
@@ -85,7 +86,7 @@ export class ImageSizes {
   private async render(a: Artwork, width: number, ext: Ext): Promise<Buffer> {
     const { renderImage } = await import('./images.js');
     const bytes = await readFile(join(this.dataDir, a.path));
-    return renderImage(bytes, { width, aspect: a.aspect, format: ext === 'jpg' ? 'jpeg' : 'webp' });
+    return renderImage(bytes, { width, aspect: a.aspect, format: ext === 'jpg' ? 'jpeg' : ext });
   }
 
   async send(req: IncomingMessage, res: ServerResponse, a: Artwork, width: number, ext: Ext): Promise<void> {

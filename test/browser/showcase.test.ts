@@ -215,6 +215,14 @@ test(
         const webp = await w.page.request.get(site.base + poster!.replace('1280.jpg', '640.webp'));
         assert.equal(webp.headers()['content-type'], 'image/webp');
         assert.equal((await sharp(await webp.body()).metadata()).width, 640);
+        const avif = await w.page.request.get(site.base + poster!.replace('1280.jpg', '320.avif'));
+        assert.equal(avif.headers()['content-type'], 'image/avif');
+        assert.equal((await sharp(await avif.body()).metadata()).format, 'heif');
+        assert.equal(
+          (await w.page.request.get(site.base + poster!.replace('1280.jpg', '333.jpg'))).status(),
+          404,
+          'only the layout sizes',
+        );
         const download = w.page.getByRole('link', { name: /^Download \(\.torrent/ });
         assert.ok(await download.isVisible(), 'a Download button');
         assert.equal(await w.page.locator('#details').getAttribute('open'), null, 'details closed');

@@ -240,6 +240,8 @@ export function catalogConformance(
           title: e.seriesTitle,
           description: null,
           createdAt: new Date(T0),
+          posterPath: null,
+          bannerPath: null,
         });
         const [event] = await c.listEvents({ subject: `episode:${e.id}` });
         assert.equal(event.action, 'episode.publish');

@@ -73,13 +73,58 @@ export default tseslint.config(
     IO_MODULES,
   ),
   boundary(
+    'src/storage',
+    above([
+      'protocol',
+      'swarm',
+      'tracker',
+      'stats',
+      'web',
+      'catalog',
+      'publish',
+      'subtitles',
+      'auth',
+      'cli',
+      'server',
+      'config.js',
+    ]),
+    'src/storage keeps crash-safe files for the parts above it; it imports nothing else of fjord.',
+  ),
+  boundary(
     'src/catalog',
-    above(['web', 'tracker', 'publish', 'subtitles', 'cli']),
+    above(['web', 'tracker', 'publish', 'subtitles', 'auth', 'stats', 'cli', 'server']),
     'src/catalog knows nothing of the web site, the tracker or the parts that use it.',
+  ),
+  // The services between the catalog and the web: each takes what it needs by injection, and only
+  // the composition root (src/server) builds and wires them.
+  boundary(
+    'src/publish',
+    above(['web', 'tracker', 'subtitles', 'auth', 'stats', 'cli', 'server']),
+    'src/publish uses the catalog and protocol; src/server wires it to the tracker and web.',
+  ),
+  boundary(
+    'src/subtitles',
+    above(['web', 'tracker', 'publish', 'auth', 'stats', 'cli', 'server']),
+    'src/subtitles uses the catalog and protocol; src/server wires it to the web.',
+  ),
+  boundary(
+    'src/auth',
+    above(['web', 'tracker', 'publish', 'subtitles', 'stats', 'cli', 'server']),
+    'src/auth uses the catalog and protocol; its pages live in src/web/admin.',
+  ),
+  boundary(
+    'src/stats',
+    above(['web', 'tracker', 'publish', 'subtitles', 'auth', 'cli', 'server']),
+    'src/stats reads the tracker through the RecordedTracker interface, never its module.',
+  ),
+  boundary(
+    'src/web',
+    above(['cli', 'server']),
+    'src/web is built by the composition root (src/server), never the other way round.',
   ),
   boundary(
     'src/tracker',
-    above(['web', 'publish', 'subtitles', 'auth', 'cli', 'catalog']),
+    above(['web', 'publish', 'subtitles', 'auth', 'cli', 'catalog', 'server']),
     'The tracker runs without the web app: it imports protocol, swarm, stats announce-stats and config only.',
   ),
   // Scripts served to browsers (the player, WebTorrent glue).

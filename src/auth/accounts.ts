@@ -19,7 +19,7 @@ import { auditEvent, type Backend, type Db } from '../catalog/index.js';
 import { authDb, type AuthDb, type UserRow } from './schema.js';
 import { generatePassword, hashPassword, verifyPassword, SCRYPT_N } from './password.js';
 import { isRole, ROLE_PERMISSIONS, type Permission, type Role } from './roles.js';
-import { addressKey } from '../subtitles/address.js';
+import { addressKey } from '../protocol/address-key.js';
 import { LoginThrottle, type ThrottleKey, type ThrottleKind } from './login-throttle.js';
 
 export { ACCOUNT_FAILURES, ADDRESS_FAILURES, LOCK_MS, PAIR_FAILURES, WINDOW_MS } from './login-throttle.js';

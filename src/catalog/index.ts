@@ -5,6 +5,7 @@ export { openCatalog, type Catalog, type OpenCatalogOptions } from './catalog.js
 export { CatalogError, type CatalogErrorCode } from './errors.js';
 export { auditEvent, writeCatalog, type AuditEntry } from './write-rule.js';
 export { SQLITE_FILE, type Backend, type CatalogLocation, type Db } from './backend.js';
+export { catalogLocation } from './location.js';
 export { slugify } from './slug.js';
 export { truncateV2 } from './info-hash.js';
 export {

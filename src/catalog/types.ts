@@ -2,6 +2,9 @@
  * The catalog's public shapes. Times are JS `Date`s everywhere in the API; the database keeps them as
  * UTC epoch milliseconds (see docs/catalog.md, "Time").
  */
+import type { SubtitleFormat } from '../protocol/subtitles/types.js';
+
+export type { SubtitleFormat };
 
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
@@ -105,7 +108,6 @@ export interface Torrent {
 }
 
 export type SubtitleKind = 'official' | 'community';
-export type SubtitleFormat = 'srt' | 'vtt';
 /** Community subtitles wait for a moderator; official ones have no status. */
 export type SubtitleStatus = 'pending' | 'approved' | 'rejected';
 

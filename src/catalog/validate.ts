@@ -4,7 +4,7 @@
  */
 import { CatalogError } from './errors.js';
 import { normalizeV1, normalizeV2 } from './info-hash.js';
-import { checkLanguageTag } from './language.js';
+import { checkLanguageTag } from '../protocol/language-tag.js';
 import { checkSlug, slugify } from './slug.js';
 import type {
   MediaCodecs,

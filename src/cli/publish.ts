@@ -5,8 +5,9 @@
  */
 import { userInfo } from 'node:os';
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import {
+  catalogLocation,
   isDistributable,
   openCatalog,
   slugify,
@@ -14,7 +15,8 @@ import {
   type Episode,
   type Series,
 } from '../catalog/index.js';
-import { checkPublicUrls, defaults, readConfigFile, readDataDirConfig, type Config } from '../config.js';
+import type { Config } from '../config.js';
+import { loadSettings, type CommonFlags } from './settings.js';
 import {
   distributionStatus,
   formatTime,
@@ -24,21 +26,16 @@ import {
   type PublishResult,
   type SubtitleArg,
 } from '../publish/pipeline.js';
-import { catalogLocation } from '../publish/distribution.js';
 import { episodeLayout, webSeedUrl } from '../publish/media-store.js';
 import { addressesOf } from '../publish/reissue.js';
 import { progressBar, type ProgressBar } from '../publish/torrent/index.js';
 import { formatBytes } from './torrent.js';
-import { secureDataDir } from './data-dir.js';
+import { secureDataDir } from '../storage/data-dir.js';
 import type { Io } from './io.js';
 
 export type { Io } from './io.js';
 
-export interface CommonFlags {
-  data?: string;
-  config?: string;
-  catalog?: string;
-}
+export type { CommonFlags };
 
 export interface PublishFlags extends CommonFlags {
   series: string;
@@ -62,22 +59,12 @@ export interface PublishFlags extends CommonFlags {
   probe: boolean;
 }
 
-type Settings = Pick<Config, 'dataDir' | 'catalogUrl' | 'publicTrackerUrls' | 'publicWebUrl'>;
-
-/** defaults < DATA/fjord.json < --config FILE < flags, as for `fjord serve`. */
-export function publishSettings(o: CommonFlags & { tracker?: string[]; webUrl?: string }): Settings {
-  const given = o.config ? readConfigFile(o.config) : {};
-  const dataDir = resolve(o.data ?? given.dataDir ?? defaults.dataDir);
-  const file = { ...readDataDirConfig(dataDir), ...given };
-  const s: Settings = {
-    dataDir,
-    catalogUrl: o.catalog ?? file.catalogUrl ?? defaults.catalogUrl,
-    publicTrackerUrls:
-      o.tracker && o.tracker.length > 0 ? o.tracker : (file.publicTrackerUrls ?? defaults.publicTrackerUrls),
-    publicWebUrl: o.webUrl ?? file.publicWebUrl ?? defaults.publicWebUrl,
-  };
-  checkPublicUrls(s);
-  return s;
+/** The settings of publish and the catalogue commands: serve's loader, with --tracker and --web-url. */
+export function publishSettings(o: CommonFlags & { tracker?: string[]; webUrl?: string }): Config {
+  return loadSettings(o, (c) => {
+    if (o.tracker && o.tracker.length > 0) c.publicTrackerUrls = o.tracker;
+    if (o.webUrl) c.publicWebUrl = o.webUrl;
+  });
 }
 
 export function openCatalogFor(s: Pick<Config, 'dataDir' | 'catalogUrl'>): Promise<Catalog> {
@@ -216,7 +203,7 @@ export async function publish(file: string, o: PublishFlags, io: Io): Promise<vo
 }
 
 /** How many of the catalog's most recent torrents (at most 50) do not carry the configured addresses. */
-async function staleTorrents(settings: Settings, except: string): Promise<number> {
+async function staleTorrents(settings: Config, except: string): Promise<number> {
   const catalog = await openCatalogFor(settings);
   try {
     const recent = (await catalog.listEpisodes())

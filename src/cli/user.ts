@@ -10,22 +10,15 @@
  * and help are in commands/user.ts.
  */
 import { userInfo } from 'node:os';
-import { resolve } from 'node:path';
 import { Accounts, AuthError } from '../auth/accounts.js';
-import { defaults, readConfigFile, readDataDirConfig } from '../config.js';
+import type { Config } from '../config.js';
+import { loadSettings, type CommonFlags } from './settings.js';
 import { openCatalogFor } from './publish.js';
 
-export interface UserFlags {
-  data?: string;
-  config?: string;
-  catalog?: string;
-}
+export type UserFlags = CommonFlags;
 
-function settings(o: UserFlags): { dataDir: string; catalogUrl: string | null } {
-  const given = o.config ? readConfigFile(o.config) : {};
-  const dataDir = resolve(o.data ?? given.dataDir ?? defaults.dataDir);
-  const file = { ...readDataDirConfig(dataDir), ...given };
-  return { dataDir, catalogUrl: o.catalog ?? file.catalogUrl ?? defaults.catalogUrl };
+function settings(o: UserFlags): Config {
+  return loadSettings(o);
 }
 
 function actor(): string {

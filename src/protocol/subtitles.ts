@@ -33,4 +33,4 @@ export {
 export { toWebVtt, toSrt } from './subtitles/write.js';
 export { cuePlainText, escapeCueText } from './subtitles/cue-text.js';
 export { formatTimestamp, MAX_TIMESTAMP_MS } from './subtitles/time.js';
-export { isValidLanguageTag, checkLanguage } from './subtitles/language.js';
+export { isValidLanguageTag } from './subtitles/language.js';

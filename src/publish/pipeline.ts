@@ -22,7 +22,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CatalogError, slugify, type Catalog, type Episode, type Series } from '../catalog/index.js';
 import { checkLanguage, checkRights } from '../catalog/validate.js';
-import { closest } from '../catalog/suggest.js';
+import { closest } from '../protocol/suggest.js';
 import { createTorrent, type CreatedTorrent, type TorrentMode } from './torrent/index.js';
 import { episodeLayout, recoverStaging, Staging, webSeedUrl, type EpisodeLayout } from './media-store.js';
 import { probeMedia, unplayableInBrowsers } from './probe.js';

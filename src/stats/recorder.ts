@@ -28,11 +28,11 @@
  * milliseconds between the commit and the file's rename counts that one minute's completions twice.
  */
 import { join } from 'node:path';
-import { KEEP_NONE } from '../swarm/peer-store.js';
-import { encodeCounts, readCounts, writeAtomic } from '../tracker/persistence.js';
-import type { Tracker } from '../tracker/tracker.js';
+import { KEEP_NONE, type KeepRule, type PeerStore } from '../swarm/peer-store.js';
+import { encodeCounts, readCounts, writeAtomic } from '../storage/counts-file.js';
 import { clientFamily } from './clients.js';
 import {
+  type AnnounceStats,
   SLOT_COMPLETIONS,
   SLOT_DOWNLOADED_SEEN,
   SLOT_PARTIAL_BYTES,
@@ -76,6 +76,25 @@ function emptyRow(bucket: number, torrentId: number): SwarmRow {
   };
 }
 
+/**
+ * What the recorder reads of a tracker (src/tracker/tracker.ts's Tracker is one): its peer store,
+ * the sweep's keep rule it sets, the per-swarm announce statistics, the browsers' swarms and the
+ * data directory. Stated here so that statistics sit below the tracker, not on it.
+ */
+export interface RecordedTracker {
+  keepSwarm: KeepRule;
+  readonly store: PeerStore;
+  readonly announceStats: AnnounceStats;
+  readonly config: { readonly dataDir: string };
+  /** The browsers' swarms by hash (src/swarm/ws-store.ts), when the tracker serves WebSocket. */
+  readonly ws: { readonly store: { readonly swarms: ReadonlyMap<string, BrowserSwarm> } } | null;
+}
+
+interface BrowserSwarm {
+  readonly seeders: { readonly length: number };
+  readonly leechers: { readonly length: number };
+}
+
 /** Adds one swarm's counters (a Float64Array laid out as announce-stats.ts says) and peers into a row. */
 function add(
   row: SwarmRow,
@@ -114,7 +133,7 @@ export class StatsRecorder {
   private seen: Array<[Uint8Array, number]> = [];
 
   constructor(
-    private readonly tracker: Tracker,
+    private readonly tracker: RecordedTracker,
     private readonly store: StatsStore,
     private readonly options: RecorderOptions = {},
   ) {}
@@ -255,7 +274,7 @@ export class StatsRecorder {
     if (ws !== null) for (const h of ws.store.swarms.keys()) hashes.add(h);
     for (const h of hashes) {
       const s = this.tracker.announceStats.ws.get(h) ?? NO_STATS;
-      const swarm = ws === null ? undefined : ws.store.get(h);
+      const swarm = ws === null ? undefined : ws.store.swarms.get(h);
       const seeders = swarm === undefined ? 0 : swarm.seeders.length;
       const leechers = swarm === undefined ? 0 : swarm.leechers.length;
       const completions = s[SLOT_COMPLETIONS];

@@ -45,7 +45,7 @@ import {
 } from '../protocol/subtitles.js';
 import { cueTexts, diffLines, type CueDiff } from './diff.js';
 import { licenceInfo, type LicenceInfo } from './licence.js';
-import { rangeKey } from './address.js';
+import { rangeKey } from '../protocol/address-key.js';
 import { subtitleDb, type SubtitleDb } from './schema.js';
 import { CommunityFiles, episodeFolder } from './storage.js';
 

@@ -26,7 +26,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthHttp } from '../auth/http.js';
-import { addressKey, rangeKey } from '../subtitles/address.js';
+import { addressKey, rangeKey } from '../protocol/address-key.js';
 import { FormTokens } from '../subtitles/form-token.js';
 import { licenceShort } from '../subtitles/licence.js';
 import {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { openCatalog, type Catalog, type Episode } from '../../src/catalog/index.js';
 import { Accounts } from '../../src/auth/accounts.js';
 import { AuthHttp } from '../../src/auth/http.js';
-import { registerLogin } from '../../src/auth/login-page.js';
+import { registerLogin } from '../../src/web/admin/login-page.js';
 import { NewsroomApi } from '../../src/web/admin/newsroom-api.js';
 import { WebServer } from '../../src/web/server.js';
 import { StatsStore } from '../../src/stats/store.js';

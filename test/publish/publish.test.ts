@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { openCatalog, truncateV2 } from '../../src/catalog/index.js';
 import { parseTorrent } from '../../src/protocol/metainfo.js';
 import { parseNumber, parseTime } from '../../src/cli/publish.js';
-import { catalogLocation } from '../../src/publish/distribution.js';
+import { catalogLocation } from '../../src/catalog/index.js';
 import { runFjord, NODE_ARGS } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tracker.js';
 import { hasProgram } from '../helpers/programs.js';

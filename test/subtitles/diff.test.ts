@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { parseSubtitle } from '../../src/protocol/subtitles.js';
-import { addressKey } from '../../src/subtitles/address.js';
+import { addressKey } from '../../src/protocol/address-key.js';
 import { cueTexts, diffLines, withContext, type DiffOp } from '../../src/subtitles/diff.js';
 import { licenceInfo, licenceShort } from '../../src/subtitles/licence.js';
 

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FORM_TOKEN_TTL_SECONDS, FormTokens } from '../../src/subtitles/form-token.js';
-import { rangeKey } from '../../src/subtitles/address.js';
+import { rangeKey } from '../../src/protocol/address-key.js';
 
 test('a token holds for its episode and range until it expires', () => {
   let now = 1_800_000_000_000;

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { openCatalog, type Catalog, type Episode } from '../../src/catalog/index.js';
 import { Accounts } from '../../src/auth/accounts.js';
 import { AuthHttp } from '../../src/auth/http.js';
-import { registerLogin } from '../../src/auth/login-page.js';
+import { registerLogin } from '../../src/web/admin/login-page.js';
 import { NewsroomApi } from '../../src/web/admin/newsroom-api.js';
 import { Dashboard } from '../../src/web/admin/dashboard.js';
 import { Layout } from '../../src/web/layout.js';

@@ -3,12 +3,8 @@
  * the API, the CLI's exit status and tests) plus a one-line reason written for the person who
  * uploaded the file.
  */
-// Exempt from the import boundary until issue 12's composition-root part (protocol/subtitles stops
-// importing the catalog there).
-// eslint-disable-next-line no-restricted-imports
-import type { SubtitleFormat } from '../../catalog/types.js';
-
-export type { SubtitleFormat };
+/** The two subtitle formats fjord reads and writes (the catalog stores this name). */
+export type SubtitleFormat = 'srt' | 'vtt';
 
 export interface SubtitleCue {
   /** Milliseconds from the start of the programme. */

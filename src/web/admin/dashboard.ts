@@ -14,7 +14,7 @@
  *   /admin/publish/jobs/<id>        publish     a publication: hashing progress, then the result or the error
  *   /admin/publish/jobs/<id>/progress  publish  the same as JSON, for the progress bar's script
  *   /admin/password                 signed in   change one's password (forced after a one-time password)
- *   /admin/login                    anyone      the login form (src/auth/login-page.ts, drawn here)
+ *   /admin/login                    anyone      the login form (login-page.ts, drawn here)
  *
  * Every page: no session → 303 to /admin/login?next=...; the one-time password not changed yet →
  * 303 to /admin/password; a role without the permission → a 403 page. Every form carries the
@@ -26,11 +26,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join, resolve } from 'node:path';
 import { AuthError, MIN_PASSWORD_LENGTH, type Session } from '../../auth/accounts.js';
 import { checkFormCsrf, readFields, sendJson, type AuthHttp } from '../../auth/http.js';
-import { safeNext, type LoginRenderer } from '../../auth/login-page.js';
+import { safeNext, type LoginRenderer } from './login-page.js';
 import type { Permission } from '../../auth/roles.js';
-import { openCatalog, type Catalog } from '../../catalog/index.js';
+import { catalogLocation, openCatalog, type Catalog } from '../../catalog/index.js';
 import type { Config } from '../../config.js';
-import { catalogLocation } from '../../publish/distribution.js';
 import { PublishError } from '../../publish/pipeline.js';
 import { html, type Markup } from '../html.js';
 import type { Layout, PageInput, RequestContext } from '../layout.js';
@@ -84,7 +83,30 @@ const navOf = (path: string, key: 'overview' | 'clients' | 'rights' | 'publish',
   permission,
 });
 
-export class Dashboard {
+/**
+ * The admin area's page framework, which every admin part (the dashboard's own pages, the
+ * catalogue, subtitle moderation, ...) builds on rather than copying: one guard (session, the
+ * one-time password, the role's permission: 303 / 403 pages), one layout and menu, forms whose
+ * body and CSRF token are checked before the handler runs. The Dashboard is its implementation.
+ */
+export interface AdminPages {
+  addNav(entry: NavEntry): void;
+  addPage(
+    web: WebServer,
+    path: string,
+    permission: Permission | null,
+    fn: (v: Visit, m: RouteMatch) => Promise<void>,
+  ): void;
+  addForm(
+    web: WebServer,
+    path: string,
+    permission: Permission | null,
+    fn: (v: Visit, fields: URLSearchParams, m: RouteMatch) => Promise<void>,
+  ): void;
+  render(v: Visit, status: number, view: View): void;
+}
+
+export class Dashboard implements AdminPages {
   readonly jobs: PublishJobs;
   private readonly assets = new AdminAssets();
   private readonly navEntries: NavEntry[] = [
@@ -237,7 +259,7 @@ export class Dashboard {
     web: WebServer,
     path: string,
     permission: Permission | null,
-    fn: (v: Visit, fields: URLSearchParams) => Promise<void>,
+    fn: (v: Visit, fields: URLSearchParams, m: RouteMatch) => Promise<void>,
   ): void {
     this.form(web, path, permission, fn);
   }
@@ -273,7 +295,7 @@ export class Dashboard {
     web: WebServer,
     path: string,
     permission: Permission | null,
-    fn: (v: Visit, fields: URLSearchParams) => Promise<void>,
+    fn: (v: Visit, fields: URLSearchParams, m: RouteMatch) => Promise<void>,
     o: { allowPending?: boolean } = {},
   ): void {
     web.addRoute('POST', path, async (req, res, match) => {
@@ -287,7 +309,7 @@ export class Dashboard {
           main: html`<h1>${v.m.csrfTitle}</h1>
             <p>${v.m.csrf}</p>`,
         });
-      await fn(v, body.fields);
+      await fn(v, body.fields, match);
     });
   }
 

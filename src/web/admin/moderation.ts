@@ -22,45 +22,42 @@
  * token in its `csrf` field (or X-CSRF-Token); without it: a 403 page, before anything is read or
  * changed. Every decision is an audit event (the service writes it with the change).
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Session } from '../../auth/accounts.js';
-import { checkFormCsrf, readFields, type AuthHttp } from '../../auth/http.js';
-import { safeNext } from '../../auth/login-page.js';
+import type { ServerResponse } from 'node:http';
 import { isDistributable } from '../../catalog/index.js';
 import { ModerationError, type CommunitySubtitles, type SubmissionDetail } from '../../subtitles/service.js';
-import { html, type Markup } from '../html.js';
+import { html } from '../html.js';
 import { languageName } from '../i18n.js';
-import type { Layout, RequestContext } from '../layout.js';
+import type { RequestContext } from '../layout.js';
 import type { RouteMatch, WebServer } from '../server.js';
 import { VTT_TYPE, sendFile } from '../webseed.js';
-import { AdminAssets } from './admin-assets.js';
+import type { AdminPages, Visit as AdminVisit } from './dashboard.js';
 import { moderationText, type ModerationText } from './moderation-text.js';
 import { queueView, reviewView, type View, type ViewFormat } from './moderation-view.js';
 import { adminText } from './text.js';
 
 export interface ModerationDeps {
-  auth: AuthHttp;
+  /** The admin area's page framework (the dashboard): guard, layout, menu, forms with CSRF. */
+  pages: AdminPages;
   service: CommunitySubtitles;
-  layout: Layout;
   timeZone: string;
   now?: () => Date;
 }
 
+/** A visit that passed the admin guard, with the moderation pages' words and formats. */
 interface Visit {
-  req: IncomingMessage;
+  admin: AdminVisit;
   res: ServerResponse;
   ctx: RequestContext;
-  session: Session;
   m: ModerationText;
   f: ViewFormat;
+  csrf: string;
+  user: string;
 }
 
 const DONE = ['approved', 'rejected', 'banned', 'lifted'] as const;
 type Done = (typeof DONE)[number];
 
 export class Moderation {
-  // The dashboard's stylesheet, at its content-hashed URL (the dashboard serves it).
-  private readonly assets = new AdminAssets();
   private readonly now: () => Date;
 
   constructor(private readonly d: ModerationDeps) {
@@ -70,13 +67,11 @@ export class Moderation {
   register(web: WebServer): void {
     this.page(web, '/admin/moderation', (v) => this.queue(v));
     this.page(web, '/admin/moderation/:id', (v, m) => this.review(v, m));
-    web.addRoute('GET', '/admin/moderation/:id/candidate.vtt', async (req, res, m) => {
-      const v = await this.guard(req, res, m);
-      if (v === null) return;
+    this.page(web, '/admin/moderation/:id/candidate.vtt', async (v, m) => {
       const d = await this.d.service.get(Number(m.params.id));
       if (d === null) return this.notFound(v);
-      res.setHeader('Cache-Control', 'no-store');
-      if (!(await sendFile(req, res, this.d.service.candidatePath(d), VTT_TYPE))) this.notFound(v);
+      v.res.setHeader('Cache-Control', 'no-store');
+      if (!(await sendFile(v.admin.req, v.res, this.d.service.candidatePath(d), VTT_TYPE))) this.notFound(v);
     });
     this.form(web, '/admin/moderation/:id/approve', (v, _f, m) => this.decide(v, m, 'approved', null));
     this.form(web, '/admin/moderation/:id/reject', (v, f, m) =>
@@ -89,99 +84,37 @@ export class Moderation {
     });
   }
 
-  // ---- the guard ----
+  // ---- pages through the admin framework (its guard: session, password, `subtitles`) ----
 
-  private async guard(req: IncomingMessage, res: ServerResponse, match: RouteMatch): Promise<Visit | null> {
-    const session = await this.d.auth.page(req, res, null);
-    if (session === null) return null;
-    if (session.user.mustChangePassword) {
-      redirect(res, `/admin/password?next=${encodeURIComponent(safeNext(req.url ?? null))}`);
-      return null;
-    }
-    const ctx = this.d.layout.context(req, res, match);
-    if (ctx === null) return null;
-    const v: Visit = {
-      req,
-      res,
-      ctx,
-      session,
-      m: moderationText[ctx.lang],
-      f: { lang: ctx.lang, timeZone: this.d.timeZone },
+  private visit(a: AdminVisit): Visit {
+    const lang = a.ctx.lang;
+    const f = { lang, timeZone: this.d.timeZone };
+    const u = a.session.user;
+    return {
+      admin: a,
+      res: a.res,
+      ctx: a.ctx,
+      m: moderationText[lang],
+      f,
+      csrf: a.session.csrfToken,
+      user: u.name,
     };
-    if (!session.user.permissions.includes('subtitles')) {
-      const a = adminText[ctx.lang];
-      this.send(v, 403, {
-        title: a.forbiddenTitle,
-        main: html`<h1>${a.forbiddenTitle}</h1>
-          <p>${a.forbidden(session.user.role)}</p>`,
-      });
-      return null;
-    }
-    return v;
   }
 
   private page(web: WebServer, path: string, fn: (v: Visit, m: RouteMatch) => Promise<void>): void {
-    web.addRoute('GET', path, async (req, res, match) => {
-      const v = await this.guard(req, res, match);
-      if (v !== null) await fn(v, match);
-    });
+    this.d.pages.addPage(web, path, 'subtitles', (a, m) => fn(this.visit(a), m));
   }
 
-  /** A form POST: the guard, then the form and its CSRF token, before `fn` sees anything. */
   private form(
     web: WebServer,
     path: string,
     fn: (v: Visit, fields: URLSearchParams, m: RouteMatch) => Promise<void>,
   ): void {
-    web.addRoute('POST', path, async (req, res, match) => {
-      const v = await this.guard(req, res, match);
-      if (v === null) return;
-      const body = await readFields(req);
-      if (body === null || body.json) return this.d.layout.badRequest(res, v.ctx, 'expected a form');
-      if (!checkFormCsrf(req, body.fields, v.session)) {
-        const a = adminText[v.ctx.lang];
-        return this.send(v, 403, {
-          title: a.csrfTitle,
-          main: html`<h1>${a.csrfTitle}</h1>
-            <p>${a.csrf}</p>`,
-        });
-      }
-      await fn(v, body.fields, match);
-    });
-  }
-
-  // ---- layout ----
-
-  private nav(v: Visit): Markup {
-    const a = adminText[v.ctx.lang];
-    const s = v.session;
-    return html`<nav class="admin" aria-label="${a.navLabel}">
-      <ul>
-        ${s.user.permissions.includes('stats') && html`<li><a href="/admin/">${v.m.dashboard}</a></li>`}
-        <li><a href="/admin/moderation" aria-current="page">${v.m.moderation}</a></li>
-        <li><a href="/admin/password">${a.password}</a></li>
-        <li>
-          <form class="inline" method="post" action="/admin/logout">
-            <input type="hidden" name="csrf" value="${s.csrfToken}" />
-            <button type="submit" class="link">${a.logout}</button>
-          </form>
-        </li>
-      </ul>
-    </nav>`;
+    this.d.pages.addForm(web, path, 'subtitles', (a, fields, m) => fn(this.visit(a), fields, m));
   }
 
   private send(v: Visit, status: number, view: View): void {
-    const a = adminText[v.ctx.lang];
-    const u = v.session.user;
-    this.d.layout.send(v.res, v.ctx, status, {
-      title: `${view.title} – ${a.area}`,
-      main: view.main,
-      nav: this.nav(v),
-      home: '/admin/moderation',
-      footer: html`<p>${a.area}. ${a.signedInAs(u.name, u.role)} ${a.timesIn(this.d.timeZone)}</p>`,
-      cacheControl: 'no-store',
-      head: html`<link rel="stylesheet" href="${this.assets.url('admin.css')}" />`,
-    });
+    this.d.pages.render(v.admin, status, view);
   }
 
   private notFound(v: Visit): void {
@@ -204,11 +137,7 @@ export class Moderation {
   private async queue(v: Visit): Promise<void> {
     const s = this.d.service;
     const [pending, recent, bans] = await Promise.all([s.queue(), s.recentDecisions(), s.bans()]);
-    this.send(
-      v,
-      200,
-      queueView(v.m, v.f, { pending, recent, bans, csrf: v.session.csrfToken, done: this.done(v) }),
-    );
+    this.send(v, 200, queueView(v.m, v.f, { pending, recent, bans, csrf: v.csrf, done: this.done(v) }));
   }
 
   private async review(
@@ -249,7 +178,7 @@ export class Moderation {
       status,
       reviewView(v.m, v.f, {
         d,
-        csrf: v.session.csrfToken,
+        csrf: v.csrf,
         video: video === null ? null : { path: video.path, type: video.mimeType },
         tracks,
         bases,
@@ -294,7 +223,7 @@ export class Moderation {
 
 /** Who moderators are in the audit log: the account, as the dashboard's publishing names it. */
 function actor(v: Visit): string {
-  return `web:${v.session.user.name}`;
+  return `web:${v.user}`;
 }
 
 function redirect(res: ServerResponse, location: string): void {

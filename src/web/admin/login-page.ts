@@ -14,9 +14,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { WebServer } from '../web/server.js';
-import { sameSecret } from './accounts.js';
-import { ACCOUNT_FAILURES, ADDRESS_FAILURES, LOCK_MS, PAIR_FAILURES, WINDOW_MS } from './login-throttle.js';
+import type { WebServer } from '../server.js';
+import { sameSecret } from '../../auth/accounts.js';
+import {
+  ACCOUNT_FAILURES,
+  ADDRESS_FAILURES,
+  LOCK_MS,
+  PAIR_FAILURES,
+  WINDOW_MS,
+} from '../../auth/login-throttle.js';
 import {
   AuthHttp,
   LOGIN_CSRF_COOKIE,
@@ -25,7 +31,7 @@ import {
   readFields,
   sendJson,
   sleep,
-} from './http.js';
+} from '../../auth/http.js';
 
 const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ESC[c]);

@@ -3,7 +3,7 @@
  * CatalogSync that feeds the tracker's access list, the web seed and the audience site, and the web
  * server (`--web`) that the web seed, the pages and feeds (and later the admin area) answer on.
  */
-import { openCatalog, type Catalog, type CatalogLocation } from '../catalog/index.js';
+import { catalogLocation, openCatalog, type Catalog } from '../catalog/index.js';
 import { formatEndpoint, wsTrackerUrls, type Config, type Endpoint } from '../config.js';
 import type { Tracker } from '../tracker/tracker.js';
 import { WebServer } from '../web/server.js';
@@ -12,22 +12,8 @@ import { Audience } from '../web/audience.js';
 import { SiteDataSource } from '../web/site-data.js';
 import { SwarmStats } from '../web/swarm-stats.js';
 import { loadBranding } from '../web/branding.js';
-import { backfillAria2Aliases } from './aria2-alias.js';
-import { CatalogSync } from './catalog-sync.js';
-
-/**
- * Where the catalog is: SQLite in the data directory, or `catalogUrl`. A `schema` query parameter
- * (`postgres://db.example/fjord?schema=fjord`) keeps the catalog in that PostgreSQL schema (created
- * if missing) rather than the connection's default search path; it is fjord's, not the driver's.
- */
-export function catalogLocation(c: Pick<Config, 'dataDir' | 'catalogUrl'>): CatalogLocation {
-  if (!c.catalogUrl) return { dataDir: c.dataDir };
-  const url = new URL(c.catalogUrl);
-  const schema = url.searchParams.get('schema');
-  if (schema === null) return { url: c.catalogUrl };
-  url.searchParams.delete('schema');
-  return { url: url.toString(), schema };
-}
+import { backfillAria2Aliases } from '../publish/aria2-alias.js';
+import { CatalogSync } from '../publish/catalog-sync.js';
 
 export interface Distribution {
   catalog: Catalog;

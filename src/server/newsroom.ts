@@ -4,16 +4,16 @@
  * dashboard's pages (dashboard.ts, on the audience site's layout), all on the catalog database and the
  * web server that startDistribution made.
  */
-import { Accounts } from '../../auth/accounts.js';
-import { AuthHttp } from '../../auth/http.js';
-import { registerLogin } from '../../auth/login-page.js';
-import type { Config } from '../../config.js';
-import type { Distribution } from '../../publish/distribution.js';
-import { StatsRecorder, WebSeedMeter } from '../../stats/recorder.js';
-import { StatsStore } from '../../stats/store.js';
-import type { Tracker } from '../../tracker/tracker.js';
-import { NewsroomApi } from './newsroom-api.js';
-import { Dashboard } from './dashboard.js';
+import { Accounts } from '../auth/accounts.js';
+import { AuthHttp } from '../auth/http.js';
+import { registerLogin } from '../web/admin/login-page.js';
+import type { Config } from '../config.js';
+import type { Distribution } from './distribution.js';
+import { StatsRecorder, WebSeedMeter } from '../stats/recorder.js';
+import { StatsStore } from '../stats/store.js';
+import type { Tracker } from '../tracker/tracker.js';
+import { NewsroomApi } from '../web/admin/newsroom-api.js';
+import { Dashboard } from '../web/admin/dashboard.js';
 
 export interface Newsroom {
   recorder: StatsRecorder;

@@ -8,7 +8,7 @@
  * IPv6 /48 (a site's usual allocation). One host with many addresses of its network gets no more
  * pending submissions, nor a form token that works elsewhere, than its neighbours together.
  */
-import { addressBytes, formatIP, isV4Mapped } from '../protocol/ip.js';
+import { addressBytes, formatIP, isV4Mapped } from './ip.js';
 
 /** The key for `address` ("192.0.2.7", "2001:db8:1:2::/64"), or null when it is not an IP address. */
 export function addressKey(address: string): string | null {

@@ -5,11 +5,12 @@
  * moderation pages under /admin/moderation.
  */
 import type { AuthHttp } from '../auth/http.js';
+import type { AdminPages } from '../web/admin/dashboard.js';
 import type { Config } from '../config.js';
-import type { Distribution } from '../publish/distribution.js';
+import type { Distribution } from './distribution.js';
 import { Moderation } from '../web/admin/moderation.js';
 import { SubtitleSubmissions } from '../web/subtitle-submit.js';
-import { CommunitySubtitles } from './service.js';
+import { CommunitySubtitles } from '../subtitles/service.js';
 
 export async function startCommunitySubtitles(
   config: Pick<
@@ -27,6 +28,7 @@ export async function startCommunitySubtitles(
   >,
   distribution: Pick<Distribution, 'catalog' | 'web' | 'audience' | 'sync'>,
   auth: AuthHttp,
+  pages: AdminPages,
   log: (msg: string) => void,
 ): Promise<CommunitySubtitles> {
   const service = new CommunitySubtitles(distribution.catalog, {
@@ -55,11 +57,6 @@ export async function startCommunitySubtitles(
   });
   submissions.register(distribution.web);
   distribution.audience.community = submissions;
-  new Moderation({
-    auth,
-    service,
-    layout: distribution.audience.layout,
-    timeZone: config.timeZone,
-  }).register(distribution.web);
+  new Moderation({ pages, service, timeZone: config.timeZone }).register(distribution.web);
   return service;
 }

@@ -10,6 +10,7 @@ import { checkKeyPrefix, parseRedisUrl } from './swarm/redis-url.js';
 import { checkStatisticsSettings } from './stats/settings.js';
 import { checkSubtitleSettings } from './subtitles/settings.js';
 import { checkPolicySettings, DEFAULT_POLICY } from './web/webseed-policy.js';
+import { checkBrandingSettings, DEFAULT_ACCENT } from './web/branding.js';
 
 export interface Endpoint {
   host: string;
@@ -231,6 +232,29 @@ export interface Config {
   subtitlePendingPerAddress: number;
   subtitlePendingPerRange: number;
   subtitlePendingPerEpisode: number;
+  /** The site's name in the header, page titles, feeds and the about page (the broadcaster's brand). */
+  siteName: string;
+  /**
+   * The logo shown in the header instead of the name (which stays as its alt text): an SVG or PNG
+   * file, at most 256 KB; an SVG with scripts, event handlers or external references is refused.
+   */
+  siteLogo: string | null;
+  /**
+   * Buttons' and links' colour (#rrggbb). One that would miss WCAG AA contrast (4.5:1) on the light
+   * or dark pages is adjusted for that scheme, and the start log says so.
+   */
+  accentColour: string;
+  /** The footer's text; null: fjord's line about BitTorrent sharing. */
+  footerText: string | null;
+  /** The about page's opening paragraph; null: fjord's. Blank lines separate paragraphs. */
+  aboutText: string | null;
+  /** The language programmes are spoken in (BCP 47), for the player's subtitles. */
+  programmeLanguage: string;
+  /**
+   * Turn on the subtitles in the page's language by default when the programme is in another
+   * language (the page's language is always listed first).
+   */
+  subtitlesOnWhenForeign: boolean;
 }
 
 export const defaults: Config = {
@@ -298,6 +322,13 @@ export const defaults: Config = {
   subtitlePendingPerAddress: 10,
   subtitlePendingPerRange: 20,
   subtitlePendingPerEpisode: 50,
+  siteName: 'fjord',
+  siteLogo: null,
+  accentColour: DEFAULT_ACCENT,
+  footerText: null,
+  aboutText: null,
+  programmeLanguage: 'nb',
+  subtitlesOnWhenForeign: true,
 };
 
 /** Parses HOST:PORT, [V6]:PORT or PORT (loopback) into an endpoint; throws a one-line reason. */
@@ -368,6 +399,16 @@ export function validateConfig(c: Config): Config {
   checkStatisticsSettings(c);
   checkPolicySettings(c);
   checkSubtitleSettings(c);
+  checkBrandingSettings(c);
+  if (
+    typeof c.programmeLanguage !== 'string' ||
+    !/^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$/.test(c.programmeLanguage)
+  )
+    throw new Error(
+      `programmeLanguage must be a language tag such as nb or en (got ${String(c.programmeLanguage)})`,
+    );
+  if (typeof c.subtitlesOnWhenForeign !== 'boolean')
+    throw new Error('subtitlesOnWhenForeign must be true or false');
   if (c.inboxDir !== null && (typeof c.inboxDir !== 'string' || c.inboxDir === ''))
     throw new Error('inboxDir must be a folder path (or null for DATA/inbox)');
   if (!['whitelist', 'blacklist', 'open'].includes(c.mode))

@@ -30,6 +30,7 @@ import type {
   RightsCalendarEntry,
   RightsWindow,
   Series,
+  SeriesArtworkKind,
   SeriesEdit,
   SeriesInput,
   SubtitleFormat,
@@ -74,6 +75,24 @@ export interface Catalog {
   editEpisode(id: number, changes: EpisodeEdit, actor: string): Promise<Episode>;
   /** Changes a series' title and description, audited; its slug stays. */
   editSeries(slug: string, changes: SeriesEdit, actor: string): Promise<Series>;
+  /** Sets (a path relative to the data directory) or clears (null) a series' poster or banner, audited. */
+  setSeriesArtwork(
+    slug: string,
+    kind: SeriesArtworkKind,
+    path: string | null,
+    actor: string,
+  ): Promise<Series>;
+  /** Sets or clears an episode's still image, audited. */
+  setEpisodeStill(id: number, path: string | null, actor: string): Promise<Episode>;
+  /** Whether a scheduled episode is announced ("available from") before its window opens, audited. */
+  setEpisodeAnnounce(id: number, announce: boolean, actor: string): Promise<Episode>;
+  /**
+   * Full-text search of series and episode titles and descriptions (SQLite FTS5, PostgreSQL text
+   * search; migration 009): every word of `query` must match, as a word or its beginning. Ids of
+   * matching series and episodes, best first, at most `limit` of each. Whether an episode may be shown
+   * is the caller's to decide.
+   */
+  search(query: string, limit?: number): Promise<{ series: number[]; episodes: number[] }>;
   /**
    * Undoes an unpublish: distributed again as its rights allow (now, later, or not at all when not
    * cleared or its window has closed). Restoring an episode that is not withdrawn changes nothing.
@@ -433,6 +452,101 @@ class SqlCatalog implements Catalog {
     return series;
   }
 
+  async setSeriesArtwork(
+    slug: string,
+    kind: SeriesArtworkKind,
+    path: string | null,
+    actor: string,
+  ): Promise<Series> {
+    const who = text(actor, 'actor');
+    if (kind !== 'poster' && kind !== 'banner')
+      throw new CatalogError('invalid-input', `artwork must be poster or banner (got ${String(kind)})`);
+    const value = path === null ? null : artworkPath(path);
+    await this.#write(async (trx, now) => {
+      const old = await trx.selectFrom('series').selectAll().where('slug', '=', slug).executeTakeFirst();
+      if (old === undefined) throw new CatalogError('not-found', `no series "${slug}"`);
+      const was = kind === 'poster' ? old.poster_path : old.banner_path;
+      if (was === value) return;
+      await trx
+        .updateTable('series')
+        .set(kind === 'poster' ? { poster_path: value } : { banner_path: value })
+        .where('slug', '=', slug)
+        .execute();
+      await this.#event(trx, now, who, 'series.artwork', `series:${slug}`, { kind, from: was, to: value });
+    });
+    const series = await this.getSeriesBySlug(slug);
+    if (series === null) throw new CatalogError('not-found', `no series "${slug}"`);
+    return series;
+  }
+
+  async setEpisodeStill(id: number, path: string | null, actor: string): Promise<Episode> {
+    const who = text(actor, 'actor');
+    const value = path === null ? null : artworkPath(path);
+    await this.#write(async (trx, now) => {
+      const old = await trx
+        .selectFrom('episodes')
+        .select('still_path')
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (old === undefined) throw new CatalogError('not-found', `no episode with id ${id}`);
+      if (old.still_path === value) return;
+      await trx
+        .updateTable('episodes')
+        .set({ still_path: value, updated_at: now })
+        .where('id', '=', id)
+        .execute();
+      await this.#event(trx, now, who, 'episode.still', episodeSubject(id), {
+        from: old.still_path,
+        to: value,
+      });
+    });
+    return this.#mustGet(id);
+  }
+
+  async setEpisodeAnnounce(id: number, announce: boolean, actor: string): Promise<Episode> {
+    const who = text(actor, 'actor');
+    const value = announce ? 1 : 0;
+    await this.#write(async (trx, now) => {
+      const old = await trx.selectFrom('episodes').select('announce').where('id', '=', id).executeTakeFirst();
+      if (old === undefined) throw new CatalogError('not-found', `no episode with id ${id}`);
+      if (Number(old.announce) === value) return;
+      await trx
+        .updateTable('episodes')
+        .set({ announce: value, updated_at: now })
+        .where('id', '=', id)
+        .execute();
+      await this.#event(trx, now, who, 'episode.announce', episodeSubject(id), { announce });
+    });
+    return this.#mustGet(id);
+  }
+
+  async search(query: string, limit = 50): Promise<{ series: number[]; episodes: number[] }> {
+    const words = searchWords(query);
+    if (words.length === 0) return { series: [], episodes: [] };
+    const n = Math.max(1, Math.min(200, Math.floor(limit)));
+    if (this.backend.dialect === 'sqlite') {
+      // Each word quoted (it has only letters and digits) and a prefix: "fyr"* "lista"*
+      const match = words.map((w) => `"${w}"*`).join(' ');
+      const ids = async (kind: string): Promise<number[]> => {
+        const r = await sql<{ ref: number }>`SELECT ref FROM catalog_search
+          WHERE catalog_search MATCH ${match} AND kind = ${kind} ORDER BY bm25(catalog_search, 0, 0, 4, 1) LIMIT ${n}`.execute(
+          this.#db,
+        );
+        return r.rows.map((x) => Number(x.ref));
+      };
+      return { series: await ids('s'), episodes: await ids('e') };
+    }
+    const q = words.map((w) => `${w}:*`).join(' & ');
+    const ids = async (table: 'series' | 'episodes'): Promise<number[]> => {
+      const doc = sql`to_tsvector('simple', title || ' ' || coalesce(description, ''))`;
+      const r = await sql<{ id: number }>`SELECT id FROM ${sql.table(table)}
+        WHERE ${doc} @@ to_tsquery('simple', ${q})
+        ORDER BY ts_rank(${doc}, to_tsquery('simple', ${q})) DESC, id LIMIT ${n}`.execute(this.#db);
+      return r.rows.map((x) => Number(x.id));
+    };
+    return { series: await ids('series'), episodes: await ids('episodes') };
+  }
+
   async restoreEpisode(id: number, actor: string): Promise<Episode> {
     const who = text(actor, 'actor');
     await this.#write(async (trx, now) => {
@@ -653,6 +767,8 @@ class SqlCatalog implements Catalog {
         'e.created_at',
         'e.updated_at',
         'e.withdrawn_at',
+        'e.still_path',
+        'e.announce',
       ]);
     if (f.id !== undefined) q = q.where('e.id', '=', f.id);
     if (f.seriesSlug !== undefined) q = q.where('s.slug', '=', f.seriesSlug);
@@ -703,6 +819,8 @@ class SqlCatalog implements Catalog {
         createdAt: date(r.created_at),
         updatedAt: date(r.updated_at),
         withdrawnAt: dateOrNull(r.withdrawn_at),
+        stillPath: r.still_path,
+        announce: Number(r.announce) === 1,
         rights: episodeRights,
         media: (media.get(id) ?? []).map((m) => ({
           id: Number(m.id),
@@ -1013,12 +1131,35 @@ function toWindow(r: {
   };
 }
 
+/** The words of a search: runs of letters and digits, lower case, at most 8 of at most 40 characters. */
+export function searchWords(query: string): string[] {
+  return (
+    String(query)
+      .toLowerCase()
+      .match(/[\p{L}\p{N}]+/gu) ?? []
+  )
+    .slice(0, 8)
+    .map((w) => w.slice(0, 40));
+}
+
+/** An artwork path as the catalog keeps it: relative, under artwork/, no dot segments. */
+function artworkPath(path: string): string {
+  if (typeof path !== 'string' || !/^artwork\/[a-z0-9][a-z0-9._-]*$/.test(path) || path.includes('..'))
+    throw new CatalogError(
+      'invalid-input',
+      `artwork path must be artwork/<file name fjord made> (got ${String(path)})`,
+    );
+  return path;
+}
+
 function toSeries(r: {
   id: number;
   slug: string;
   title: string;
   description: string | null;
   created_at: number;
+  poster_path: string | null;
+  banner_path: string | null;
 }): Series {
   return {
     id: Number(r.id),
@@ -1026,6 +1167,8 @@ function toSeries(r: {
     title: r.title,
     description: r.description,
     createdAt: date(r.created_at),
+    posterPath: r.poster_path,
+    bannerPath: r.banner_path,
   };
 }
 

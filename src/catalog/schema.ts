@@ -11,6 +11,9 @@ export interface SeriesTable {
   title: string;
   description: string | null;
   created_at: number;
+  /** Artwork paths relative to the data directory, or null (migration 008). */
+  poster_path: string | null;
+  banner_path: string | null;
 }
 
 export interface SeasonsTable {
@@ -31,6 +34,10 @@ export interface EpisodesTable {
   created_at: number;
   updated_at: number;
   withdrawn_at: number | null;
+  /** The still image's path relative to the data directory, or null (migration 008). */
+  still_path: string | null;
+  /** 1: announced on its series page and feed while scheduled (migration 008). */
+  announce: Generated<number>;
 }
 
 export interface EpisodeRightsTable {

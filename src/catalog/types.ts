@@ -14,7 +14,13 @@ export interface Series {
   title: string;
   description: string | null;
   createdAt: Date;
+  /** Artwork, paths relative to the data directory (`artwork/...`), null when none. */
+  posterPath: string | null;
+  bannerPath: string | null;
 }
+
+/** Series artwork kinds: a 2:3 poster and a wide banner. */
+export type SeriesArtworkKind = 'poster' | 'banner';
 
 export interface SeriesInput {
   /** Derived from the title when absent (see slug.ts). */
@@ -165,6 +171,10 @@ export interface Episode {
   updatedAt: Date;
   /** Set by unpublish; the episode stays in the catalog. */
   withdrawnAt: Date | null;
+  /** Its still image (made at publication or set by an editor), relative to the data directory. */
+  stillPath: string | null;
+  /** Announced on its series page and feed as "available from" while its window is still ahead. */
+  announce: boolean;
   rights: Rights;
   media: MediaFile[];
   torrents: Torrent[];

@@ -26,6 +26,8 @@ import { closest } from '../protocol/suggest.js';
 import { createTorrent, type CreatedTorrent, type TorrentMode } from './torrent/index.js';
 import { episodeLayout, recoverStaging, Staging, webSeedUrl, type EpisodeLayout } from './media-store.js';
 import { probeMedia, unplayableInBrowsers } from './probe.js';
+import { chooseStillTime, grabFrame } from './still.js';
+import { artworkName, checkImage } from './images.js';
 import { convertSubtitle, OFFICIAL_MAX_BYTES } from './subtitles.js';
 
 /** Container types a broadcaster publishes, by extension; the MIME type goes to the catalog and the web seed. */
@@ -86,6 +88,8 @@ export interface PublishRequest {
    * a file ffprobe cannot read, one without a video stream, or any file when ffprobe is missing.
    */
   probe?: boolean;
+  /** ffmpeg, for the episode's still image (made when the video was probed; see still.ts). */
+  ffmpeg?: string;
   onProgress?: (done: number, total: number) => void;
   /** Called as the pipeline enters each phase; tests use it to fail or stop at a chosen point. */
   onPhase?: (phase: Phase) => void | Promise<void>;
@@ -501,6 +505,15 @@ export class Publication {
       await staging.discard();
       this.staging = null;
       await this.req.onPhase?.('committed');
+      // The still image: after the commit, so that a failure costs only the picture (said in a note).
+      if (c.codecs !== null && c.codecs.video.length > 0)
+        try {
+          episode = await makeStill(catalog, episode, join(r.dataDir, layout.video), r);
+        } catch (err) {
+          notes.push(
+            `no still image made (${err instanceof Error ? err.message : String(err)}); set one with fjord episode edit --still FILE`,
+          );
+        }
 
       const t = now();
       if (!r.cleared)
@@ -515,6 +528,24 @@ export class Publication {
       throw err;
     }
   }
+}
+
+/** Chooses and grabs the still frame, stores it under a name fjord makes, records it. */
+async function makeStill(
+  catalog: Catalog,
+  episode: Episode,
+  video: string,
+  r: Pick<PublishRequest, 'dataDir' | 'ffmpeg' | 'actor'>,
+): Promise<Episode> {
+  const ffmpeg = r.ffmpeg ?? 'ffmpeg';
+  const durationMs = episode.durationSeconds === null ? null : episode.durationSeconds * 1000;
+  const t = await chooseStillTime(video, durationMs, ffmpeg);
+  if (t === null) throw new Error('ffmpeg found no frame');
+  const img = await checkImage(await grabFrame(video, t, ffmpeg), { what: 'still image', allowSvg: false });
+  const path = artworkName(`${episode.seriesSlug}-s${episode.season}e${episode.episode}-still`, img);
+  await mkdir(join(r.dataDir, 'artwork'), { recursive: true });
+  await writeDurable(join(r.dataDir, path), img.bytes);
+  return catalog.setEpisodeStill(episode.id, path, r.actor);
 }
 
 /**

@@ -13,6 +13,7 @@ import { Audience } from '../web/audience.js';
 import { SiteDataSource } from '../web/site-data.js';
 import { SwarmStats } from '../web/swarm-stats.js';
 import { backfillDerivedHashes } from '../publish/derived-hashes.js';
+import { loadBranding } from '../web/branding.js';
 import { CatalogSync } from '../publish/catalog-sync.js';
 
 export interface Distribution {
@@ -38,6 +39,9 @@ export async function startDistribution(
   log: (msg: string) => void,
   options: { pollMs?: number } = {},
 ): Promise<Distribution> {
+  // The brand first: a bad logo refuses to start before anything is opened.
+  const branding = await loadBranding(config);
+  for (const note of branding.notes) log(`site: ${note}`);
   const catalog = await openCatalog(catalogLocation(config));
   try {
     await backfillDerivedHashes(catalog.backend, config.dataDir, log);
@@ -74,6 +78,11 @@ export async function startDistribution(
       peerTimeout: config.peerTimeout,
       wsPeerTimeout: config.wsPeerTimeout,
       log,
+      branding,
+      timeZone: config.timeZone,
+      search: (q) => catalog.search(q, 50),
+      programmeLanguage: config.programmeLanguage,
+      subtitlesOnWhenForeign: config.subtitlesOnWhenForeign,
     },
     site,
     swarmStats,

@@ -75,10 +75,21 @@ export class Assets {
     this.add('sw.js', SERVICE_WORKER_PATH, readFileSync(join(wt.dir, 'sw.min.js')), false);
   }
 
-  private add(name: string, url: string, body: Buffer, immutable: boolean): void {
+  /**
+   * A file made at start (the brand's stylesheet, the operator's logo), served like the others
+   * under a content-hashed name fjord makes: `/assets/<stem>.<hash>.<ext>`.
+   */
+  addGenerated(name: string, stem: string, ext: string, body: Buffer, type?: string): string {
+    const hash = createHash('sha256').update(body).digest('hex').slice(0, 12);
+    const url = `/assets/${stem}.${hash}.${ext}`;
+    this.add(name, url, body, true, type);
+    return url;
+  }
+
+  private add(name: string, url: string, body: Buffer, immutable: boolean, type?: string): void {
     const ext = url.slice(url.lastIndexOf('.') + 1);
     const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
-    this.files.set(url, { body, type: TYPES[ext] ?? 'application/octet-stream', etag, immutable });
+    this.files.set(url, { body, type: type ?? TYPES[ext] ?? 'application/octet-stream', etag, immutable });
     this.urls.set(name, url);
   }
 

@@ -29,19 +29,30 @@ import { bdecode, bencode, type BDict } from '../protocol/bencode.js';
 import { magnetLink } from '../protocol/magnet.js';
 import { parseTorrent, v1Twin } from '../protocol/metainfo.js';
 import { Assets } from './assets.js';
+import { ImageSizes, imageUrl } from './artwork.js';
+import type { Branding } from './branding.js';
 import { feedEntity, renderFeed } from './feeds.js';
-import { formatNumber } from './i18n.js';
+import { formatNumber, LANGUAGES } from './i18n.js';
 import { Layout, setSecurityHeaders, type RequestContext } from './layout.js';
 import {
   aboutPage,
   episodePage,
+  gonePage,
   homePage,
+  searchPage,
   seriesPage,
+  text,
   type EpisodeCommunity,
   type PageLinks,
 } from './pages.js';
 import type { RouteMatch, WebServer } from './server.js';
-import { parseEpisodeCode, type EpisodeEntry, type SiteData, type SiteDataSource } from './site-data.js';
+import {
+  parseEpisodeCode,
+  type Artwork,
+  type EpisodeEntry,
+  type SiteData,
+  type SiteDataSource,
+} from './site-data.js';
 import type { SwarmFigures, SwarmStats } from './swarm-stats.js';
 import { SRT_TYPE, VTT_TYPE, cleanPath, sendEntity, sendFile } from './webseed.js';
 
@@ -59,6 +70,15 @@ export interface AudienceOptions {
   peerTimeout: number;
   wsPeerTimeout: number;
   siteName?: string;
+  /** The broadcaster's brand (name, logo, colours, footer and about text): src/web/branding.ts. */
+  branding?: Branding;
+  /** The broadcaster's time zone (config timeZone): every time on the pages is printed in it. */
+  timeZone?: string;
+  /** The catalog's full-text search (Catalog.search); absent: no search box. */
+  search?: (q: string) => Promise<{ series: number[]; episodes: number[] }>;
+  /** Config programmeLanguage and subtitlesOnWhenForeign (the player's default subtitles). */
+  programmeLanguage?: string;
+  subtitlesOnWhenForeign?: boolean;
   /** Feed <ttl>, minutes. */
   feedTtlMinutes?: number;
   /** Most items in a feed (newest first). */
@@ -80,6 +100,7 @@ export class Audience {
   private feedCache = new Map<string, { body: string; lastModified: Date | null }>();
   private playerTorrents = new Map<string, Buffer>();
   private feedCacheVersion = '';
+  private readonly images: ImageSizes;
   /** Community subtitles (credits, the contribute form), when `fjord serve` runs them. */
   community: EpisodeCommunity | null = null;
 
@@ -89,19 +110,36 @@ export class Audience {
     private readonly stats: SwarmStats | null,
   ) {
     this.assets = new Assets();
-    this.siteName = options.siteName ?? 'fjord';
+    this.images = new ImageSizes(options.dataDir);
+    const brand = options.branding;
+    this.siteName = brand?.siteName ?? options.siteName ?? 'fjord';
     this.base = options.publicWebUrl.replace(/\/+$/, '');
     this.now = options.now ?? (() => new Date());
+    const logo = brand?.logo ?? null;
     this.layout = new Layout({
       siteName: this.siteName,
       stylesheet: this.assets.url('site.css'),
       icon: this.assets.url('icon.svg'),
+      stylesheets: brand
+        ? [this.assets.addGenerated('brand.css', 'brand', 'css', Buffer.from(brand.css))]
+        : [],
+      logo: logo && {
+        src: this.assets.addGenerated('logo', 'logo', logo.ext, logo.bytes, logo.type),
+        width: logo.width,
+        height: logo.height,
+      },
+      footerText: brand?.footerText ?? null,
+      ...(options.search ? { search: { action: '/search' } } : {}),
     });
     this.links = {
       abs: (path) => this.base + path,
+      siteName: this.siteName,
+      timeZone: options.timeZone,
       magnet: (e) => this.magnet(e),
       allFeed: '/feeds/all.rss',
       player: {
+        programmeLanguage: options.programmeLanguage,
+        subtitlesOnWhenForeign: options.subtitlesOnWhenForeign,
         script: this.assets.url('player.js'),
         webtorrent: this.assets.url('webtorrent.js'),
         serviceWorker: this.assets.url('sw.js'),
@@ -174,6 +212,7 @@ export class Audience {
         const o = this.options;
         const facts = {
           siteName: this.siteName,
+          aboutText: this.options.branding?.aboutText ?? null,
           peerTimeoutMinutes: Math.ceil(o.peerTimeout / 60),
           browserTimeoutMinutes: Math.ceil(o.wsPeerTimeout / 60),
           iceServers: o.iceServers,
@@ -181,14 +220,33 @@ export class Audience {
         this.layout.send(res, ctx, 200, aboutPage(ctx.lang, facts, this.links));
       }),
     );
+    web.addRoute('GET', '/search', async (req, res, m) => {
+      const ctx = this.layout.context(req, res, m);
+      if (ctx === null) return;
+      const search = this.options.search;
+      if (!search) return this.layout.notFound(res, ctx);
+      const q = (ctx.query.get('q')?.[0] ?? '').trim().slice(0, 200);
+      const data = await this.site.current();
+      const now = this.now();
+      const found = q === '' ? { series: [], episodes: [] } : await search(q);
+      // Only what the site shows now: distributed episodes, series with something to see.
+      const visible = new Map(data.latest(now).map((e) => [e.episode.id, e]));
+      const shown = new Map(data.series(now).map((s) => [s.series.id, s]));
+      const series = found.series.flatMap((id) => shown.get(id) ?? []);
+      const episodes = found.episodes.flatMap((id) => visible.get(id) ?? []);
+      const bannerOf = (e: EpisodeEntry) => data.findSeries(e.episode.seriesSlug)?.banner ?? null;
+      this.layout.send(res, ctx, 200, searchPage(ctx.lang, q, series, episodes, this.links, bannerOf));
+    });
     web.addRoute(
       'GET',
       '/series/:slug',
       page((_req, res, ctx, m, data) => {
         const s = data.findSeries(m.params.slug);
-        const visible = s ? data.episodes(s, this.now()) : [];
-        if (!s || visible.length === 0) return this.layout.notFound(res, ctx);
-        this.layout.send(res, ctx, 200, seriesPage(ctx.lang, s, visible, this.links));
+        const now = this.now();
+        const visible = s ? data.episodes(s, now) : [];
+        const upcoming = s ? data.upcoming(s, now) : [];
+        if (!s || (visible.length === 0 && upcoming.length === 0)) return this.layout.notFound(res, ctx);
+        this.layout.send(res, ctx, 200, seriesPage(ctx.lang, s, visible, this.links, upcoming));
       }),
     );
     web.addRoute(
@@ -197,7 +255,13 @@ export class Audience {
       page((req, res, ctx, m, data) => {
         const e = this.findEpisode(data, m);
         const s = e && data.findSeries(e.episode.seriesSlug);
-        if (!e || !s) return this.layout.notFound(res, ctx);
+        if (!e || !s) {
+          // Distributed once and no longer (withdrawn, or its window closed): 410, linking to the series.
+          const code = parseEpisodeCode(m.params.code);
+          if (code !== null && data.isGone(m.params.slug, code[0], code[1]))
+            return this.layout.send(res, ctx, 410, gonePage(ctx.lang, data.findSeries(m.params.slug)));
+          return this.layout.notFound(res, ctx);
+        }
         this.layout.send(
           res,
           ctx,
@@ -230,6 +294,14 @@ export class Audience {
       await sendTorrent(req, res, await this.playerTorrent(e));
     });
     web.addRoute('GET', '/feeds/:file', (req, res, m) => this.feed(req, res, m));
+    web.addRoute('GET', '/images/:stem/:file', async (req, res, m) => {
+      const ctx = this.layout.context(req, res, m);
+      if (ctx === null) return;
+      const size = ImageSizes.parse(m.params.file);
+      const art = size && (await this.site.current()).image(m.params.stem, this.now());
+      if (!size || !art) return this.layout.notFound(res, ctx);
+      await this.images.send(req, res, art, size.width, size.ext);
+    });
     web.addRoute('GET', '/torrents/:file', async (req, res, m) => {
       const ctx = this.layout.context(req, res, m);
       if (ctx === null) return;
@@ -332,6 +404,11 @@ export class Audience {
     await sendTorrent(req, res, body);
   }
 
+  /** Absolute URL of a JPEG size of an artwork, or null. */
+  private artUrl(a: Artwork | null, width: number): string | null {
+    return a === null ? null : this.base + imageUrl(a, width, 'jpg');
+  }
+
   private findEpisode(data: SiteData, m: RouteMatch): EpisodeEntry | undefined {
     const code = parseEpisodeCode(m.params.code);
     return code === null ? undefined : data.findEpisode(m.params.slug, code[0], code[1], this.now());
@@ -360,7 +437,13 @@ export class Audience {
       this.feedCache = new Map();
       this.feedCacheVersion = data.version;
     }
-    const key = `${file}\0${items.map((e) => e.episode.id).join(',')}`;
+    const ahead = series ? data.upcoming(series, now).map((u) => u.id) : [];
+    const key = `${file}\0${items.map((e) => e.episode.id).join(',')}\0${ahead.join(',')}`;
+    const feedUrls = {
+      ...this.links,
+      thumbnail: (e: EpisodeEntry) =>
+        this.artUrl(e.still ?? data.findSeries(e.episode.seriesSlug)?.banner ?? null, 640),
+    };
     let cached = this.feedCache.get(key);
     if (cached === undefined) {
       const lastModified = data.lastChangeAt(series ?? null, now);
@@ -374,17 +457,31 @@ export class Audience {
             lastBuildDate: lastModified,
             ttlMinutes: this.options.feedTtlMinutes ?? 30,
             items,
-            urls: this.links,
+            urls: feedUrls,
+            language: LANGUAGES[0],
+            image: this.artUrl(series.poster ?? series.banner, 640),
+            upcoming: data.upcoming(series, now).map((u) => ({
+              id: u.id,
+              title: `${u.seriesTitle}: ${u.title}`,
+              link: this.base + series.path,
+              description: u.description,
+              availableFrom: u.rights.availableFrom,
+            })),
           })
         : renderFeed({
             title: this.siteName,
             link: `${this.base}/`,
             self,
-            description: this.siteName,
+            description: this.options.branding?.aboutText?.split(/\n\s*\n/)[0] ?? text[LANGUAGES[0]].intro,
             lastBuildDate: lastModified,
             ttlMinutes: this.options.feedTtlMinutes ?? 30,
             items,
-            urls: this.links,
+            urls: feedUrls,
+            language: LANGUAGES[0],
+            image:
+              this.options.branding?.logo?.format === 'png'
+                ? this.base + this.layout.options.logo?.src
+                : null,
           });
       cached = { body, lastModified };
       this.feedCache.set(key, cached);

@@ -38,6 +38,17 @@ export interface FeedItemUrls {
   abs(path: string): string;
   /** The episode's magnet link. */
   magnet(entry: EpisodeEntry): string;
+  /** Absolute URL of the episode's thumbnail (640 px JPEG), or null when it has no picture. */
+  thumbnail?(entry: EpisodeEntry): string | null;
+}
+
+/** An episode announced before its window: no enclosure, no code in the title (see upcomingItem). */
+export interface UpcomingItem {
+  id: number;
+  title: string;
+  link: string;
+  description: string | null;
+  availableFrom: Date;
 }
 
 export interface FeedInput {
@@ -51,6 +62,11 @@ export interface FeedInput {
   ttlMinutes: number;
   items: EpisodeEntry[];
   urls: FeedItemUrls;
+  /** The channel's language (RSS <language>, BCP 47). */
+  language?: string;
+  /** The channel's picture (RSS <image>: JPEG or PNG). */
+  image?: string | null;
+  upcoming?: UpcomingItem[];
 }
 
 /**
@@ -71,6 +87,7 @@ function item(e: EpisodeEntry, urls: FeedItemUrls): Markup {
   const torrentUrl = urls.abs(e.torrentPath);
   const ep = e.episode;
   const fileName = e.torrent.path.split('/').pop() as string;
+  const thumb = urls.thumbnail?.(e) ?? null;
   return xml`
     <item>
       <title>${itemTitle(e)}</title>
@@ -97,7 +114,26 @@ function item(e: EpisodeEntry, urls: FeedItemUrls): Markup {
         e.twinTorrentPath &&
         xml`
       <atom:link rel="alternate" type="${TORRENT_TYPE}" title="v1 torrent for older clients" href="${urls.abs(e.twinTorrentPath)}"/>`
+      }${
+        thumb &&
+        xml`
+      <media:thumbnail url="${thumb}" width="640" height="360"/>`
       }
+    </item>`;
+}
+
+/**
+ * An announced episode: its title says when it comes but carries no SxxEyy code, and there is no
+ * enclosure, so no client's auto-download rule can match it and mark it as fetched before the
+ * real item appears (with its own guid, the info hash) when the window opens.
+ */
+function upcomingItem(u: UpcomingItem): Markup {
+  return xml`
+    <item>
+      <title>${u.title} (available from ${rfc822(u.availableFrom)})</title>
+      <link>${u.link}</link>
+      <description>${asHtml(u.description ?? '')}</description>
+      <guid isPermaLink="false">upcoming-${u.id}</guid>
     </item>`;
 }
 
@@ -109,9 +145,14 @@ export function renderFeed(f: FeedInput): string {
     <link>${f.link}</link>
     <description>${asHtml(f.description)}</description>
     <atom:link href="${f.self}" rel="self" type="application/rss+xml"/>
+    ${f.language && xml`<language>${f.language}</language>`}
     <generator>fjord</generator>
     ${f.lastBuildDate && xml`<lastBuildDate>${rfc822(f.lastBuildDate)}</lastBuildDate>`}
-    <ttl>${f.ttlMinutes}</ttl>${f.items.map((e) => item(e, f.urls))}
+    <ttl>${f.ttlMinutes}</ttl>${
+      f.image &&
+      xml`
+    <image><url>${f.image}</url><title>${f.title}</title><link>${f.link}</link></image>`
+    }${f.items.map((e) => item(e, f.urls))}${(f.upcoming ?? []).map(upcomingItem)}
   </channel>
 </rss>
 `.value;

@@ -129,6 +129,14 @@ export interface LayoutOptions {
   stylesheet: string;
   /** URL of the site icon (SVG, served by fjord). */
   icon: string;
+  /** More stylesheets after the first (the brand's colours). */
+  stylesheets?: string[];
+  /** The operator's logo, shown in the header with the site name as its text alternative. */
+  logo?: { src: string; width: number; height: number } | null;
+  /** The footer's text (config footerText); null: fjord's line. */
+  footerText?: string | null;
+  /** A search box in the header (GET `action`?q=), on pages that use the default navigation. */
+  search?: { action: string };
 }
 
 export interface PageInput {
@@ -148,6 +156,8 @@ export interface PageInput {
   home?: string;
   /** Cache-Control (default no-cache); the admin area's pages are `no-store`. */
   cacheControl?: string;
+  /** The search box's text (the search results page). */
+  query?: string;
 }
 
 const chrome = defineMessages<{
@@ -162,6 +172,8 @@ const chrome = defineMessages<{
   notFoundTitle: string;
   notFound: string;
   backHome: string;
+  search: string;
+  searchButton: string;
 }>({
   nb: {
     skip: 'Hopp til innholdet',
@@ -175,6 +187,8 @@ const chrome = defineMessages<{
     notFoundTitle: 'Fant ikke siden',
     notFound: 'Her er det ingenting, eller episoden er ikke tilgjengelig lenger.',
     backHome: 'Til forsiden',
+    search: 'Søk i programmene',
+    searchButton: 'Søk',
   },
   en: {
     skip: 'Skip to content',
@@ -188,6 +202,8 @@ const chrome = defineMessages<{
     notFoundTitle: 'Page not found',
     notFound: 'There is nothing here, or the episode is no longer available.',
     backHome: 'Go to the home page',
+    search: 'Search the programmes',
+    searchButton: 'Search',
   },
 });
 
@@ -273,18 +289,42 @@ export class Layout {
           <meta name="referrer" content="no-referrer" />
           <title>${page.title} – ${o.siteName}</title>
           <link rel="stylesheet" href="${o.stylesheet}" />
+          ${(o.stylesheets ?? []).map((href) => html`<link rel="stylesheet" href="${href}" />`)}
           <link rel="icon" href="${o.icon}" type="image/svg+xml" />
           ${page.head}
         </head>
         <body>
           <a class="skip" href="#main">${m.skip}</a>
           <header class="site">
-            <p class="brand"><a href="${page.home ?? '/'}">${o.siteName}</a></p>
-            ${nav} ${switcher}
+            <p class="brand">
+              <a href="${page.home ?? '/'}"
+                >${
+                  o.logo
+                    ? html`<img
+                        src="${o.logo.src}"
+                        alt="${o.siteName}"
+                        width="${o.logo.width}"
+                        height="${o.logo.height}"
+                      />`
+                    : o.siteName
+                }</a
+              >
+            </p>
+            ${nav}
+            ${
+              !page.nav &&
+              o.search &&
+              html`<form class="search" role="search" action="${o.search.action}" method="get">
+                <label for="site-search" class="visually-hidden">${m.search}</label>
+                <input id="site-search" type="search" name="q" maxlength="200" value="${page.query ?? ''}" />
+                <button type="submit" class="button secondary">${m.searchButton}</button>
+              </form>`
+            }
+            ${switcher}
           </header>
           <main id="main" tabindex="-1">${page.main}</main>
           <footer class="site">
-            ${page.footer ?? html`<p>${m.footer} <a href="/about#privacy">${m.about}</a></p>`}
+            ${page.footer ?? html`<p>${o.footerText ?? m.footer} <a href="/about#privacy">${m.about}</a></p>`}
           </footer>
           ${(page.scripts ?? []).map((s) => html`<script type="module" src="${s}"></script> `)}
         </body>

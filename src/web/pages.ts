@@ -16,7 +16,15 @@ import {
   type Lang,
 } from './i18n.js';
 import type { PageInput } from './layout.js';
-import type { EpisodeEntry, SeriesEntry, SubtitleEntry } from './site-data.js';
+import type { Episode } from '../catalog/index.js';
+import { imageUrl, picture } from './artwork.js';
+import {
+  episodeCode,
+  type Artwork,
+  type EpisodeEntry,
+  type SeriesEntry,
+  type SubtitleEntry,
+} from './site-data.js';
 import type { SwarmFigures } from './swarm-stats.js';
 
 export interface Text {
@@ -69,6 +77,24 @@ export interface Text {
   leechers: string;
   completed: string;
   aboutTitle: string;
+  more: string;
+  episodesOf: (series: string) => string;
+  allEpisodes: string;
+  upcoming: string;
+  availableFrom: string;
+  notYet: string;
+  stillOf: (title: string) => string;
+  bannerOf: (series: string) => string;
+  torrentDetails: string;
+  contribute: string;
+  goneTitle: string;
+  gone: string;
+  toSeries: (series: string) => string;
+  searchTitle: string;
+  searchResults: (q: string) => string;
+  noResults: string;
+  searchEpisodes: string;
+  searchSeries: string;
   player: Record<string, string>;
 }
 
@@ -126,6 +152,24 @@ export const text = defineMessages<Text>({
     leechers: 'Laster ned',
     completed: 'Fullførte nedlastinger',
     aboutTitle: 'Om tjenesten',
+    more: 'Mer',
+    episodesOf: (x) => `Episoder av ${x}`,
+    allEpisodes: 'Alle episoder',
+    upcoming: 'Kommer snart',
+    availableFrom: 'Tilgjengelig fra',
+    notYet: 'Kan ikke lastes ned ennå.',
+    stillOf: (x) => `Bilde fra «${x}»`,
+    bannerOf: (x) => `Bilde for ${x}`,
+    torrentDetails: 'BitTorrent-detaljer og undertekstfiler',
+    contribute: 'Bidra med en oversettelse',
+    goneTitle: 'Ikke tilgjengelig lenger',
+    gone: 'Denne episoden er ikke tilgjengelig lenger.',
+    toSeries: (x) => `Se andre episoder av ${x}`,
+    searchTitle: 'Søk',
+    searchResults: (q) => `Treff for «${q}»`,
+    noResults: 'Ingen serier eller episoder passer med søket.',
+    searchEpisodes: 'Episoder',
+    searchSeries: 'Serier',
     player: {
       starting: 'Starter …',
       playing: 'Spiller av.',
@@ -190,6 +234,24 @@ export const text = defineMessages<Text>({
     leechers: 'Downloading',
     completed: 'Completed downloads',
     aboutTitle: 'About this service',
+    more: 'More',
+    episodesOf: (x) => `Episodes of ${x}`,
+    allEpisodes: 'All episodes',
+    upcoming: 'Coming soon',
+    availableFrom: 'Available from',
+    notYet: 'Not downloadable yet.',
+    stillOf: (x) => `Still from “${x}”`,
+    bannerOf: (x) => `Picture for ${x}`,
+    torrentDetails: 'BitTorrent details and subtitle files',
+    contribute: 'Contribute a translation',
+    goneTitle: 'No longer available',
+    gone: 'This episode is no longer available.',
+    toSeries: (x) => `See other episodes of ${x}`,
+    searchTitle: 'Search',
+    searchResults: (q) => `Results for “${q}”`,
+    noResults: 'No series or episode matches the search.',
+    searchEpisodes: 'Episodes',
+    searchSeries: 'Series',
     player: {
       starting: 'Starting …',
       playing: 'Playing.',
@@ -206,9 +268,17 @@ export const text = defineMessages<Text>({
 export interface PageLinks {
   /** Absolute URL of a path on this site (feeds and the magnet's xs need absolute URLs). */
   abs(path: string): string;
+  /** The site's name (Open Graph's site_name). */
+  siteName?: string;
+  /** The broadcaster's time zone (config timeZone): every time printed is in it. */
+  timeZone?: string;
   magnet(e: EpisodeEntry): string;
   allFeed: string;
   player: {
+    /** The language programmes are spoken in (config programmeLanguage, BCP 47). */
+    programmeLanguage?: string;
+    /** Turn the page language's subtitles on when the programme is in another (config subtitlesOnWhenForeign). */
+    subtitlesOnWhenForeign?: boolean;
     script: string;
     webtorrent: string;
     serviceWorker: string;
@@ -228,21 +298,84 @@ export interface EpisodeCommunity {
   section(lang: Lang, e: EpisodeEntry, viewer?: IncomingMessage): Markup;
 }
 
+/** Set per request by the pages below from PageLinks.timeZone. */
+let zone: string | undefined;
+
 const time = (lang: Lang, d: Date): Markup =>
-  html`<time datetime="${d.toISOString()}">${formatDateTime(lang, d)}</time>`;
+  html`<time datetime="${d.toISOString()}">${formatDateTime(lang, d, zone)}</time>`;
+
+/** Open Graph and Twitter card tags: a shared link shows the programme's title, text and picture. */
+function shareTags(
+  links: PageLinks,
+  o: { title: string; description: string | null; path: string; image: Artwork | null; type: string },
+): Markup {
+  const img = o.image && links.abs(imageUrl(o.image, 1280, 'jpg'));
+  const desc = o.description ?? '';
+  return html`<meta property="og:type" content="${o.type}" />
+    <meta property="og:title" content="${o.title}" />
+    <meta property="og:url" content="${links.abs(o.path)}" />
+    ${links.siteName && html`<meta property="og:site_name" content="${links.siteName}" />`}
+    ${desc && html`<meta property="og:description" content="${desc}" /><meta name="description" content="${desc}" />`}
+    ${
+      img &&
+      html`<meta property="og:image" content="${img}" />
+        <meta property="og:image:width" content="1280" />
+        <meta property="og:image:height" content="${Math.round(1280 / (o.image as Artwork).aspect)}" />`
+    }
+    <meta name="twitter:card" content="${img ? 'summary_large_image' : 'summary'}" />
+    <meta name="twitter:title" content="${o.title}" />
+    ${desc && html`<meta name="twitter:description" content="${desc}" />`}
+    ${img && html`<meta name="twitter:image" content="${img}" />`}`;
+}
+
+/** A card for an episode: its still (or the series banner), code, title, date and length. */
+function episodeCard(lang: Lang, e: EpisodeEntry, withSeries: boolean, fallback: Artwork | null): Markup {
+  const ep = e.episode;
+  const art = e.still ?? fallback;
+  const label = withSeries ? `${ep.seriesTitle} ${e.code}` : e.code;
+  return html`<li class="card">
+    <a href="${e.path}">
+      ${
+        art
+          ? picture(art, {
+              alt: text[lang].stillOf(ep.title),
+              sizes: '(min-width: 62rem) 15rem, (min-width: 40rem) 30vw, 46vw',
+              maxWidth: 640,
+            })
+          : html`<span class="art blank" aria-hidden="true">${e.code}</span>`
+      }
+      <span class="card-label">${label}</span>
+      <span class="card-title">${ep.title}</span>
+    </a>
+    <span class="card-meta muted"
+      >${ep.publishedAt && time(lang, ep.publishedAt)}${
+        ep.durationSeconds !== null && html` · ${formatDuration(ep.durationSeconds)}`
+      }</span
+    >
+  </li>`;
+}
+
+/** An announced episode: a card without a link or download, saying when it comes. */
+function upcomingCard(lang: Lang, e: Episode, series: SeriesEntry): Markup {
+  const t = text[lang];
+  return html`<li class="card upcoming">
+    ${
+      series.banner
+        ? picture(series.banner, {
+            alt: t.bannerOf(e.seriesTitle),
+            sizes: '(min-width: 62rem) 15rem, 46vw',
+            maxWidth: 640,
+          })
+        : html`<span class="art blank" aria-hidden="true">${episodeCode(e.season, e.episode)}</span>`
+    }
+    <span class="card-label">${episodeCode(e.season, e.episode)}</span>
+    <span class="card-title">${e.title}</span>
+    <span class="card-meta"><strong>${t.availableFrom} ${time(lang, e.rights.availableFrom)}</strong></span>
+  </li>`;
+}
 
 const feedLinks = (feeds: Array<{ title: string; href: string }>): Markup =>
   html`${feeds.map((f) => html`<link rel="alternate" type="application/rss+xml" title="${f.title}" href="${f.href}" /> `)}`;
-
-function episodeLine(lang: Lang, e: EpisodeEntry, withSeries: boolean): Markup {
-  const ep = e.episode;
-  return html`<li>
-    <span class="code">${e.code}</span>
-    <a href="${e.path}">${withSeries ? `${ep.seriesTitle}: ${ep.title}` : ep.title}</a>
-    ${ep.publishedAt && html`<span class="muted"> · ${time(lang, ep.publishedAt)}</span>`}
-    ${ep.durationSeconds !== null && html`<span class="muted"> · ${formatDuration(ep.durationSeconds)}</span>`}
-  </li>`;
-}
 
 export function homePage(
   lang: Lang,
@@ -251,32 +384,39 @@ export function homePage(
   latest: EpisodeEntry[],
   links: PageLinks,
 ): PageInput {
+  zone = links.timeZone;
   const t = text[lang];
+  const banner = (id: number): Artwork | null =>
+    series.find((x) => x.entry.series.id === id)?.entry.banner ?? null;
   const main = html`<h1>${siteName}</h1>
-    <p>${t.intro}</p>
-    <h2 id="series">${t.seriesHeading}</h2>
-    ${
-      series.length === 0
-        ? html`<p>${t.nothingYet}</p>`
-        : html`<ul class="cards" aria-labelledby="series">
-            ${series.map(
-              ({ entry, visible }) =>
-                html`<li>
-                  <h3><a href="${entry.path}">${entry.series.title}</a></h3>
-                  ${entry.series.description && html`<p>${entry.series.description}</p>`}
-                  <p class="muted">${t.episodeCount(visible.length)}</p>
-                  <p><a href="${entry.feedPath}" type="application/rss+xml">${t.subscribeSeries}</a></p>
-                </li>`,
-            )}
-          </ul>`
-    }
+    <p class="lead">${t.intro}</p>
+    ${series.length === 0 && html`<p>${t.nothingYet}</p>`}
     ${
       latest.length > 0 &&
-      html`<h2 id="latest">${t.latest}</h2>
-        <ul class="episodes" aria-labelledby="latest">
-          ${latest.slice(0, 10).map((e) => episodeLine(lang, e, true))}
-        </ul>`
+      html`<section aria-labelledby="latest">
+        <h2 id="latest">${t.latest}</h2>
+        <ul class="grid">
+          ${latest.slice(0, 8).map((e) => episodeCard(lang, e, true, banner(e.episode.seriesId)))}
+        </ul>
+      </section>`
     }
+    ${series.map(
+      ({ entry, visible }) =>
+        html`<section class="series-row" aria-labelledby="series-${entry.series.id}">
+          <h2 id="series-${entry.series.id}"><a href="${entry.path}">${entry.series.title}</a></h2>
+          ${entry.series.description && html`<p class="muted">${entry.series.description}</p>`}
+          <ul class="grid" aria-label="${t.episodesOf(entry.series.title)}">
+            ${[...visible]
+              .reverse()
+              .slice(0, 4)
+              .map((e) => episodeCard(lang, e, false, entry.banner))}
+          </ul>
+          <p>
+            <a href="${entry.path}">${t.allEpisodes} (${t.episodeCount(visible.length)})</a> ·
+            <a href="${entry.feedPath}" type="application/rss+xml">${t.subscribeSeries}</a>
+          </p>
+        </section>`,
+    )}
     <h2 id="subscribe">${t.feedsHeading}</h2>
     <p>${t.feedsIntro} <a href="/about#subscribe">${t.subscribeHow}</a></p>
     <p class="actions">
@@ -284,14 +424,29 @@ export function homePage(
     </p>
     <label for="all-feed">${t.allFeedAddress}</label>
     <input id="all-feed" type="url" readonly value="${links.abs(links.allFeed)}" />`;
+  const first = latest[0];
   return {
     title: t.seriesHeading,
     main,
-    head: feedLinks([{ title: t.subscribeAll, href: links.allFeed }]),
+    head: html`${feedLinks([{ title: t.subscribeAll, href: links.allFeed }])}
+    ${shareTags(links, {
+      title: siteName,
+      description: t.intro,
+      path: '/',
+      image: first ? (first.still ?? banner(first.episode.seriesId)) : null,
+      type: 'website',
+    })}`,
   };
 }
 
-export function seriesPage(lang: Lang, s: SeriesEntry, visible: EpisodeEntry[], links: PageLinks): PageInput {
+export function seriesPage(
+  lang: Lang,
+  s: SeriesEntry,
+  visible: EpisodeEntry[],
+  links: PageLinks,
+  upcoming: Episode[] = [],
+): PageInput {
+  zone = links.timeZone;
   const t = text[lang];
   const seasons = new Map<number, EpisodeEntry[]>();
   for (const e of visible) {
@@ -299,42 +454,161 @@ export function seriesPage(lang: Lang, s: SeriesEntry, visible: EpisodeEntry[], 
     list.push(e);
     seasons.set(e.episode.season, list);
   }
-  const main = html`<nav aria-label="${t.breadcrumb}" class="muted">
+  const main = html`<nav aria-label="${t.breadcrumb}" class="muted crumbs">
       <a href="/">${t.home}</a> › <span aria-current="page">${s.series.title}</span>
     </nav>
-    <h1>${s.series.title}</h1>
-    ${s.series.description && html`<p>${s.series.description}</p>`}
-    <section aria-labelledby="subscribe">
-      <h2 id="subscribe">${t.feedsHeading}</h2>
-      <p>${t.feedsIntro} <a href="/about#subscribe">${t.subscribeHow}</a></p>
-      <p class="actions">
-        <a class="button" href="${s.feedPath}" type="application/rss+xml">${t.subscribeSeries}</a>
-        <a class="button secondary" href="${links.allFeed}" type="application/rss+xml">${t.subscribeAll}</a>
-      </p>
-      <label for="series-feed">${t.feedAddress}</label>
-      <input id="series-feed" type="url" readonly value="${links.abs(s.feedPath)}" />
-    </section>
     ${
-      visible.length === 0
+      s.banner &&
+      picture(s.banner, {
+        alt: t.bannerOf(s.series.title),
+        sizes: '(min-width: 62rem) 60rem, 100vw',
+        maxWidth: 1920,
+        eager: true,
+        className: 'art banner',
+      })
+    }
+    <h1>${s.series.title}</h1>
+    ${s.series.description && html`<p class="lead">${s.series.description}</p>`}
+    <p class="actions">
+      <a class="button" href="${s.feedPath}" type="application/rss+xml">${t.subscribeSeries}</a>
+      <a href="/about#subscribe">${t.subscribeHow}</a>
+    </p>
+    ${
+      upcoming.length > 0 &&
+      html`<section aria-labelledby="upcoming">
+        <h2 id="upcoming">${t.upcoming}</h2>
+        <ul class="grid">
+          ${upcoming.map((e) => upcomingCard(lang, e, s))}
+        </ul>
+        <p class="muted">${t.notYet}</p>
+      </section>`
+    }
+    ${
+      visible.length === 0 && upcoming.length === 0
         ? html`<p>${t.nothingYet}</p>`
         : [...seasons].map(
             ([n, eps]) =>
               html`<section aria-labelledby="season-${n}">
                 <h2 id="season-${n}">${t.season(n)}</h2>
-                <ol class="episodes">
-                  ${eps.map((e) => episodeLine(lang, e, false))}
+                <ol class="grid">
+                  ${eps.map((e) => episodeCard(lang, e, false, s.banner))}
                 </ol>
               </section>`,
           )
-    }`;
+    }
+    <h2 id="subscribe">${t.feedsHeading}</h2>
+    <p>${t.feedsIntro}</p>
+    <label for="series-feed">${t.feedAddress}</label>
+    <input id="series-feed" type="url" readonly value="${links.abs(s.feedPath)}" />
+    <p><a href="${links.allFeed}" type="application/rss+xml">${t.subscribeAll}</a></p>`;
   return {
     title: s.series.title,
     main,
-    head: feedLinks([
+    head: html`${feedLinks([
       { title: `${s.series.title} (RSS)`, href: s.feedPath },
       { title: t.subscribeAll, href: links.allFeed },
-    ]),
+    ])}
+    ${shareTags(links, {
+      title: s.series.title,
+      description: s.series.description,
+      path: s.path,
+      image: s.banner ?? s.poster ?? visible[visible.length - 1]?.still ?? null,
+      type: 'website',
+    })}`,
   };
+}
+
+/** Search results as the same cards as elsewhere: series (with their poster or banner), then episodes. */
+export function searchPage(
+  lang: Lang,
+  q: string,
+  series: SeriesEntry[],
+  episodes: EpisodeEntry[],
+  links: PageLinks,
+  bannerOf: (e: EpisodeEntry) => Artwork | null,
+): PageInput {
+  zone = links.timeZone;
+  const t = text[lang];
+  const seriesCard = (s: SeriesEntry): Markup => {
+    const art = s.banner ?? s.poster;
+    return html`<li class="card">
+      <a href="${s.path}">
+        ${
+          art
+            ? picture(art, {
+                alt: t.bannerOf(s.series.title),
+                sizes: '(min-width: 62rem) 15rem, 46vw',
+                maxWidth: 640,
+              })
+            : html`<span class="art blank" aria-hidden="true">${s.series.title.slice(0, 1)}</span>`
+        }
+        <span class="card-title">${s.series.title}</span>
+      </a>
+      ${s.series.description && html`<span class="card-meta muted">${s.series.description}</span>`}
+    </li>`;
+  };
+  const main = html`<h1>${q === '' ? t.searchTitle : t.searchResults(q)}</h1>
+    ${q !== '' && series.length === 0 && episodes.length === 0 && html`<p>${t.noResults}</p>`}
+    ${
+      series.length > 0 &&
+      html`<section aria-labelledby="found-series">
+        <h2 id="found-series">${t.searchSeries}</h2>
+        <ul class="grid">
+          ${series.map(seriesCard)}
+        </ul>
+      </section>`
+    }
+    ${
+      episodes.length > 0 &&
+      html`<section aria-labelledby="found-episodes">
+        <h2 id="found-episodes">${t.searchEpisodes}</h2>
+        <ul class="grid">
+          ${episodes.map((e) => episodeCard(lang, e, true, bannerOf(e)))}
+        </ul>
+      </section>`
+    }`;
+  return { title: t.searchTitle, main, query: q };
+}
+
+/** The 410 page of an episode that was distributed and is no longer. */
+export function gonePage(lang: Lang, series: SeriesEntry | undefined): PageInput {
+  const t = text[lang];
+  return {
+    title: t.goneTitle,
+    main: html`<h1>${t.goneTitle}</h1>
+      <p>${t.gone}</p>
+      <p>
+        ${
+          series
+            ? html`<a href="${series.path}">${t.toSeries(series.series.title)}</a>`
+            : html`<a href="/">${t.home}</a>`
+        }
+      </p>`,
+  };
+}
+
+/** Bokmål pages read `no` and `nb` subtitles alike; otherwise the primary subtag decides. */
+function primary(tag: string): string {
+  const p = tag.toLowerCase().split('-')[0];
+  return p === 'no' ? 'nb' : p;
+}
+
+/**
+ * The player's tracks (those with WebVTT): the page's language first (official before viewers'),
+ * then the rest as listed. That first one is on by default when the programme is in another
+ * language than the page and the setting allows it.
+ */
+export function playerTracks(
+  lang: Lang,
+  subtitles: SubtitleEntry[],
+  o: { programmeLanguage?: string; subtitlesOnWhenForeign?: boolean },
+): Array<SubtitleEntry & { on: boolean }> {
+  const withVtt = subtitles.filter((s) => s.vtt !== null);
+  const mine = withVtt.filter((s) => primary(s.language) === primary(lang));
+  const rest = withVtt.filter((s) => primary(s.language) !== primary(lang));
+  const foreign = o.programmeLanguage !== undefined && primary(o.programmeLanguage) !== primary(lang);
+  const on = foreign && (o.subtitlesOnWhenForeign ?? true);
+  return [...mine.map((s, i) => ({ ...s, on: on && i === 0 })), ...rest.map((s) => ({ ...s, on: false }))];
 }
 
 function subtitleLabel(lang: Lang, s: SubtitleEntry): string {
@@ -342,8 +616,17 @@ function subtitleLabel(lang: Lang, s: SubtitleEntry): string {
   return s.kind === 'community' ? `${name} (${text[lang].community})` : name;
 }
 
+const LICENCES: Record<string, string> = {
+  'CC-BY-4.0': 'Creative Commons Attribution 4.0 (CC BY 4.0)',
+  'CC-BY-SA-4.0': 'Creative Commons Attribution-ShareAlike 4.0 (CC BY-SA 4.0)',
+  'CC-BY-NC-4.0': 'Creative Commons Attribution-NonCommercial 4.0 (CC BY-NC 4.0)',
+  'CC-BY-NC-SA-4.0': 'Creative Commons Attribution-NonCommercial-ShareAlike 4.0 (CC BY-NC-SA 4.0)',
+  'CC-BY-ND-4.0': 'Creative Commons Attribution-NoDerivatives 4.0 (CC BY-ND 4.0)',
+  'CC0-1.0': 'Creative Commons Zero (CC0 1.0, public domain)',
+};
+
 function licenceName(lang: Lang, licence: string): string {
-  return licence === 'all-rights-reserved' ? text[lang].allRightsReserved : licence;
+  return licence === 'all-rights-reserved' ? text[lang].allRightsReserved : (LICENCES[licence] ?? licence);
 }
 
 export function statsList(lang: Lang, f: SwarmFigures): Markup {
@@ -364,17 +647,20 @@ export function episodePage(
   community?: EpisodeCommunity,
   viewer?: IncomingMessage,
 ): PageInput {
+  zone = links.timeZone;
   const t = text[lang];
   const ep = e.episode;
+  const poster = e.still ?? series.banner;
   const r = ep.rights;
   const magnet = links.magnet(e);
-  const tracks = e.subtitles.filter((s) => s.vtt !== null);
+  const tracks = playerTracks(lang, e.subtitles, links.player);
   const p = links.player;
   const unplayable = e.video.unplayable;
   const player =
     unplayable.length > 0
       ? html`<section class="player" id="player" aria-labelledby="watch">
-          <h2 id="watch">${t.watch}</h2>
+          <h2 id="watch" class="visually-hidden">${t.watch}</h2>
+          ${poster && picture(poster, { alt: t.stillOf(ep.title), sizes: '(min-width: 62rem) 60rem, 100vw', maxWidth: 1280, eager: true, className: 'art still' })}
           <p class="notice" id="not-playable">${t.notPlayable(unplayable.join(', '))}</p>
         </section>`
       : html`<section
@@ -391,8 +677,14 @@ export function episodePage(
           data-stats="${e.path}/stats.json"
           data-messages="${JSON.stringify(t.player)}"
         >
-          <h2 id="watch">${t.watch}</h2>
-          <video id="player-video" controls preload="none" playsinline>
+          <h2 id="watch" class="visually-hidden">${t.watch}</h2>
+          <video
+            id="player-video"
+            controls
+            preload="none"
+            playsinline
+            ${poster ? html`poster="${imageUrl(poster, 1280, 'jpg')}"` : ''}
+          >
             ${tracks.map(
               (s) => html`
                 <track
@@ -400,6 +692,7 @@ export function episodePage(
                   srclang="${s.language}"
                   label="${subtitleLabel(lang, s)}"
                   src="/${s.vtt as string}"
+                  ${s.on ? html`default` : ''}
                 />
               `,
             )}
@@ -442,7 +735,7 @@ export function episodePage(
           </tbody>
         </table>`;
 
-  const main = html`<nav aria-label="${t.breadcrumb}" class="muted">
+  const main = html`<nav aria-label="${t.breadcrumb}" class="muted crumbs">
       <a href="/">${t.home}</a> › <a href="${series.path}">${ep.seriesTitle}</a> ›
       <span aria-current="page">${e.code}</span>
     </nav>
@@ -453,43 +746,48 @@ export function episodePage(
         ep.durationSeconds !== null && html` · ${t.duration} ${formatDuration(ep.durationSeconds)}`
       }
     </p>
-    ${player}
-    ${
-      ep.description &&
-      html`<h2>${t.description}</h2>
-        <p>${ep.description}</p>`
-    }
+    ${player} ${ep.description && html`<p class="lead">${ep.description}</p>`}
     <h2 id="download">${t.download}</h2>
     <p class="actions">
       <a class="button" href="${e.torrentPath}" download type="application/x-bittorrent"
-        >${t.downloadTorrent}</a
+        >${t.download} (.torrent, ${formatBytes(lang, e.facts.contentLength)})</a
       >
       <a class="button secondary" href="${magnet}">${t.magnet}</a>
     </p>
+    <details class="more" id="details">
+      <summary>${t.torrentDetails}</summary>
+      ${
+        e.twinTorrentPath &&
+        html`<p class="muted">
+          <a href="${e.twinTorrentPath}" download type="application/x-bittorrent">${t.olderClients}</a>
+        </p>`
+      }
+      <label for="magnet">${t.magnetLabel}</label>
+      <input id="magnet" type="text" readonly value="${magnet}" />
+      <dl class="facts">
+        <dt>${t.size}</dt>
+        <dd>${formatBytes(lang, e.facts.contentLength)}</dd>
+        ${
+          e.torrent.infoHashV1 &&
+          html`<dt>${t.infoHashV1}</dt>
+            <dd class="hash">${e.torrent.infoHashV1}</dd>`
+        }
+        ${
+          e.torrent.infoHashV2 &&
+          html`<dt>${t.infoHashV2}</dt>
+            <dd class="hash">${e.torrent.infoHashV2}</dd>`
+        }
+      </dl>
+      <h3 id="subtitles">${t.subtitles}</h3>
+      ${subtitles}
+    </details>
     ${
-      e.twinTorrentPath &&
-      html`<p class="muted">
-        <a href="${e.twinTorrentPath}" download type="application/x-bittorrent">${t.olderClients}</a>
-      </p>`
+      community &&
+      html`<details class="more" id="translate">
+        <summary>${t.contribute}</summary>
+        ${community.section(lang, e, viewer)}
+      </details>`
     }
-    <label for="magnet">${t.magnetLabel}</label>
-    <input id="magnet" type="text" readonly value="${magnet}" />
-    <dl class="facts">
-      <dt>${t.size}</dt>
-      <dd>${formatBytes(lang, e.facts.contentLength)}</dd>
-      ${
-        e.torrent.infoHashV1 &&
-        html`<dt>${t.infoHashV1}</dt>
-          <dd class="hash">${e.torrent.infoHashV1}</dd>`
-      }
-      ${
-        e.torrent.infoHashV2 &&
-        html`<dt>${t.infoHashV2}</dt>
-          <dd class="hash">${e.torrent.infoHashV2}</dd>`
-      }
-    </dl>
-    <h2 id="subtitles">${t.subtitles}</h2>
-    ${subtitles} ${community?.section(lang, e, viewer)}
     <h2 id="rights">${t.rights}</h2>
     <dl class="facts">
       <dt>${t.licence}</dt>
@@ -523,7 +821,14 @@ export function episodePage(
   return {
     title: `${ep.seriesTitle} ${e.code}: ${ep.title}`,
     main,
-    head: feedLinks([{ title: `${ep.seriesTitle} (RSS)`, href: series.feedPath }]),
+    head: html`${feedLinks([{ title: `${ep.seriesTitle} (RSS)`, href: series.feedPath }])}
+    ${shareTags(links, {
+      title: `${ep.seriesTitle} ${e.code}: ${ep.title}`,
+      description: ep.description,
+      path: e.path,
+      image: poster,
+      type: 'video.episode',
+    })}`,
     scripts: [p.script],
     csp: { connect: [...p.wsTrackers, ...webSeeds], media: webSeeds },
   };
@@ -531,6 +836,8 @@ export function episodePage(
 
 export interface AboutFacts {
   siteName: string;
+  /** The operator's own opening text (config aboutText): paragraphs split at blank lines. */
+  aboutText?: string | null;
   /** Minutes after a client's last announce that the tracker forgets its address. */
   peerTimeoutMinutes: number;
   browserTimeoutMinutes: number;
@@ -540,12 +847,22 @@ export interface AboutFacts {
 export function aboutPage(lang: Lang, f: AboutFacts, links: PageLinks): PageInput {
   const all = links.abs(links.allFeed);
   const flexget = `tasks:\n  ${f.siteName.toLowerCase().replace(/[^a-z0-9]+/g, '-') || 'tv'}:\n    rss: ${all}\n    accept_all: yes\n    transmission:\n      host: localhost\n      port: 9091`;
+  const own =
+    f.aboutText &&
+    f.aboutText
+      .split(/\n\s*\n/)
+      .map((p) => p.trim())
+      .filter((p) => p !== '')
+      .map((p) => html`<p>${p}</p>`);
   const nb = html`<h1>Om tjenesten</h1>
-    <p>
-      ${f.siteName} gir deg episodene i full kvalitet med BitTorrent. Du kan se dem i nettleseren, laste dem
-      ned med et BitTorrent-program, eller abonnere på en strøm (RSS) så nye episoder kommer av seg selv.
-      Episodene er her så lenge rettighetene tillater det.
-    </p>
+    ${
+      own ||
+      html`<p>
+        ${f.siteName} gir deg episodene i full kvalitet med BitTorrent. Du kan se dem i nettleseren, laste dem
+        ned med et BitTorrent-program, eller abonnere på en strøm (RSS) så nye episoder kommer av seg selv.
+        Episodene er her så lenge rettighetene tillater det.
+      </p>`
+    }
     <h2 id="privacy">Personvern</h2>
     <ul>
       <li>
@@ -596,11 +913,14 @@ export function aboutPage(lang: Lang, f: AboutFacts, links: PageLinks): PageInpu
     </ul>
     <pre><code>${flexget}</code></pre>`;
   const en = html`<h1>About this service</h1>
-    <p>
-      ${f.siteName} gives you the episodes in full quality with BitTorrent. Watch them in your browser,
-      download them with a BitTorrent program, or subscribe to a feed (RSS) so new episodes arrive by
-      themselves. Episodes are here for as long as their rights allow.
-    </p>
+    ${
+      own ||
+      html`<p>
+        ${f.siteName} gives you the episodes in full quality with BitTorrent. Watch them in your browser,
+        download them with a BitTorrent program, or subscribe to a feed (RSS) so new episodes arrive by
+        themselves. Episodes are here for as long as their rights allow.
+      </p>`
+    }
     <h2 id="privacy">Privacy</h2>
     <ul>
       <li>

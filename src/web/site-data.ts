@@ -38,6 +38,22 @@ export interface TorrentFacts {
   files: Array<{ path: string; length: number }>;
 }
 
+/** An image the site serves in sizes (src/publish/images.ts, src/web/artwork.ts): `/images/<stem>/<width>.<webp|jpg>`. */
+export interface Artwork {
+  /** The file's name in DATA/artwork without its extension (fjord made it; it carries a hash). */
+  stem: string;
+  /** Catalog path, relative to the data directory. */
+  path: string;
+  /** Width / height of the sizes served (the image is cropped to it). */
+  aspect: number;
+}
+
+export function artworkOf(path: string | null, aspect: number): Artwork | null {
+  if (path === null) return null;
+  const m = /^artwork\/([a-z0-9][a-z0-9_-]*)\.[a-z]+$/.exec(path);
+  return m ? { stem: m[1], path, aspect } : null;
+}
+
 export interface SubtitleEntry {
   language: string;
   kind: SubtitleFile['kind'];
@@ -73,10 +89,19 @@ export interface EpisodeEntry {
     unplayable: string[];
   };
   subtitles: SubtitleEntry[];
+  /** The still image (16:9), or null (not probed, or made before stills were). */
+  still: Artwork | null;
 }
 
 export interface SeriesEntry {
   series: Series;
+  poster: Artwork | null;
+  banner: Artwork | null;
+  /**
+   * Episodes scheduled for later that an editor chose to announce (cleared, window not yet open),
+   * soonest first: shown as "available from", never downloadable.
+   */
+  upcoming: Episode[];
   /** `/series/<slug>` */
   path: string;
   /** `/feeds/<slug>.rss` */
@@ -126,6 +151,7 @@ export class SiteData {
   private readonly bySlug = new Map<string, SeriesEntry>();
   private readonly byTorrentPath = new Map<string, EpisodeEntry>();
   private readonly bySubtitlePath = new Map<string, EpisodeEntry>();
+  private readonly images = new Map<string, { art: Artwork; episode: EpisodeEntry | null }>();
 
   constructor(
     /** The catalog snapshot's version this was built from. */
@@ -133,10 +159,14 @@ export class SiteData {
     readonly builtAt: Date,
     /** Every series the site knows (ever distributed), by title. */
     readonly allSeries: SeriesEntry[],
+    /** `slug/season/episode` of episodes distributed once and not now (the 410 pages). */
+    private readonly gone: Set<string> = new Set(),
   ) {
     for (const s of allSeries) {
       this.bySlug.set(s.series.slug, s);
+      for (const a of [s.poster, s.banner]) if (a) this.images.set(a.stem, { art: a, episode: null });
       for (const e of s.episodes) {
+        if (e.still) this.images.set(e.still.stem, { art: e.still, episode: e });
         this.byTorrentPath.set(e.torrent.path, e);
         for (const sub of e.subtitles)
           for (const p of [sub.srt, sub.vtt]) if (p) this.bySubtitlePath.set(p, e);
@@ -205,6 +235,28 @@ export class SiteData {
   byTorrent(path: string, now: Date): EpisodeEntry | undefined {
     const e = this.byTorrentPath.get(path);
     return e && visibleAt(e, now) ? e : undefined;
+  }
+
+  /** An image by its stem: series artwork, or the still of an episode visible now. */
+  image(stem: string, now: Date): Artwork | undefined {
+    const i = this.images.get(stem);
+    if (i === undefined || (i.episode !== null && !visibleAt(i.episode, now))) return undefined;
+    return i.art;
+  }
+
+  /** The announced episodes of a series still ahead of their window at `now`. */
+  upcoming(series: SeriesEntry, now: Date): Episode[] {
+    return series.upcoming.filter(
+      (e) => e.rights.availableFrom.getTime() > now.getTime() && e.withdrawnAt === null,
+    );
+  }
+
+  /**
+   * An episode that was distributed and is no longer (withdrawn, or its window closed): the site
+   * answers 410 Gone for it rather than 404.
+   */
+  isGone(slug: string, season: number, episode: number): boolean {
+    return this.gone.has(`${slug}/${season}/${episode}`);
   }
 
   /** The episode a subtitle catalog path belongs to, if visible. */
@@ -310,6 +362,7 @@ async function episodeEntry(e: Episode, facts: TorrentFactsCache): Promise<Episo
       unplayable: video.codecs === null ? [] : unplayableInBrowsers(video.codecs),
     },
     subtitles: subtitleEntries(e.subtitles),
+    still: artworkOf(e.stillPath, 16 / 9),
   };
 }
 
@@ -337,16 +390,41 @@ export async function buildSiteData(input: {
   const changes = new Map<number, number>();
   for (const e of input.all)
     for (const t of changeTimes(e, at)) changes.set(e.seriesId, Math.max(changes.get(e.seriesId) ?? 0, t));
+  const now = at.getTime();
+  const distributable = new Set(input.distributable.map((e) => e.id));
+  const upcoming = new Map<number, Episode[]>();
+  const gone = new Set<string>();
+  for (const e of input.all) {
+    if (distributable.has(e.id)) continue;
+    if (
+      e.announce &&
+      e.withdrawnAt === null &&
+      e.rights.clearedWorldwide &&
+      e.rights.availableFrom.getTime() > now
+    ) {
+      const list = upcoming.get(e.seriesId) ?? [];
+      list.push(e);
+      upcoming.set(e.seriesId, list);
+    }
+    if (e.publishedAt !== null && e.publishedAt.getTime() <= now)
+      gone.add(`${e.seriesSlug}/${e.season}/${e.episode}`);
+  }
   const all: SeriesEntry[] = [];
   for (const s of input.series) {
     const episodes = (entries.get(s.id) ?? []).sort(
       (a, b) => a.episode.season - b.episode.season || a.episode.episode - b.episode.episode,
     );
     const last = changes.get(s.id);
-    if (episodes.length === 0 && last === undefined) continue;
+    const soon = (upcoming.get(s.id) ?? []).sort(
+      (a, b) => a.rights.availableFrom.getTime() - b.rights.availableFrom.getTime() || a.id - b.id,
+    );
+    if (episodes.length === 0 && last === undefined && soon.length === 0) continue;
     const slug = encodeURIComponent(s.slug);
     all.push({
       series: s,
+      poster: artworkOf(s.posterPath, 2 / 3),
+      banner: artworkOf(s.bannerPath, 16 / 9),
+      upcoming: soon,
       path: `/series/${slug}`,
       feedPath: `/feeds/${slug}.rss`,
       episodes,
@@ -354,7 +432,7 @@ export async function buildSiteData(input: {
     });
   }
   all.sort((a, b) => a.series.title.localeCompare(b.series.title, 'nb') || a.series.id - b.series.id);
-  return new SiteData(input.version, at, all);
+  return new SiteData(input.version, at, all, gone);
 }
 
 /** Keeps a SiteData in step with the catalog sync's snapshots. */

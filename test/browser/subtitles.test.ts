@@ -80,6 +80,8 @@ test(
     const viewer = await watchedPage(browser, 'en-GB');
     await viewer.page.goto(site.base + EPISODE);
     assert.deepEqual(await viewer.page.evaluate(TRACKS), ['nb:Norwegian Bokmål']);
+    // The form is one step away, behind its disclosure.
+    await viewer.page.locator('#translate summary').click();
     await viewer.page.fill('#sub-language', 'de');
     await viewer.page.setInputFiles('#sub-file', {
       name: 'kystliv.de.vtt',

@@ -245,6 +245,8 @@ export function catalogConformance(
           title: e.seriesTitle,
           description: null,
           createdAt: new Date(T0),
+          posterPath: null,
+          bannerPath: null,
         });
         const [event] = await c.listEvents({ subject: `episode:${e.id}` });
         assert.equal(event.action, 'episode.publish');
@@ -562,6 +564,64 @@ export function catalogConformance(
           after: { title: 'Der ingen bur', description: 'Ny tekst.' },
         });
         await rejectsWith(c.editSeries('no-such', { title: 'x' }, 'x'), 'not-found');
+      });
+    });
+
+    test('artwork and announcements are set, cleared and audited; bad paths are refused', async () => {
+      await withCatalog(async (c) => {
+        const e = await c.publishEpisode(sampleEpisode());
+        assert.deepEqual([e.stillPath, e.announce], [null, false]);
+        const before = await c.getSeriesBySlug(e.seriesSlug);
+        assert.deepEqual([before?.posterPath, before?.bannerPath], [null, null]);
+        const s = await c.setSeriesArtwork(
+          e.seriesSlug,
+          'poster',
+          'artwork/series-1-poster-ab12.png',
+          'desk',
+        );
+        assert.equal(s.posterPath, 'artwork/series-1-poster-ab12.png');
+        assert.equal(s.bannerPath, null);
+        const b = await c.setSeriesArtwork(
+          e.seriesSlug,
+          'banner',
+          'artwork/series-1-banner-cd34.jpg',
+          'desk',
+        );
+        assert.deepEqual(
+          [b.posterPath, b.bannerPath],
+          ['artwork/series-1-poster-ab12.png', 'artwork/series-1-banner-cd34.jpg'],
+        );
+        const [ev] = await c.listEvents({ subject: `series:${e.seriesSlug}`, limit: 1 });
+        assert.equal(ev.action, 'series.artwork');
+        assert.deepEqual(ev.details, { kind: 'banner', from: null, to: 'artwork/series-1-banner-cd34.jpg' });
+        assert.equal((await c.setSeriesArtwork(e.seriesSlug, 'poster', null, 'desk')).posterPath, null);
+        const still = await c.setEpisodeStill(e.id, 'artwork/episode-1-still-ef56.jpg', 'desk');
+        assert.equal(still.stillPath, 'artwork/episode-1-still-ef56.jpg');
+        assert.equal((await c.setEpisodeAnnounce(e.id, true, 'desk')).announce, true);
+        assert.equal((await c.getEpisodeById(e.id))?.announce, true);
+        const [ea] = await c.listEvents({ subject: `episode:${e.id}`, limit: 1 });
+        assert.deepEqual([ea.action, ea.details], ['episode.announce', { announce: true }]);
+        await rejectsWith(c.setSeriesArtwork(e.seriesSlug, 'poster', '../etc/passwd', 'x'), 'invalid-input');
+        await rejectsWith(c.setEpisodeStill(e.id, '/abs/still.jpg', 'x'), 'invalid-input');
+        await rejectsWith(c.setSeriesArtwork('no-such', 'poster', null, 'x'), 'not-found');
+        await rejectsWith(c.setEpisodeStill(e.id + 1000, null, 'x'), 'not-found');
+      });
+    });
+
+    test('search finds series and episodes by words and word beginnings, kept in step with edits', async () => {
+      await withCatalog(async (c) => {
+        const e = await c.publishEpisode(sampleEpisode());
+        const s = await c.getSeriesBySlug(e.seriesSlug);
+        await c.editEpisode(e.id, { title: 'Fyret på Lista', description: 'Om fyrvokteren og havet.' }, 'x');
+        assert.deepEqual(await c.search('fyr'), { series: [], episodes: [e.id] }, 'a word beginning');
+        assert.deepEqual((await c.search('HAVET fyrvokteren')).episodes, [e.id], 'every word, any case');
+        assert.deepEqual((await c.search('fyret ørken')).episodes, [], 'all words must match');
+        assert.deepEqual((await c.search('   ')).episodes, []);
+        assert.deepEqual((await c.search('"); DROP TABLE series; --')).episodes, []);
+        await c.editSeries(e.seriesSlug, { description: 'Livet langs kysten.' }, 'x');
+        assert.deepEqual(await c.search('kysten'), { series: [s!.id], episodes: [] });
+        await c.editEpisode(e.id, { title: 'Noe annet', description: null }, 'x');
+        assert.deepEqual((await c.search('fyr')).episodes, [], 'the old words are gone');
       });
     });
 

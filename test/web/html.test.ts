@@ -18,7 +18,8 @@ import {
 import { contentSecurityPolicy, cspSource, parseQuery } from '../../src/web/layout.js';
 import { renderFeed, feedEntity } from '../../src/web/feeds.js';
 import { magnetLink } from '../../src/protocol/magnet.js';
-import type { EpisodeEntry } from '../../src/web/site-data.js';
+import type { EpisodeEntry, SeriesEntry } from '../../src/web/site-data.js';
+import { episodePage, playerTracks, type PageLinks } from '../../src/web/pages.js';
 import { program, skipUnless } from '../helpers/programs.js';
 
 test('escapeText escapes the five special characters and replaces what XML forbids', () => {
@@ -221,6 +222,8 @@ function hostileEntry(): EpisodeEntry {
       createdAt: at,
       updatedAt: at,
       withdrawnAt: null,
+      stillPath: null,
+      announce: false,
       rights: {
         licence: 'CC-BY-4.0',
         holders: [evil],
@@ -257,6 +260,7 @@ function hostileEntry(): EpisodeEntry {
       sizeBytes: 1,
       unplayable: [],
     },
+    still: null,
     subtitles: [
       { language: 'nb', kind: 'official', srt: null, vtt: 'subtitles/show/show-s01e02/show-s01e02.nb.vtt' },
     ],
@@ -339,3 +343,78 @@ test('feedEntity: a strong ETag from the bytes, Last-Modified in whole seconds',
   assert.equal(a.lastModified?.toISOString(), '2026-03-03T17:00:00.000Z');
   assert.equal(a.size, 6);
 });
+
+test('player tracks: the page language first, on by default only when the programme is in another', () => {
+  const sub = (language: string, kind: 'official' | 'community' = 'official') => ({
+    language,
+    kind,
+    srt: null,
+    vtt: `subtitles/x/${language}-${kind}.vtt`,
+  });
+  const subs = [sub('de'), sub('en'), sub('nb'), sub('en', 'community'), { ...sub('fr'), vtt: null }];
+  const en = playerTracks('en', subs, { programmeLanguage: 'nb' });
+  assert.deepEqual(
+    en.map((t) => `${t.language}/${t.kind}/${t.on}`),
+    ['en/official/true', 'en/community/false', 'de/official/false', 'nb/official/false'],
+  );
+  const nb = playerTracks('nb', subs, { programmeLanguage: 'nb' });
+  assert.deepEqual(
+    nb.map((t) => `${t.language}/${t.on}`),
+    ['nb/false', 'de/false', 'en/false', 'en/false'],
+  );
+  const off = playerTracks('en', subs, { programmeLanguage: 'nb', subtitlesOnWhenForeign: false });
+  assert.equal(off[0].language, 'en');
+  assert.ok(off.every((t) => !t.on));
+  // In the page: one <track default>, the first.
+  const e = hostileEntry();
+  e.subtitles = [sub('nb'), sub('en')];
+  const page = episodePage(
+    'en',
+    e,
+    hostileSeries(e),
+    { seeders: 0, leechers: 0, completed: 0 },
+    links(),
+    undefined,
+  );
+  const tracks = [...page.main.value.matchAll(/<track[^>]*>/g)].map((m) => m[0]);
+  assert.equal(tracks.length, 2);
+  assert.match(tracks[0], /srclang="en"[\s\S]*default/);
+  assert.doesNotMatch(tracks[1], /default/);
+});
+
+function hostileSeries(e: EpisodeEntry): SeriesEntry {
+  return {
+    series: {
+      id: 1,
+      slug: 'show',
+      title: e.episode.seriesTitle,
+      description: null,
+      createdAt: new Date(0),
+      posterPath: null,
+      bannerPath: null,
+    },
+    poster: null,
+    banner: null,
+    upcoming: [],
+    path: '/series/show',
+    feedPath: '/feeds/show.rss',
+    episodes: [e],
+    lastChange: null,
+  };
+}
+
+function links(): PageLinks {
+  return {
+    abs: (p) => `http://tv.example${p}`,
+    magnet: () => 'magnet:?xt=urn:btih:aaa',
+    allFeed: '/feeds/all.rss',
+    player: {
+      programmeLanguage: 'nb',
+      script: '/p.js',
+      webtorrent: '/w.js',
+      serviceWorker: '/sw.js',
+      wsTrackers: [],
+      iceServers: [],
+    },
+  };
+}

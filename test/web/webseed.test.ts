@@ -39,6 +39,8 @@ function episode(id: number, video: string, srt: string | null, pieceLength = 32
     createdAt: at,
     updatedAt: at,
     withdrawnAt: null,
+    stillPath: null,
+    announce: false,
     rights: {
       licence: 'CC-BY-4.0',
       holders: [],

@@ -9,6 +9,8 @@ import { loginAddresses } from './004-login-addresses.js';
 import { mediaCodecs } from './005-media-codecs.js';
 import { infoHashAria2 } from './006-info-hash-aria2.js';
 import { infoHashV1Twin } from './007-info-hash-v1-twin.js';
+import { artwork } from './008-artwork.js';
+import { search } from './009-search.js';
 import type { Migration } from './migration.js';
 
 export type { Migration, MigrationContext } from './migration.js';
@@ -21,4 +23,6 @@ export const migrations: readonly Migration[] = [
   mediaCodecs,
   infoHashAria2,
   infoHashV1Twin,
+  artwork,
+  search,
 ];

@@ -23,12 +23,18 @@ export function registerCatalogue(program: Command, io: Io = stdio): void {
     episode
       .command('edit')
       .description(
-        "change an episode's title, description or credits (the torrent and its info hashes stay)",
+        "change an episode's title, description, credits, still image or announcement (the torrent and its info hashes stay)",
       ),
   )
     .option('--title <text>', 'the new title')
     .option('--description <text>', "the new description ('' clears it)")
     .option('--credit <name>', 'credits (rights holders) in order, replacing the list; repeatable', collect)
+    .option(
+      '--still <file>',
+      'an image (JPEG, PNG or WebP) to show instead of the frame taken at publication',
+    )
+    .option('--announce', 'announce it on its series page and feed as "available from" while scheduled')
+    .option('--no-announce', 'show it only once its window opens (the default)')
     .action(async (o: EditFlags) => (await run()).editEpisode(o, io));
 
   episodeOptions(
@@ -46,10 +52,14 @@ export function registerCatalogue(program: Command, io: Io = stdio): void {
     .description('every series with its number of episodes')
     .action(async (o: CommonFlags) => (await run()).listSeries(o, io));
   catalogOptions(series.command('edit'))
-    .description("change a series' title or description (its slug, and so its addresses, stay)")
+    .description(
+      "change a series' title, description, poster or banner (its slug, and so its addresses, stay)",
+    )
     .requiredOption('--series <name>', "the series' title or slug")
     .option('--title <text>', 'the new title')
     .option('--description <text>', "the new description ('' clears it)")
+    .option('--poster <file>', 'the poster, 2:3 (JPEG, PNG or WebP, at most 8 MB)')
+    .option('--banner <file>', 'the wide banner, 16:9 or wider (JPEG, PNG or WebP, at most 8 MB)')
     .showHelpAfterError(false)
     .action(async (o: SeriesEditFlags) => (await run()).editSeries(o, io));
 }

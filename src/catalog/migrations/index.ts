@@ -8,6 +8,7 @@ import { communitySubtitles } from './003-community-subtitles.js';
 import { loginAddresses } from './004-login-addresses.js';
 import { mediaCodecs } from './005-media-codecs.js';
 import { infoHashAria2 } from './006-info-hash-aria2.js';
+import { rightsContracts } from './007-rights-contracts.js';
 import type { Migration } from './migration.js';
 
 export type { Migration, MigrationContext } from './migration.js';
@@ -19,4 +20,5 @@ export const migrations: readonly Migration[] = [
   loginAddresses,
   mediaCodecs,
   infoHashAria2,
+  rightsContracts,
 ];

@@ -383,31 +383,39 @@ export class ContractStore {
 
   // ---- cue sheets ----
 
-  /** Replaces an episode's cue sheet as a whole (one transaction, audited with the old sheet). */
-  async replaceCues(episodeId: number, cues: CueInput[], actor: string): Promise<MusicCue[]> {
+  /**
+   * Replaces an episode's cue sheet as a whole (one transaction, audited with the old sheet).
+   * `where(i)` names cue i in refusals ("cue 3", or "line 4" for a CSV import).
+   */
+  async replaceCues(
+    episodeId: number,
+    cues: CueInput[],
+    actor: string,
+    where: (i: number) => string = (i) => `cue ${i + 1}`,
+  ): Promise<MusicCue[]> {
     const who = text(actor, 'actor');
     const now = this.#clock().getTime();
     const seen = new Set<number>();
     const checked = cues.map((c, i) => {
-      const where = `cue ${i + 1}`;
-      const number = positiveInteger(c.number, `${where}: number`);
+      const at = where(i);
+      const number = positiveInteger(c.number, `${at}: number`);
       if (seen.has(number))
-        throw new CatalogError('invalid-input', `${where}: cue number ${number} is given twice`);
+        throw new CatalogError('invalid-input', `${at}: cue number ${number} is given twice`);
       seen.add(number);
       const durationSeconds = c.durationSeconds;
       if (!Number.isSafeInteger(durationSeconds) || durationSeconds < 0)
-        throw new CatalogError('invalid-input', `${where}: duration must be whole seconds, 0 or more`);
+        throw new CatalogError('invalid-input', `${at}: duration must be whole seconds, 0 or more`);
       return {
         number,
-        title: text(c.title, `${where}: title`),
-        composer: optionalText(c.composer, `${where}: composer`),
-        performer: optionalText(c.performer, `${where}: performer`),
-        publisher: optionalText(c.publisher, `${where}: publisher`),
+        title: text(c.title, `${at}: title`),
+        composer: optionalText(c.composer, `${at}: composer`),
+        performer: optionalText(c.performer, `${at}: performer`),
+        publisher: optionalText(c.publisher, `${at}: publisher`),
         durationSeconds,
-        use: text(c.use, `${where}: use`),
-        party: optionalText(c.party, `${where}: party`),
-        licence: optionalText(c.licence, `${where}: licence`),
-        library: optionalText(c.library, `${where}: library`),
+        use: text(c.use, `${at}: use`),
+        party: optionalText(c.party, `${at}: party`),
+        licence: optionalText(c.licence, `${at}: licence`),
+        library: optionalText(c.library, `${at}: library`),
       };
     });
     await writeCatalog(this.#backend, async (trx) => {
@@ -425,7 +433,7 @@ export class ContractStore {
             partyId = (await this.requireParty(c.party, trx)).id;
           } catch (err) {
             throw err instanceof CatalogError
-              ? new CatalogError(err.code, `cue ${i + 1}: ${err.message}`)
+              ? new CatalogError(err.code, `${where(i)}: ${err.message}`)
               : err;
           }
         } else if (c.publisher !== null) {

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { registerCatalogue } from './commands/catalogue.js';
 import { registerPublish } from './commands/publish.js';
 import { registerReissue } from './commands/reissue.js';
+import { registerRights } from './commands/rights.js';
 import { registerServe } from './commands/serve.js';
 import { registerTorrent } from './commands/torrent.js';
 import { registerUser } from './commands/user.js';
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerPublish(program);
   registerCatalogue(program);
   registerUser(program);
+  registerRights(program);
   return program;
 }
 

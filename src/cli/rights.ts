@@ -27,6 +27,8 @@ import { closest } from '../catalog/suggest.js';
 import { defaults, readConfigFile, readDataDirConfig } from '../config.js';
 import { PublishError } from '../publish/pipeline.js';
 import { formatLocal } from '../stats/time.js';
+import { amount, reportCsv, reportHtml } from '../reports/format.js';
+import { issueStatement, listStatements, partyReport, type PartyReport } from '../reports/party-report.js';
 import {
   actor,
   findEpisode,
@@ -148,20 +150,12 @@ function parseAmount(text: string): number {
   return Number(m[1]) * 1_000_000 + Number((m[2] ?? '').padEnd(6, '0'));
 }
 
-export function formatAmount(micros: number): string {
-  const whole = Math.floor(micros / 1_000_000);
-  const frac = String(micros % 1_000_000)
-    .padStart(6, '0')
-    .replace(/0+$/, '');
-  return frac.length === 0 ? `${whole}.00` : `${whole}.${frac.length === 1 ? `${frac}0` : frac}`;
-}
-
 function terms(k: Contract): string {
   if (k.compensation === 'none') return 'no compensation';
-  const amount = `${k.currency ?? ''} ${formatAmount(k.amountMicros ?? 0)}`.trim();
+  const sum = `${k.currency ?? ''} ${amount(k.amountMicros ?? 0)}`.trim();
   return k.compensation === 'flat-fee'
-    ? `flat fee ${amount}`
-    : `${amount} per ${k.compensation === 'per-download' ? 'completed download' : 'browser play'}`;
+    ? `flat fee ${sum}`
+    : `${sum} per ${k.compensation === 'per-download' ? 'completed download' : 'browser play'}`;
 }
 
 function contractLine(k: Contract, fmt: (d: Date) => string): string {
@@ -369,5 +363,67 @@ export function rightsStatus(o: CommonFlags & { series?: string }, io: Io): Prom
     const list = await c.listEpisodes(slug === undefined ? {} : { seriesSlug: slug });
     for (const e of list) io.out.write(`${await episodeStatus(c, e, now, fmt)}\n`);
     if (list.length === 0) io.out.write('no episodes\n');
+  });
+}
+
+// ---- reports ----
+
+export interface ReportFlags extends CommonFlags {
+  party: string;
+  month: string;
+  format: string;
+  issue?: boolean;
+  corrects?: string;
+  statement?: string;
+}
+
+function printReport(
+  r: PartyReport,
+  format: string,
+  io: Io,
+  statement?: { id: number; issuedAt: string; corrects: number | null },
+): void {
+  if (format === 'csv') io.out.write(reportCsv(r));
+  else if (format === 'html') io.out.write(reportHtml(r, statement));
+  else if (format === 'json')
+    io.out.write(`${JSON.stringify(statement ? { statement, report: r } : r, null, 2)}\n`);
+  else {
+    const cur = r.currency ?? '';
+    io.out.write(
+      `${r.party.name}, ${r.month} (${r.timeZone})${statement ? `, statement ${statement.id}` : ''}\n`,
+    );
+    for (const w of [...r.works, { ...r.totals, work: 'total', title: '' }]) {
+      io.out.write(
+        `${w.work}${w.title ? ` "${w.title}"` : ''}: ${w.completedDownloads} completed downloads, ` +
+          `${w.bytesDelivered} bytes delivered (${w.webSeedBytes} from the web seed), browser plays not recorded, ` +
+          `owed ${w.owedMicros === null ? 'not computable' : `${cur} ${amount(w.owedMicros)}`.trim()}\n`,
+      );
+    }
+    for (const n of r.notes) io.out.write(`note: ${n}\n`);
+  }
+}
+
+export function report(o: ReportFlags, io: Io): Promise<void> {
+  const format = oneOf(o.format, ['text', 'csv', 'html', 'json'] as const, '--format');
+  return withCatalog(o, async (c, s) => {
+    const fmt = minuteIn(s.timeZone);
+    if (o.statement !== undefined) {
+      const party = await c.contracts.requireParty(o.party);
+      const st = (await listStatements(c, party.id)).find((x) => String(x.id) === o.statement?.trim());
+      if (st === undefined) throw new PublishError(`no statement ${o.statement} for ${party.name}`);
+      printReport(st.report, format, io, { id: st.id, issuedAt: fmt(st.issuedAt), corrects: st.corrects });
+      return;
+    }
+    const r = await partyReport(c, o.party, o.month, s.timeZone);
+    if (!o.issue) {
+      if (o.corrects !== undefined) throw new PublishError('--corrects needs --issue');
+      printReport(r, format, io);
+      return;
+    }
+    const corrects = o.corrects === undefined ? null : Number(o.corrects);
+    if (corrects !== null && !Number.isSafeInteger(corrects))
+      throw new PublishError(`--corrects "${o.corrects}" is not a statement number`);
+    const st = await issueStatement(c, r, actor(), corrects);
+    printReport(st.report, format, io, { id: st.id, issuedAt: fmt(st.issuedAt), corrects: st.corrects });
   });
 }

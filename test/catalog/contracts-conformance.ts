@@ -14,6 +14,7 @@ import {
 import { openBackend } from '../../src/catalog/backend.js';
 import { migrate } from '../../src/catalog/migrate.js';
 import { migrations } from '../../src/catalog/migrations/index.js';
+import { issueStatement, listStatements, partyReport } from '../../src/reports/party-report.js';
 import { DAY, T0, TestClock, sampleEpisode, sha1 } from './fixtures.js';
 import { rejectsWith, type CatalogStore, type ConformanceOptions } from './conformance.js';
 
@@ -301,6 +302,46 @@ export function contractsConformance(
         );
         await c.deleteEpisode(fresh.id, 'x');
         assert.deepEqual(await c.contracts.listCues(fresh.id), []);
+      });
+    });
+
+    test('reports: works the party covers; statements are kept as issued, corrections are new ones', async () => {
+      await withCatalog(async (c) => {
+        await fjordliv(c, 1);
+        await c.publishEpisode(sampleEpisode({ seriesTitle: 'Havet', episode: 1 }));
+        await c.contracts.addParty({ name: 'Fjordkoret', kind: 'performers' }, 'x');
+        await c.contracts.addContract(signed(), 'x');
+        const r = await partyReport(c, 'fjordkoret', '2025-03', 'Europe/Oslo');
+        assert.deepEqual(
+          r.works.map((w) => [w.work, w.completedDownloads, w.owedMicros, w.browserPlays]),
+          [['fjordliv s01e01', 0, 0, null]],
+        );
+        // March 2025 in Oslo: from 1 March 00:00 +01:00 to 1 April 00:00 +02:00 (summer time).
+        assert.equal(r.from.toISOString(), '2025-02-28T23:00:00.000Z');
+        assert.equal(r.until.toISOString(), '2025-03-31T22:00:00.000Z');
+        await rejectsWith(partyReport(c, 'fjordkoret', '2025-13', 'Europe/Oslo'), 'invalid-input', /YYYY-MM/);
+
+        const first = await issueStatement(c, r, 'rights@nrk.no', null, new Date(T0));
+        await rejectsWith(
+          issueStatement(c, r, 'x', null),
+          'invalid-input',
+          /already has statement \d+ for 2025-03: issue a correction with --corrects/,
+        );
+        const second = await issueStatement(c, { ...r, notes: ['corrected'] }, 'x', first.id);
+        const all = await listStatements(c, first.partyId);
+        assert.deepEqual(
+          all.map((s) => [s.id, s.corrects]),
+          [
+            [first.id, null],
+            [second.id, first.id],
+          ],
+        );
+        assert.deepEqual(all[0].report, first.report, 'the first statement is unchanged');
+        assert.deepEqual(all[0].report.notes, []);
+        assert.equal(
+          (await c.listEvents({ subject: `statement:${second.id}` }))[0].action,
+          'statement.issue',
+        );
       });
     });
 

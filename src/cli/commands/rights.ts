@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import type { CommonFlags } from '../publish.js';
-import type { ContractAddFlags, ContractShowFlags, PartyAddFlags } from '../rights.js';
+import type { ContractAddFlags, ContractShowFlags, PartyAddFlags, ReportFlags } from '../rights.js';
 import { stdio, type Io } from '../io.js';
 import { catalogOptions, collect } from './options.js';
 
@@ -89,4 +89,15 @@ export function registerRights(program: Command, io: Io = stdio): void {
     .description("an episode's cue sheet and what covers each cue")
     .argument('<episode>', 'SERIES/s01e02')
     .action(async (episode: string, o: CommonFlags) => (await run()).cuesShow(episode, o, io));
+
+  catalogOptions(program.command('report'))
+    .description("a rights holder's monthly report: per work downloads, bytes delivered, amount owed")
+    .requiredOption('--party <name>', 'the rights holder (fjord party list)')
+    .requiredOption('--month <YYYY-MM>', 'the month, its days in the timeZone setting')
+    .option('--format <format>', 'text, csv, html (a printable statement) or json', 'text')
+    .option('--issue', 'issue it as a statement: kept exactly as issued')
+    .option('--corrects <id>', 'with --issue: the statement this one corrects')
+    .option('--statement <id>', 'print an issued statement as it was issued')
+    .showHelpAfterError(false)
+    .action(async (o: ReportFlags) => (await run()).report(o, io));
 }

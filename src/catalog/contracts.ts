@@ -484,6 +484,25 @@ export class ContractStore {
     return explain(keyOf(e), e.rights, e.withdrawnAt, contracts, cues, now, fmt);
   }
 
+  /** `explain` for many episodes at once (one read of the contracts and cue sheets). */
+  async explainAll(
+    episodes: readonly Episode[],
+    now: Date,
+    fmt: (d: Date) => string,
+  ): Promise<Map<number, Explanation>> {
+    const contracts = await loadContracts(this.#db);
+    const cues = await loadCues(
+      this.#db,
+      episodes.map((e) => e.id),
+    );
+    return new Map(
+      episodes.map((e) => [
+        e.id,
+        explain(keyOf(e), e.rights, e.withdrawnAt, contracts, cues.get(e.id) ?? [], now, fmt),
+      ]),
+    );
+  }
+
   /**
    * Contract starts and ends in [from, to), in time order, each with the episodes it switches on or
    * off (evaluated just before and at the edge, with everything else as recorded).

@@ -26,8 +26,7 @@ import { parseCueSheet } from '../catalog/cue-csv.js';
 import { closest } from '../catalog/suggest.js';
 import { defaults, readConfigFile, readDataDirConfig } from '../config.js';
 import { PublishError } from '../publish/pipeline.js';
-import { formatLocal } from '../stats/time.js';
-import { amount, reportCsv, reportHtml } from '../reports/format.js';
+import { amount, minuteIn, reportCsv, reportHtml } from '../reports/format.js';
 import { issueStatement, listStatements, partyReport, type PartyReport } from '../reports/party-report.js';
 import {
   actor,
@@ -61,14 +60,6 @@ async function withCatalog<T>(o: CommonFlags, fn: (c: Catalog, s: RightsSettings
   } finally {
     await catalog.close();
   }
-}
-
-/** "2027-01-31 12:00" in the time zone (seconds only when there are any). */
-export function minuteIn(timeZone: string): (d: Date) => string {
-  return (d) => {
-    const s = formatLocal(d.getTime(), timeZone);
-    return `${s.slice(0, 10)} ${s.slice(11, s.slice(17, 19) === '00' ? 16 : 19)}`;
-  };
 }
 
 function oneOf<T extends string>(value: string, allowed: readonly T[], flag: string): T {

@@ -4,7 +4,16 @@
  */
 import { toCsv, type TableRow } from '../web/admin/api-csv.js';
 import { html, raw } from '../web/html.js';
+import { formatLocal } from '../stats/time.js';
 import type { PartyReport, WorkFigures } from './party-report.js';
+
+/** "2027-01-31 12:00" in the time zone (seconds only when there are any). */
+export function minuteIn(timeZone: string): (d: Date) => string {
+  return (d) => {
+    const s = formatLocal(d.getTime(), timeZone);
+    return `${s.slice(0, 10)} ${s.slice(11, s.slice(17, 19) === '00' ? 16 : 19)}`;
+  };
+}
 
 /** Millionths → "12.345" with at least two decimals; null → "". */
 export function amount(micros: number | null): string {

@@ -383,6 +383,11 @@ export function contractsConformance(
             db,
           );
         }
+        // An account with a live session: both survive the users table's rebuild (SQLite).
+        await sql`insert into users (name, role, password_hash, must_change_password, created_at, updated_at)
+          values ('redaktor', 'editor', 'scrypt$x', 0, ${T0}, ${T0})`.execute(db);
+        await sql`insert into sessions (id_hash, user_id, csrf_token, created_at, expires_at, address)
+          select 'h1', id, 'c', ${T0}, ${T0 + DAY}, null from users where name = 'redaktor'`.execute(db);
         await backend.close();
 
         const clock = new TestClock();
@@ -407,6 +412,26 @@ export function contractsConformance(
           const why = await c.contracts.explain((await c.getEpisodeById(two.id))!, clock.now(), String);
           assert.match(why.blockers[0], /broadcaster's own clearance: not cleared worldwide/);
           assert.ok((await c.contracts.getParty('broadcaster')) !== null);
+          const sessions = await sql<{ name: string; role: string; party_id: number | null }>`
+            select u.name, u.role, u.party_id from sessions s join users u on u.id = s.user_id`.execute(
+            c.backend.db,
+          );
+          assert.deepEqual(
+            sessions.rows.map((r) => [r.name, r.role, r.party_id]),
+            [['redaktor', 'editor', null]],
+          );
+          const { Accounts } = await import('../../src/auth/accounts.js');
+          const party = await c.contracts.addParty({ name: 'Label X', kind: 'music' }, 'x');
+          const { user } = await new Accounts(c.backend, { scryptN: 1024 }).addUser(
+            'labelx',
+            'rights-holder',
+            'x',
+            party.id,
+          );
+          assert.equal(user.partyId, party.id);
+          // Deleting the user still ends its sessions (the reference follows the rebuilt table).
+          await sql`delete from users where name = 'redaktor'`.execute(c.backend.db);
+          assert.equal((await sql`select * from sessions`.execute(c.backend.db)).rows.length, 0);
         } finally {
           await c.close();
         }

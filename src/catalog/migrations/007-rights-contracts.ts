@@ -10,12 +10,16 @@
  *   contract_coverage   what a contract covers: a series, a season, an episode or one music cue
  *   music_cues          an episode's cue sheet, each cue covered by a contract or a licence
  *   rights_statements   issued monthly statements, kept exactly as issued
+ *   users               gains the role `rights-holder` and `party_id`, the party such a
+ *                       dashboard account speaks for (the role's CHECK is widened; on SQLite by
+ *                       rebuilding users and the tables referencing it, every row kept)
  *
  * Old catalogues keep working unchanged: episode_rights (`--cleared`, `--available-from/--until`)
  * stays, and is read as the broadcaster's own clearance. Seeded here: the broadcaster's party row,
  * so contracts the broadcaster signs itself (an archive clearance) have a party to belong to.
  */
-import { sql, type ColumnDefinitionBuilder } from 'kysely';
+import { sql, type ColumnDefinitionBuilder, type QueryExecutorProvider } from 'kysely';
+import type { DialectName } from '../backend.js';
 import type { Migration } from './migration.js';
 
 export const rightsContracts: Migration = {
@@ -128,7 +132,69 @@ export const rightsContracts: Migration = {
       .columns(['party_id', 'month'])
       .execute();
 
+    await widenUsers(db, dialect);
+
     await sql`insert into parties (name, name_key, kind, contact, reporting_address, created_at)
       values ('Broadcaster', 'broadcaster', 'broadcaster', null, null, ${now})`.execute(db);
   },
 };
+
+const ROLES = sql`role in ('admin', 'editor', 'moderator', 'rights-holder')`;
+
+async function widenUsers(db: QueryExecutorProvider, dialect: DialectName): Promise<void> {
+  if (dialect === 'postgres') {
+    await sql`alter table users drop constraint users_role_check`.execute(db);
+    await sql`alter table users add constraint users_role_check check (${ROLES})`.execute(db);
+    await sql`alter table users add column party_id bigint references parties (id)`.execute(db);
+    return;
+  }
+  // SQLite cannot change a CHECK in place, and with foreign keys on (as fjord runs) renaming a
+  // table rewrites its children's references while dropping it cascades into them. So the users
+  // table and the two tables that reference it (sessions, auth_known_addresses: migrations 002
+  // and 004) are copied under new names, the old ones dropped children first, and the copies
+  // renamed into place: every row, session and known address is kept.
+  await sql`create table users_new (
+      id integer primary key autoincrement,
+      name text not null,
+      role text not null check (${ROLES}),
+      password_hash text not null,
+      must_change_password integer not null check (must_change_password in (0, 1)),
+      created_at bigint not null,
+      updated_at bigint not null,
+      party_id bigint references parties (id),
+      constraint users_name_unique unique (name)
+    )`.execute(db);
+  await sql`insert into users_new (id, name, role, password_hash, must_change_password, created_at, updated_at)
+      select id, name, role, password_hash, must_change_password, created_at, updated_at from users`.execute(
+    db,
+  );
+  await sql`create table sessions_new (
+      id_hash text primary key,
+      user_id bigint not null references users_new (id) on delete cascade,
+      csrf_token text not null,
+      created_at bigint not null,
+      expires_at bigint not null,
+      address text
+    )`.execute(db);
+  await sql`insert into sessions_new select id_hash, user_id, csrf_token, created_at, expires_at, address from sessions`.execute(
+    db,
+  );
+  await sql`create table auth_known_addresses_new (
+      user_id bigint not null references users_new (id) on delete cascade,
+      address text not null,
+      first_at bigint not null,
+      last_at bigint not null,
+      constraint auth_known_addresses_pk primary key (user_id, address)
+    )`.execute(db);
+  await sql`insert into auth_known_addresses_new select user_id, address, first_at, last_at from auth_known_addresses`.execute(
+    db,
+  );
+  await sql`drop table sessions`.execute(db);
+  await sql`drop table auth_known_addresses`.execute(db);
+  await sql`drop table users`.execute(db);
+  await sql`alter table users_new rename to users`.execute(db);
+  await sql`alter table sessions_new rename to sessions`.execute(db);
+  await sql`alter table auth_known_addresses_new rename to auth_known_addresses`.execute(db);
+  await sql`create index sessions_user on sessions (user_id)`.execute(db);
+  await sql`create index sessions_expires on sessions (expires_at)`.execute(db);
+}

@@ -22,9 +22,11 @@ import {
   type Catalog,
   type Episode,
   type EpisodeState,
+  type Explanation,
   type Series,
 } from '../../catalog/index.js';
 import { deleteEpisodeAndFiles } from '../../publish/catalogue.js';
+import { minuteIn } from '../../reports/format.js';
 import type { WebServer } from '../server.js';
 import { html, type Markup } from '../html.js';
 import type { Lang } from '../i18n.js';
@@ -99,6 +101,8 @@ type Text = (typeof TEXT)[Lang];
 export interface CatalogueDeps {
   catalog: Catalog;
   dataDir: string;
+  /** For the times in "why not" (the timeZone setting). */
+  timeZone: string;
 }
 
 const csrfField = (token: string) => html`<input type="hidden" name="csrf" value="${token}" />`;
@@ -110,12 +114,24 @@ function button(action: string, label: string, csrf: string): Markup {
   </form>`;
 }
 
+/** What blocks an episode, or when and why it ends (issue 14): a second line under its state. */
+function whyNot(x: Explanation | undefined, fmt: (d: Date) => string): Markup | '' {
+  if (x === undefined) return '';
+  if (x.distributable)
+    return x.ends ? html`<br /><small class="why">ends ${fmt(x.ends.at)} ${x.ends.because}</small>` : '';
+  return x.blockers.length > 0
+    ? html`<br /><small class="why">blocked by: ${x.blockers.join('; ')}</small>`
+    : '';
+}
+
 function listView(
   t: Text,
   csrf: string,
   series: Series[],
   episodes: Episode[],
   notice: string | null,
+  why: Map<number, Explanation>,
+  fmt: (d: Date) => string,
 ): Markup {
   const now = new Date();
   const rows = episodes.map((e) => {
@@ -125,7 +141,7 @@ function listView(
     return html`<tr id="episode-${e.id}">
       <td>${e.seriesTitle}</td>
       <td>${episodeCode(e.season, e.episode)} ${e.title}</td>
-      <td class="state">${state}</td>
+      <td class="state">${state}${whyNot(why.get(e.id), fmt)}</td>
       <td>
         <a href="${path}">${t.edit}</a>
         ${a.unpublish && button(`${path}/unpublish`, t.unpublish, csrf)}
@@ -220,7 +236,9 @@ export function registerCatalogue(dashboard: Dashboard, web: WebServer, d: Catal
   };
   const list = async (v: Visit, status: number, notice: string | null) => {
     const [series, episodes] = await Promise.all([d.catalog.listSeries(), d.catalog.listEpisodes()]);
-    render(v, status, listView(t(v), v.session.csrfToken, series, episodes, notice), t(v).title);
+    const fmt = minuteIn(d.timeZone);
+    const why = await d.catalog.contracts.explainAll(episodes, new Date(), fmt);
+    render(v, status, listView(t(v), v.session.csrfToken, series, episodes, notice, why, fmt), t(v).title);
   };
   const episodeForm = (v: Visit, e: Episode, status: number, error: string | null, f?: URLSearchParams) =>
     render(

@@ -26,6 +26,7 @@ import type { Grain, StatsStore } from '../../stats/store.js';
 import { addDays, formatLocal, localDay, startOfDay } from '../../stats/time.js';
 import type { RouteMatch, WebServer } from '../server.js';
 import { toCsv, type TableRow } from './api-csv.js';
+import { rightsContracts, rightsReport } from './rights-api.js';
 
 export interface NewsroomApiDeps {
   auth: AuthHttp;
@@ -149,6 +150,11 @@ export class NewsroomApi {
     get('/admin/api/families', 'stats', (q) => this.families(q));
     get('/admin/api/rights-calendar', 'publish', (q) => this.rightsCalendar(q));
     get('/admin/api/audit', 'audit', (q) => this.auditLog(q));
+    // The rights register (issue 14): a rights holder sees only its own party (rights-api.ts).
+    get('/admin/api/rights/report', 'reports', (q, _m, s) =>
+      rightsReport(this.d.catalog, this.d.timeZone, q, s),
+    );
+    get('/admin/api/rights/contracts', 'reports', (q, _m, s) => rightsContracts(this.d.catalog, q, s));
     web.addRoute('GET', '/admin/api/me', async (req, res) => {
       const s = await this.d.auth.api(req, res, null, true);
       if (s === null) return;

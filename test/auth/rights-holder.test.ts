@@ -186,6 +186,33 @@ test("a rights holder sees its own report and contracts, and not another party's
 });
 
 test('editors see every party; moderators none; anonymous users are asked to log in', async () => {
+  // The rights calendar lists contract edges with what each switches.
+  const k = await catalog.contracts.addContract(
+    {
+      party: 'Broadcaster',
+      status: 'signed',
+      validFrom: new Date(Date.UTC(2026, 0, 1)),
+      validUntil: new Date(NOW + 86_400_000),
+      coverage: [{ series: 'fjordliv' }],
+      compensation: 'none',
+    },
+    'test',
+  );
+  const cal = await get('/admin/api/rights-calendar?days=30', 'editor1');
+  assert.equal(cal.status, 200);
+  assert.deepEqual(cal.json.contracts, [
+    {
+      at: '2026-06-04T12:30:00+02:00',
+      day: '2026-06-04',
+      change: 'ends',
+      contract: k.id,
+      party: 'Broadcaster',
+      status: 'signed',
+      switchesOn: '',
+      switchesOff: 'fjordliv s01e01 "Episode 1"',
+    },
+  ]);
+  assert.equal((await get('/admin/api/rights-calendar?days=30', 'labelx')).status, 403);
   const r = await get('/admin/api/rights/report?party=Fjordkoret&month=2026-06', 'editor1');
   assert.equal(r.status, 200);
   assert.equal((r.json.totals as { owedMicros: number }).owedMicros, 500_000);

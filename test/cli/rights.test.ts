@@ -137,6 +137,21 @@ test('parties and contracts: add, list, show; times in the configured zone', asy
   assert.equal(calendar, 'no contract starts or ends in the next 3660 days\n');
 });
 
+test('publishing into a work a party has not signed for says it is not distributed', async () => {
+  await ok(
+    ...['contract', 'add', '--party', 'Label X', '--covers', 'fjordliv/s01e02', '--from', '2020-01-01'],
+  );
+  const out = await ok(
+    ...['publish', '--no-probe', VIDEO, '--series', 'fjordliv', '--season', '1', '--episode', '2'],
+    ...['--title', 'Vår', '--cleared', '-q'],
+  );
+  assert.match(out, /status: +NOT distributed: a party's contract or a music cue keeps it off/);
+  assert.match(
+    await ok('contract', 'why', '--series', 'fjordliv'),
+    /fjordliv s01e02 "Vår": blocked; blocked by: Label X \(label\/publisher\): contract 2 is still being negotiated/,
+  );
+});
+
 test('bad contract input: one line naming the field, nothing changed', async () => {
   const before = await register();
   const base = ['contract', 'add', '--covers', 'fjordliv', '--from', '2030-01-01', '--status', 'signed'];

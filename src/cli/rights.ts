@@ -26,8 +26,15 @@ import { parseCueSheet } from '../catalog/cue-csv.js';
 import { closest } from '../catalog/suggest.js';
 import { defaults, readConfigFile, readDataDirConfig } from '../config.js';
 import { PublishError } from '../publish/pipeline.js';
-import { amount, minuteIn, reportCsv, reportHtml } from '../reports/format.js';
-import { issueStatement, listStatements, partyReport, type PartyReport } from '../reports/party-report.js';
+import {
+  amount,
+  issueStatement,
+  listStatements,
+  minuteIn,
+  partyReport,
+  type PartyReport,
+} from '../reports/party-report.js';
+import { reportCsv, reportHtml } from '../web/admin/rights-statement.js';
 import {
   actor,
   findEpisode,

@@ -22,7 +22,7 @@ import type { Catalog, Contract, Episode } from '../catalog/index.js';
 import { CatalogError, auditEvent, episodeLabel, writeCatalog } from '../catalog/index.js';
 import { deliveredBytesWithPartial } from '../stats/derived.js';
 import { StatsStore } from '../stats/store.js';
-import { startOfDay } from '../stats/time.js';
+import { formatLocal, startOfDay } from '../stats/time.js';
 
 export interface WorkFigures {
   episodeId: number;
@@ -261,4 +261,23 @@ export async function listStatements(catalog: Catalog, partyId: number): Promise
       issuedBy: r.issued_by,
     };
   });
+}
+
+/** "2027-01-31 12:00" in the time zone (seconds only when there are any). */
+export function minuteIn(timeZone: string): (d: Date) => string {
+  return (d) => {
+    const s = formatLocal(d.getTime(), timeZone);
+    return `${s.slice(0, 10)} ${s.slice(11, s.slice(17, 19) === '00' ? 16 : 19)}`;
+  };
+}
+
+/** Millionths → "12.345" with at least two decimals; null → "". */
+export function amount(micros: number | null): string {
+  if (micros === null) return '';
+  const whole = Math.floor(micros / 1_000_000);
+  const frac = String(micros % 1_000_000)
+    .padStart(6, '0')
+    .replace(/0+$/, '')
+    .padEnd(2, '0');
+  return `${whole}.${frac}`;
 }

@@ -26,7 +26,7 @@ import {
   type Series,
 } from '../../catalog/index.js';
 import { deleteEpisodeAndFiles } from '../../publish/catalogue.js';
-import { minuteIn } from '../../reports/format.js';
+import { minuteIn } from '../../reports/party-report.js';
 import type { WebServer } from '../server.js';
 import { html, type Markup } from '../html.js';
 import type { Lang } from '../i18n.js';

@@ -6,8 +6,7 @@
  */
 import { CatalogError, coverageLabel, type Catalog, type Party } from '../../catalog/index.js';
 import type { Session } from '../../auth/accounts.js';
-import { amount } from '../../reports/format.js';
-import { partyReport } from '../../reports/party-report.js';
+import { amount, partyReport } from '../../reports/party-report.js';
 import type { TableRow } from './api-csv.js';
 import { BadRequest, NotFound } from './newsroom-api.js';
 

@@ -1,12 +1,12 @@
 /**
- * The printable statement (src/reports/format.ts) renders to a PDF in Chromium as it is: one A4
+ * The printable statement (src/web/admin/rights-statement.ts) renders to a PDF in Chromium as it is: one A4
  * page with the party, the month, each work's figures and the total, text escaped; and the CSV has
  * one row per work and a total row.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { program, skipUnless } from '../helpers/programs.js';
-import { reportCsv, reportHtml } from '../../src/reports/format.js';
+import { reportCsv, reportHtml } from '../../src/web/admin/rights-statement.js';
 import type { PartyReport } from '../../src/reports/party-report.js';
 
 const report: PartyReport = {

@@ -1,30 +1,10 @@
 /**
- * A party's report as CSV (one row per work and a total row, for the holder's spreadsheet) and as a
+ * A party's report (src/reports/party-report.ts) as CSV (one row per work and a total row, for the holder's spreadsheet) and as a
  * printable HTML statement (A4, no scripts, styles inline: prints and renders to PDF as it is).
  */
-import { toCsv, type TableRow } from '../web/admin/api-csv.js';
-import { html, raw } from '../web/html.js';
-import { formatLocal } from '../stats/time.js';
-import type { PartyReport, WorkFigures } from './party-report.js';
-
-/** "2027-01-31 12:00" in the time zone (seconds only when there are any). */
-export function minuteIn(timeZone: string): (d: Date) => string {
-  return (d) => {
-    const s = formatLocal(d.getTime(), timeZone);
-    return `${s.slice(0, 10)} ${s.slice(11, s.slice(17, 19) === '00' ? 16 : 19)}`;
-  };
-}
-
-/** Millionths → "12.345" with at least two decimals; null → "". */
-export function amount(micros: number | null): string {
-  if (micros === null) return '';
-  const whole = Math.floor(micros / 1_000_000);
-  const frac = String(micros % 1_000_000)
-    .padStart(6, '0')
-    .replace(/0+$/, '')
-    .padEnd(2, '0');
-  return `${whole}.${frac}`;
-}
+import { amount, type PartyReport, type WorkFigures } from '../../reports/party-report.js';
+import { html, raw } from '../html.js';
+import { toCsv, type TableRow } from './api-csv.js';
 
 const row = (
   w: Omit<WorkFigures, 'episodeId' | 'work' | 'title'>,

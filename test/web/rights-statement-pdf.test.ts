@@ -9,6 +9,16 @@ import { program, skipUnless } from '../helpers/programs.js';
 import { reportCsv, reportHtml } from '../../src/web/admin/rights-statement.js';
 import type { PartyReport } from '../../src/reports/party-report.js';
 
+const figures = {
+  completedDownloads: 1234,
+  bittorrentDownloads: null,
+  browserDownloads: null,
+  browserPlays: null,
+  bytesDelivered: 987654321,
+  webSeedBytes: 12345,
+  owedMicros: 61_700_000,
+};
+
 const report: PartyReport = {
   party: { id: 2, name: 'Label <X> & Co', kind: 'music', reportingAddress: 'royalty@labelx.no' },
   month: '2026-11',
@@ -16,29 +26,8 @@ const report: PartyReport = {
   from: new Date('2026-10-31T23:00:00Z'),
   until: new Date('2026-11-30T23:00:00Z'),
   currency: 'NOK',
-  works: [
-    {
-      episodeId: 1,
-      work: 'fjordliv s01e01',
-      title: 'Vinter',
-      completedDownloads: 1234,
-      bittorrentDownloads: null,
-      browserDownloads: null,
-      browserPlays: null,
-      bytesDelivered: 987654321,
-      webSeedBytes: 12345,
-      owedMicros: 61_700_000,
-    },
-  ],
-  totals: {
-    completedDownloads: 1234,
-    bittorrentDownloads: null,
-    browserDownloads: null,
-    browserPlays: null,
-    bytesDelivered: 987654321,
-    webSeedBytes: 12345,
-    owedMicros: 61_700_000,
-  },
+  works: [{ episodeId: 1, work: 'fjordliv s01e01', title: 'Vinter', ...figures }],
+  totals: figures,
   contracts: [{ id: 3, status: 'signed', terms: 'per-download NOK 0.05' }],
   notes: [],
 };

@@ -48,6 +48,8 @@ export interface User {
   permissions: readonly Permission[];
   mustChangePassword: boolean;
   createdAt: Date;
+  /** The party a rights-holder account speaks for; null for the other roles. */
+  partyId: number | null;
 }
 
 export interface Session {
@@ -95,6 +97,7 @@ function toUser(r: UserRow): User {
     permissions: ROLE_PERMISSIONS[role],
     mustChangePassword: Number(r.must_change_password) === 1,
     createdAt: new Date(Number(r.created_at)),
+    partyId: r.party_id === null || r.party_id === undefined ? null : Number(r.party_id),
   };
 }
 
@@ -159,13 +162,26 @@ export class Accounts {
   // ---- users ----
 
   /** Creates a user with a one-time password (returned, never stored in clear). */
-  async addUser(name: string, role: string, actor: string): Promise<{ user: User; password: string }> {
+  async addUser(
+    name: string,
+    role: string,
+    actor: string,
+    partyId: number | null = null,
+  ): Promise<{ user: User; password: string }> {
     if (!NAME.test(name))
       throw new AuthError(
         'invalid-name',
         `user name "${name}": 1 to 64 of a-z 0-9 . _ -, starting with a letter or digit`,
       );
-    if (!isRole(role)) throw new AuthError('invalid-role', `role "${role}": one of admin, editor, moderator`);
+    if (!isRole(role))
+      throw new AuthError('invalid-role', `role "${role}": one of admin, editor, moderator, rights-holder`);
+    if ((role === 'rights-holder') !== (partyId !== null))
+      throw new AuthError(
+        'invalid-role',
+        role === 'rights-holder'
+          ? 'a rights-holder account needs its party (--party)'
+          : '--party is only for rights-holder accounts',
+      );
     const password = generatePassword();
     const hash = await hashPassword(password, this.scryptN);
     const now = this.clock();
@@ -181,9 +197,16 @@ export class Accounts {
           must_change_password: 1,
           created_at: now,
           updated_at: now,
+          party_id: partyId,
         } as UserRow)
         .execute();
-      await this.audit(db, actor, 'user.add', `user:${name}`, { role });
+      await this.audit(
+        db,
+        actor,
+        'user.add',
+        `user:${name}`,
+        partyId === null ? { role } : { role, partyId },
+      );
     });
     const user = await this.getUser(name);
     if (user === null) throw new AuthError('not-found', `user "${name}" vanished`);

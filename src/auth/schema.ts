@@ -13,6 +13,8 @@ export type UserRow = {
   must_change_password: number;
   created_at: number;
   updated_at: number;
+  /** A rights-holder's party (migration 007); null for every other role. */
+  party_id: number | null;
 };
 
 export type SessionRow = {

@@ -15,6 +15,7 @@ import { isTrackerHash, truncateV2 } from './info-hash.js';
 import { migrate } from './migrate.js';
 import { migrations } from './migrations/index.js';
 import { auditEvent, writeCatalog } from './write-rule.js';
+import { ContractStore, contractEdges, loadContractSpans } from './contracts.js';
 import { firstVisibleAt, isDistributable, wasWithdrawnOrExpired } from './rights-window.js';
 import type {
   CatalogEvent,
@@ -60,6 +61,8 @@ export interface Catalog {
    * migration 002). They write through `backend.write`, never through a second connection.
    */
   readonly backend: Backend;
+  /** Parties, contracts and cue sheets (issue 14): what decides distribution besides `rights`. */
+  readonly contracts: ContractStore;
 
   upsertSeries(input: SeriesInput, actor?: string): Promise<Series>;
   getSeriesBySlug(slug: string): Promise<Series | null>;
@@ -158,12 +161,14 @@ class SqlCatalog implements Catalog {
   readonly #backend: Backend;
   readonly #db: Db;
   readonly #clock: () => Date;
+  readonly contracts: ContractStore;
 
   constructor(backend: Backend, clock: () => Date) {
     this.#backend = backend;
     this.#db = backend.db;
     this.#clock = clock;
     this.dialect = backend.dialect;
+    this.contracts = new ContractStore(backend, clock);
   }
 
   get backend(): Backend {
@@ -587,6 +592,7 @@ class SqlCatalog implements Catalog {
       // Community submissions (migration 003) point at the episode and its subtitle rows.
       await sql`delete from subtitle_submissions where episode_id = ${id}`.execute(trx);
       for (const table of [
+        'music_cues',
         'subtitle_files',
         'media_files',
         'torrents',
@@ -778,7 +784,7 @@ class SqlCatalog implements Catalog {
     if (rows.length === 0) return [];
 
     const ids = rows.map((r) => Number(r.id));
-    const [rights, media, torrents, subtitles] = await Promise.all([
+    const [rights, media, torrents, subtitles, spans] = await Promise.all([
       loadRights(this.#db, ids),
       this.#children(ids, (chunk) =>
         this.#db
@@ -799,12 +805,15 @@ class SqlCatalog implements Catalog {
           .orderBy('id')
           .execute(),
       ),
+      loadContractSpans(this.#db, rows.map(episodeKey)),
     ]);
 
     return rows.map((r): Episode => {
       const id = Number(r.id);
       const episodeRights = rights.get(id);
       if (episodeRights === undefined) throw new Error(`episode ${id} has no rights row`);
+      const contractSpans = spans.get(id);
+      if (contractSpans !== undefined) episodeRights.contractSpans = contractSpans;
       return {
         id,
         seriesId: Number(r.series_id),
@@ -886,6 +895,10 @@ class SqlCatalog implements Catalog {
         't.info_hash_v2_truncated',
         't.info_hash_aria2',
         't.info_hash_v1_twin',
+        'e.id',
+        'e.series_id',
+        'e.season_number',
+        'e.episode_number',
         'e.published_at',
         'e.withdrawn_at',
         'r.cleared_worldwide',
@@ -897,11 +910,15 @@ class SqlCatalog implements Catalog {
       .where('e.published_at', 'is not', null)
       .orderBy('t.id')
       .execute();
+    // The parties' contracts and cue sheets (clearance.ts), per episode.
+    const spans = await loadContractSpans(this.#db, rows.map(episodeKey));
     const allowed: string[] = [];
     const withdrawn: string[] = [];
     for (const r of rows) {
       // The decision is rights-window.ts's, not SQL's, so there is one definition of "distributable".
-      const window = toWindow(r);
+      const window: RightsWindow = toWindow(r);
+      const contractSpans = spans.get(Number(r.id));
+      if (contractSpans !== undefined) window.contractSpans = contractSpans;
       const withdrawnAt = dateOrNull(r.withdrawn_at);
       const target = isDistributable(window, withdrawnAt, now)
         ? allowed
@@ -929,7 +946,7 @@ class SqlCatalog implements Catalog {
         .innerJoin('episodes as e', 'e.id', 'r.episode_id')
         .where('r.cleared_worldwide', '=', 1)
         .where((eb) => eb.or([eb('e.withdrawn_at', 'is', null), eb('e.withdrawn_at', '>', t)]));
-    const [opens, closes, withdraws] = await Promise.all([
+    const [opens, closes, withdraws, contracts] = await Promise.all([
       base()
         .select((eb) => eb.fn.min('r.available_from').as('at'))
         .where('r.available_from', '>', t)
@@ -942,8 +959,10 @@ class SqlCatalog implements Catalog {
         .select((eb) => eb.fn.min('e.withdrawn_at').as('at'))
         .where('e.withdrawn_at', '>', t)
         .executeTakeFirst(),
+      // Any contract's start or end may switch an episode (an over-estimate is only an extra read).
+      contractEdges(this.#db, t),
     ]);
-    const candidates = [opens?.at, closes?.at, withdraws?.at]
+    const candidates = [opens?.at, closes?.at, withdraws?.at, contracts.next]
       .filter((x): x is number => x !== null && x !== undefined)
       .map(Number);
     return candidates.length === 0 ? null : date(Math.min(...candidates));
@@ -1016,7 +1035,9 @@ class SqlCatalog implements Catalog {
       ])
       .where('id', '=', 1)
       .executeTakeFirstOrThrow();
-    return `${Number(row.version)}.${Number(row.opened ?? 0) + Number(row.closed ?? 0)}`;
+    // Contract starts and ends likewise (issue 14).
+    const contracts = await contractEdges(this.#db, t);
+    return `${Number(row.version)}.${Number(row.opened ?? 0) + Number(row.closed ?? 0) + contracts.passed}`;
   }
 
   async listEvents(filter: { subject?: string; limit?: number } = {}): Promise<CatalogEvent[]> {
@@ -1118,6 +1139,13 @@ async function loadRights(db: Db, ids: number[]): Promise<Map<number, Rights>> {
   }
   return out;
 }
+
+const episodeKey = (r: { id: number; series_id: number; season_number: number; episode_number: number }) => ({
+  id: Number(r.id),
+  seriesId: Number(r.series_id),
+  season: r.season_number,
+  episode: r.episode_number,
+});
 
 function toWindow(r: {
   cleared_worldwide: number;

@@ -2,17 +2,18 @@
  * Where an episode stands, in one word, for the catalogue views (CLI and dashboard), and which
  * actions fit it. The decision is rights-window.ts's; this only names the cases.
  */
+import { effectiveSpans } from './clearance.js';
 import { isDistributable } from './rights-window.js';
 import type { Episode } from './types.js';
 
 export type EpisodeState =
   /** Allowed on the tracker and web seed now. */
   | 'distributing'
-  /** Cleared, its window opens later. */
+  /** Cleared, its window (and every party's contract) opens later. */
   | 'scheduled'
-  /** Not cleared for worldwide distribution. */
+  /** Not cleared for worldwide distribution, or a party's contract or a music cue keeps it off. */
   | 'blocked'
-  /** Its window has closed. */
+  /** Its window, or a contract it needs, has closed. */
   | 'expired'
   /** Unpublished. */
   | 'withdrawn';
@@ -21,8 +22,13 @@ export function episodeState(e: Episode, now: Date): EpisodeState {
   if (e.withdrawnAt !== null && e.withdrawnAt.getTime() <= now.getTime()) return 'withdrawn';
   if (isDistributable(e.rights, e.withdrawnAt, now)) return 'distributing';
   if (!e.rights.clearedWorldwide) return 'blocked';
-  if (e.rights.availableFrom.getTime() > now.getTime()) return 'scheduled';
-  return 'expired';
+  const t = now.getTime();
+  const spans = effectiveSpans(e.rights);
+  if (spans.some((s) => s.from !== null && s.from.getTime() > t)) return 'scheduled';
+  if (e.rights.availableUntil !== null && e.rights.availableUntil.getTime() <= t) return 'expired';
+  // Allowed once, and nothing allows it again: a contract it needed has ended.
+  if (spans.some((s) => s.until !== null && s.until.getTime() <= t)) return 'expired';
+  return 'blocked';
 }
 
 /**

@@ -25,3 +25,28 @@ export {
   type EpisodeActions,
   type EpisodeState,
 } from './episode-state.js';
+export {
+  ContractStore,
+  coverageLabel,
+  episodeLabel,
+  type Contract,
+  type ContractCalendarEntry,
+  type ContractInput,
+  type CoverageInput,
+  type CueInput,
+  type MusicCue,
+  type Party,
+  type PartyInput,
+} from './contracts.js';
+export {
+  COMPENSATIONS,
+  CONTRACT_STATUSES,
+  KIND_LABEL,
+  PARTY_KINDS,
+  effectiveSpans,
+  licenceAllows,
+  type Compensation,
+  type ContractStatus,
+  type Explanation,
+  type PartyKind,
+} from './clearance.js';

@@ -7,10 +7,12 @@
  *   - its rights are cleared worldwide (a torrent swarm cannot be kept inside one country),
  *   - it has not been withdrawn (a withdrawal takes effect at `withdrawnAt`),
  *   - the window has opened: availableFrom <= now,
- *   - the window has not closed: availableUntil is null or now < availableUntil.
+ *   - the window has not closed: availableUntil is null or now < availableUntil,
+ *   - the parties' contracts and the cue sheet allow it (`contractSpans`, see clearance.ts).
  * The window is half-open, [from, until), so an episode "available until 2025-06-01T00:00Z" is gone at
  * that instant, and two back-to-back windows never overlap or leave a gap.
  */
+import { edges, insideContracts } from './clearance.js';
 import type { RightsWindow } from './types.js';
 
 export function isWithdrawn(withdrawnAt: Date | null, now: Date): boolean {
@@ -23,7 +25,8 @@ export function isDistributable(rights: RightsWindow, withdrawnAt: Date | null, 
     rights.clearedWorldwide &&
     !isWithdrawn(withdrawnAt, now) &&
     rights.availableFrom.getTime() <= t &&
-    (rights.availableUntil === null || t < rights.availableUntil.getTime())
+    (rights.availableUntil === null || t < rights.availableUntil.getTime()) &&
+    insideContracts(rights, t)
   );
 }
 
@@ -36,7 +39,8 @@ export function nextChange(rights: RightsWindow, withdrawnAt: Date | null, now: 
   if (!rights.clearedWorldwide || isWithdrawn(withdrawnAt, now)) return null;
   const t = now.getTime();
   let next = Infinity;
-  for (const d of [rights.availableFrom, rights.availableUntil, withdrawnAt]) {
+  const contractEdges = rights.contractSpans === undefined ? [] : edges(rights.contractSpans);
+  for (const d of [rights.availableFrom, rights.availableUntil, withdrawnAt, ...contractEdges]) {
     if (d !== null && d.getTime() > t && d.getTime() < next) next = d.getTime();
   }
   return next === Infinity ? null : new Date(next);

@@ -116,6 +116,68 @@ export interface CatalogMigrationsTable {
   applied_at: number;
 }
 
+/** Rights holders (migration 010). */
+export interface PartiesTable {
+  id: Generated<number>;
+  name: string;
+  name_key: string;
+  kind: string;
+  contact: string | null;
+  reporting_address: string | null;
+  created_at: number;
+}
+
+export interface ContractsTable {
+  id: Generated<number>;
+  party_id: number;
+  status: string;
+  allows_download: number;
+  allows_p2p: number;
+  worldwide: number;
+  valid_from: number;
+  valid_until: number | null;
+  compensation: string;
+  amount_micros: number | null;
+  currency: string | null;
+  reference: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ContractCoverageTable {
+  contract_id: number;
+  position: number;
+  series_id: number;
+  season_number: number | null;
+  episode_number: number | null;
+  cue_number: number | null;
+}
+
+export interface MusicCuesTable {
+  episode_id: number;
+  number: number;
+  title: string;
+  composer: string | null;
+  performer: string | null;
+  publisher: string | null;
+  duration_seconds: number;
+  use: string;
+  party_id: number | null;
+  licence: string | null;
+  library: string | null;
+}
+
+export interface RightsStatementsTable {
+  id: Generated<number>;
+  party_id: number;
+  month: string;
+  time_zone: string;
+  body: string;
+  corrects: number | null;
+  issued_at: number;
+  issued_by: string;
+}
+
 export interface CatalogDatabase {
   series: SeriesTable;
   seasons: SeasonsTable;
@@ -128,4 +190,9 @@ export interface CatalogDatabase {
   events: EventsTable;
   catalog_state: CatalogStateTable;
   catalog_migrations: CatalogMigrationsTable;
+  parties: PartiesTable;
+  contracts: ContractsTable;
+  contract_coverage: ContractCoverageTable;
+  music_cues: MusicCuesTable;
+  rights_statements: RightsStatementsTable;
 }

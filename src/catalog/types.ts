@@ -36,6 +36,18 @@ export interface RightsWindow {
   availableFrom: Date;
   /** Null: no end. The window is half-open, [from, until). */
   availableUntil: Date | null;
+  /**
+   * The parties' contracts and the cue sheet (clearance.ts), as the catalog read them: the episode is
+   * distributable only inside one of these sorted, disjoint spans. Absent: nobody but the broadcaster
+   * has a say (no contract covers the episode and it has no cue sheet). Never written by setRights.
+   */
+  contractSpans?: Span[];
+}
+
+/** A half-open span of time [from, until); null: no start, no end. */
+export interface Span {
+  from: Date | null;
+  until: Date | null;
 }
 
 export interface Rights extends RightsWindow {

@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { registerCatalogue } from './commands/catalogue.js';
 import { registerPublish } from './commands/publish.js';
 import { registerReissue } from './commands/reissue.js';
+import { registerRights } from './commands/rights.js';
 import { registerServe } from './commands/serve.js';
 import { registerTorrent } from './commands/torrent.js';
 import { registerUser } from './commands/user.js';
@@ -48,5 +49,6 @@ export function buildProgram(configure: (program: Command) => void = () => {}): 
   registerPublish(program);
   registerCatalogue(program);
   registerUser(program);
+  registerRights(program);
   return program;
 }

@@ -13,6 +13,7 @@ import { userInfo } from 'node:os';
 import { Accounts, AuthError } from '../auth/accounts.js';
 import type { Config } from '../config.js';
 import { loadSettings, type CommonFlags } from './settings.js';
+import type { Catalog } from '../catalog/index.js';
 import { openCatalogFor } from './publish.js';
 
 export type UserFlags = CommonFlags;
@@ -29,10 +30,10 @@ function actor(): string {
   }
 }
 
-async function withAccounts<T>(o: UserFlags, fn: (a: Accounts) => Promise<T>): Promise<T> {
+async function withAccounts<T>(o: UserFlags, fn: (a: Accounts, catalog: Catalog) => Promise<T>): Promise<T> {
   const catalog = await openCatalogFor(settings(o));
   try {
-    return await fn(new Accounts(catalog.backend));
+    return await fn(new Accounts(catalog.backend), catalog);
   } catch (e) {
     if (e instanceof AuthError) throw new Error(e.message);
     throw e;
@@ -41,8 +42,11 @@ async function withAccounts<T>(o: UserFlags, fn: (a: Accounts) => Promise<T>): P
   }
 }
 
-export async function addUser(name: string, o: UserFlags & { role: string }): Promise<void> {
-  const { user: u, password } = await withAccounts(o, (a) => a.addUser(name, o.role, actor()));
+export async function addUser(name: string, o: UserFlags & { role: string; party?: string }): Promise<void> {
+  const { user: u, password } = await withAccounts(o, async (a, catalog) => {
+    const party = o.party === undefined ? null : (await catalog.contracts.requireParty(o.party)).id;
+    return a.addUser(name, o.role, actor(), party);
+  });
   process.stdout.write(
     `user ${u.name} (${u.role}) created\none-time password: ${password}\n` +
       'It is shown only now; it must be changed at the first login.\n',

@@ -20,7 +20,14 @@ import { access, link, mkdir, open, readFile, stat, writeFile } from 'node:fs/pr
 import { extname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { CatalogError, slugify, type Catalog, type Episode, type Series } from '../catalog/index.js';
+import {
+  CatalogError,
+  isDistributable,
+  slugify,
+  type Catalog,
+  type Episode,
+  type Series,
+} from '../catalog/index.js';
 import { checkLanguage, checkRights } from '../catalog/validate.js';
 import { closest } from '../protocol/suggest.js';
 import { createTorrent, type CreatedTorrent, type TorrentMode } from './torrent/index.js';
@@ -576,5 +583,8 @@ export function distributionStatus(
   const until = r.availableUntil ? ` until ${fmt(r.availableUntil)}` : '';
   if (r.availableFrom.getTime() > now.getTime())
     return `scheduled: distributed from ${fmt(r.availableFrom)}${until}`;
+  // The parties' contracts and the cue sheet have their say too (issue 14, docs/rights.md).
+  if (!isDistributable(r, e.withdrawnAt, now))
+    return "NOT distributed: a party's contract or a music cue keeps it off (fjord contract why names it)";
   return `distributed now${until}`;
 }

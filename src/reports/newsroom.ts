@@ -529,7 +529,24 @@ export class NewsroomReports {
         clearedWorldwide: x.clearedWorldwide,
       }),
     );
-    return { body: { from: this.time(now), to: this.time(now + days * DAY), entries }, tables: { entries } };
+    // Contract starts and ends (issue 14), each with the episodes it switches on or off.
+    const episodes = await this.d.catalog.listEpisodes();
+    const contracts = (
+      await this.d.catalog.contracts.calendar(episodes, new Date(now), new Date(now + days * DAY))
+    ).map((x) => ({
+      at: this.time(x.at.getTime()),
+      day: localDay(x.at.getTime(), this.d.timeZone),
+      change: x.change,
+      contract: x.contract.id,
+      party: x.contract.partyName,
+      status: x.contract.status,
+      switchesOn: x.switchesOn.join('; '),
+      switchesOff: x.switchesOff.join('; '),
+    }));
+    return {
+      body: { from: this.time(now), to: this.time(now + days * DAY), entries, contracts },
+      tables: { entries, contracts },
+    };
   }
 
   async auditLog(q: URLSearchParams): Promise<Report> {

@@ -51,7 +51,7 @@ export async function startNewsroom(
     httpPricePerGb: config.httpPricePerGb,
     currency: config.currency,
   });
-  const api = new NewsroomApi({ auth, reports, timeZone: config.timeZone });
+  const api = new NewsroomApi({ auth, reports, catalog: distribution.catalog, timeZone: config.timeZone });
   const dashboard = new Dashboard({
     auth,
     reports,

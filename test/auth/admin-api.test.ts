@@ -113,6 +113,7 @@ describe('admin area over HTTP', () => {
     registerLogin(web, auth);
     new NewsroomApi({
       auth,
+      catalog,
       reports: new NewsroomReports({
         catalog,
         stats: new StatsStore(catalog.backend),

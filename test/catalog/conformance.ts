@@ -33,7 +33,7 @@ export interface ConformanceOptions {
   concurrentConnections: boolean;
 }
 
-async function rejectsWith(
+export async function rejectsWith(
   p: Promise<unknown>,
   code: CatalogErrorCode,
   pattern?: RegExp,

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { openCatalog, SQLITE_FILE } from '../../src/catalog/index.js';
 import { catalogConformance } from './conformance.js';
+import { contractsConformance } from './contracts-conformance.js';
 import { sampleEpisode } from './fixtures.js';
 
 async function newStore() {
@@ -18,6 +19,7 @@ async function newStore() {
 
 // SQLite in one process is one connection (kysely queues its users), so no concurrent-connection tests.
 catalogConformance('SQLite', newStore, { skip: false, concurrentConnections: false });
+contractsConformance('SQLite', newStore, { skip: false, concurrentConnections: false });
 
 test('SQLite: the catalog is <dataDir>/catalog.sqlite in WAL mode, with foreign keys enforced', async () => {
   const store = await newStore();

@@ -8,11 +8,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { bdecode } from '../../src/protocol/bencode.js';
 import { truncateV2 } from '../../src/catalog/index.js';
 import { MESSAGE_NOT_ALLOWED, MESSAGE_WITHDRAWN } from '../../src/tracker/access-list.js';
 import { serveFjord, type Served } from '../helpers/cli.js';
-import { announcePath, httpGet, tempDir } from '../helpers/tracker.js';
+import { httpGet, tempDir } from '../helpers/tracker.js';
+import { announceReason, within as watch } from '../helpers/serve-watch.js';
 import { fjord, randomFile } from './publish-helpers.js';
 
 const DATA = tempDir('fjord-pickup-');
@@ -41,27 +41,13 @@ before(async () => {
 });
 after(() => served.stop());
 
-/** The announce's failure reason, or 'ok'. */
-async function announce(hex: string): Promise<string> {
-  const r = await httpGet(served.ports.http, announcePath({ hash: Buffer.from(hex, 'hex'), port: 6881 }));
-  const d = bdecode(r.body) as Record<string, unknown>;
-  return d['failure reason'] === undefined ? 'ok' : Buffer.from(d['failure reason'] as Uint8Array).toString();
-}
+const announce = (hex: string): Promise<string> => announceReason(served.ports.http, hex);
 
 const webStatus = async (path: string): Promise<number> =>
   (await httpGet(served.ports.web, `/${path}`)).status;
 
-/** Polls until fn() gives `want`; resolves with the seconds it took. */
-async function within<T>(seconds: number, fn: () => Promise<T>, want: T, what: string): Promise<number> {
-  const start = Date.now();
-  let got: T | undefined;
-  while (Date.now() - start < seconds * 1000) {
-    got = await fn();
-    if (got === want) return (Date.now() - start) / 1000;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${what}: still ${String(got)} after ${seconds} s\n${served.stderr()}`);
-}
+const within = <T>(seconds: number, fn: () => Promise<T>, want: T, what: string) =>
+  watch(seconds, fn, want, what, () => served.stderr());
 
 async function publish(episode: number, extra: string[]): Promise<{ v1: string; v2: string; video: string }> {
   const r = await fjord([

@@ -167,6 +167,7 @@ describe('dashboard pages over HTTP', () => {
     web = new WebServer();
     const api = new NewsroomApi({
       auth,
+      catalog,
       reports: new NewsroomReports({
         catalog,
         stats: new StatsStore(catalog.backend),
@@ -565,6 +566,11 @@ describe('dashboard pages over HTTP', () => {
     assert.match(row(page.text, live.id), /episodes\/\d+\/unpublish/);
     assert.doesNotMatch(row(page.text, live.id), /\/delete"/, 'a distributed episode offers no delete');
     assert.match(row(page.text, slip.id), /blocked by rights \(not cleared\), never distributed/);
+    // Why not (issue 14): what blocks it, named under its state.
+    assert.match(
+      row(page.text, slip.id),
+      /blocked by: the broadcaster&#39;s own clearance: not cleared worldwide/,
+    );
     assert.match(row(page.text, slip.id), new RegExp(`episodes/${slip.id}/delete`));
     assert.doesNotMatch(page.text, /<script>alert/, 'titles are escaped');
 

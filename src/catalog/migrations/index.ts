@@ -11,6 +11,7 @@ import { infoHashAria2 } from './006-info-hash-aria2.js';
 import { infoHashV1Twin } from './007-info-hash-v1-twin.js';
 import { artwork } from './008-artwork.js';
 import { search } from './009-search.js';
+import { rightsContracts } from './010-rights-contracts.js';
 import type { Migration } from './migration.js';
 
 export type { Migration, MigrationContext } from './migration.js';
@@ -25,4 +26,5 @@ export const migrations: readonly Migration[] = [
   infoHashV1Twin,
   artwork,
   search,
+  rightsContracts,
 ];

@@ -14,12 +14,17 @@ const common = (c: Command): Command =>
 
 export function registerUser(program: Command): void {
   const run = () => import('../user.js');
-  const user = program.command('user').description('dashboard accounts (admin, editor, moderator)');
+  const user = program
+    .command('user')
+    .description('dashboard accounts (admin, editor, moderator, rights-holder)');
 
   common(user.command('add <name>'))
     .description('create an account and print its one-time password')
     .requiredOption('--role <role>', `one of ${ROLES.join(', ')}`)
-    .action(async (name: string, o: UserFlags & { role: string }) => (await run()).addUser(name, o));
+    .option('--party <name>', 'for --role rights-holder: the party (fjord party list) it may see')
+    .action(async (name: string, o: UserFlags & { role: string; party?: string }) =>
+      (await run()).addUser(name, o),
+    );
 
   common(user.command('list'))
     .description('list accounts')

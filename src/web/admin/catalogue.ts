@@ -28,10 +28,12 @@ import {
   type Catalog,
   type Episode,
   type EpisodeState,
+  type Explanation,
   type Series,
 } from '../../catalog/index.js';
 import { deleteEpisodeAndFiles } from '../../publish/catalogue.js';
 import { reissueTorrents, type PublicAddresses } from '../../publish/reissue-torrents.js';
+import { minuteIn } from '../../reports/party-report.js';
 import type { WebServer } from '../server.js';
 import { html, type Markup } from '../html.js';
 import type { Lang } from '../i18n.js';
@@ -115,6 +117,8 @@ type Text = (typeof TEXT)[Lang];
 export interface CatalogueDeps {
   catalog: Catalog;
   config: PublicAddresses;
+  /** For the times in "why not" (the timeZone setting). */
+  timeZone: string;
 }
 
 const csrfField = (token: string) => html`<input type="hidden" name="csrf" value="${token}" />`;
@@ -126,6 +130,16 @@ function button(action: string, label: string, csrf: string): Markup {
   </form>`;
 }
 
+/** What blocks an episode, or when and why it ends (issue 14): a second line under its state. */
+function whyNot(x: Explanation | undefined, fmt: (d: Date) => string): Markup | '' {
+  if (x === undefined) return '';
+  if (x.distributable)
+    return x.ends ? html`<br /><small class="why">ends ${fmt(x.ends.at)} ${x.ends.because}</small>` : '';
+  return x.blockers.length > 0
+    ? html`<br /><small class="why">blocked by: ${x.blockers.join('; ')}</small>`
+    : '';
+}
+
 function listView(
   t: Text,
   csrf: string,
@@ -133,6 +147,8 @@ function listView(
   episodes: Episode[],
   notice: string | null,
   outdated: { count: number; addresses: PublicAddresses },
+  why: Map<number, Explanation>,
+  fmt: (d: Date) => string,
 ): Markup {
   const now = new Date();
   const rows = episodes.map((e) => {
@@ -142,7 +158,7 @@ function listView(
     return html`<tr id="episode-${e.id}">
       <td>${e.seriesTitle}</td>
       <td>${episodeCode(e.season, e.episode)} ${e.title}</td>
-      <td class="state">${state}</td>
+      <td class="state">${state}${whyNot(why.get(e.id), fmt)}</td>
       <td>
         <a href="${path}">${t.edit}</a>
         ${a.unpublish && button(`${path}/unpublish`, t.unpublish, csrf)}
@@ -263,10 +279,12 @@ export function registerCatalogue(dashboard: Dashboard, web: WebServer, d: Catal
     } catch {
       count = 0;
     }
+    const fmt = minuteIn(d.timeZone);
+    const why = await d.catalog.contracts.explainAll(episodes, new Date(), fmt);
     render(
       v,
       status,
-      listView(t(v), v.session.csrfToken, series, episodes, notice, { count, addresses: d.config }),
+      listView(t(v), v.session.csrfToken, series, episodes, notice, { count, addresses: d.config }, why, fmt),
       t(v).title,
     );
   };

@@ -166,7 +166,11 @@ export class Dashboard implements AdminPages {
       const data = this.d.suspects?.() ?? { ...none, completionsIgnored: 0, unlisted: 0 };
       this.send(v.res, v.ctx, 200, v.session, suspectsView(v.ctx.lang, v.f, data));
     });
-    registerCatalogue(this, web, { catalog: this.d.catalog, config: this.d.config });
+    registerCatalogue(this, web, {
+      catalog: this.d.catalog,
+      config: this.d.config,
+      timeZone: this.d.config.timeZone,
+    });
     this.page(web, '/admin/rights', 'publish', (v) => this.rights(v));
     this.page(web, '/admin/publish', 'publish', (v) => this.publishPage(v, emptyForm(), null, 200));
     this.form(web, '/admin/publish', 'publish', (v, fields) => this.publish(v, fields));

@@ -15,10 +15,14 @@ import { toCsv } from '../../reports/csv.js';
 import { BadRequest, NotFound, type NewsroomReports, type Report } from '../../reports/newsroom.js';
 import { formatLocal } from '../../stats/time.js';
 import type { RouteMatch, WebServer } from '../server.js';
+import type { Catalog } from '../../catalog/index.js';
+import { rightsContracts, rightsReport } from './rights-api.js';
 
 export interface NewsroomApiDeps {
   auth: AuthHttp;
   reports: NewsroomReports;
+  /** The rights register's routes read it (rights-api.ts). */
+  catalog: Catalog;
   timeZone: string;
 }
 
@@ -44,6 +48,11 @@ export class NewsroomApi {
     get('/admin/api/families', 'stats', (q) => this.d.reports.families(q));
     get('/admin/api/rights-calendar', 'publish', (q) => this.d.reports.rightsCalendar(q));
     get('/admin/api/audit', 'audit', (q) => this.d.reports.auditLog(q));
+    // The rights register (issue 14): a rights holder sees only its own party (rights-api.ts).
+    get('/admin/api/rights/report', 'reports', (q, _m, s) =>
+      rightsReport(this.d.catalog, this.d.timeZone, q, s),
+    );
+    get('/admin/api/rights/contracts', 'reports', (q, _m, s) => rightsContracts(this.d.catalog, q, s));
     web.addRoute('GET', '/admin/api/me', async (req, res) => {
       const s = await this.d.auth.api(req, res, null, true);
       if (s === null) return;

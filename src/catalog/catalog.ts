@@ -87,6 +87,8 @@ export interface Catalog {
   ): Promise<Series>;
   /** Sets or clears an episode's still image, audited. */
   setEpisodeStill(id: number, path: string | null, actor: string): Promise<Episode>;
+  /** Whether a series poster or banner, or an episode still, is this artwork file (DATA-relative). */
+  artworkInUse(path: string): Promise<boolean>;
   /** Whether a scheduled episode is announced ("available from") before its window opens, audited. */
   setEpisodeAnnounce(id: number, announce: boolean, actor: string): Promise<Episode>;
   /**
@@ -482,6 +484,22 @@ class SqlCatalog implements Catalog {
     const series = await this.getSeriesBySlug(slug);
     if (series === null) throw new CatalogError('not-found', `no series "${slug}"`);
     return series;
+  }
+
+  /** Whether a series' poster or banner, or an episode's still, is this artwork file. */
+  async artworkInUse(path: string): Promise<boolean> {
+    const series = await this.#db
+      .selectFrom('series')
+      .select('id')
+      .where((w) => w.or([w('poster_path', '=', path), w('banner_path', '=', path)]))
+      .executeTakeFirst();
+    if (series !== undefined) return true;
+    const episode = await this.#db
+      .selectFrom('episodes')
+      .select('id')
+      .where('still_path', '=', path)
+      .executeTakeFirst();
+    return episode !== undefined;
   }
 
   async setEpisodeStill(id: number, path: string | null, actor: string): Promise<Episode> {

@@ -102,6 +102,11 @@ export interface Journal {
   infoHashV1: string | null;
   infoHashV2: string | null;
   moves: JournalEntry[];
+  /**
+   * The still image written after the commit (DATA-relative), noted before it is written: if the
+   * process dies before the catalog names it, the next publication removes it (recoverStaging).
+   */
+  still?: string;
 }
 
 const JOURNAL = 'journal.json';
@@ -166,6 +171,15 @@ export class Staging {
       await undoMoves(this.dataDir, journal);
       throw err;
     }
+  }
+
+  /** Notes in the journal (atomically) a file about to be written outside the moves: the still. */
+  async noteStill(path: string): Promise<void> {
+    const journal = await readJournal(this.dir);
+    if (journal === null) throw new Error('no journal to note the still image in');
+    const tmp = this.path(`${JOURNAL}.tmp`);
+    await writeFile(tmp, JSON.stringify({ ...journal, still: path }));
+    await rename(tmp, this.path(JOURNAL));
   }
 
   /** Removes the moved items (only those that are still ours) and the staging folder. */
@@ -252,6 +266,8 @@ function alive(pid: number): boolean {
 export async function recoverStaging(
   dataDir: string,
   committed: (journal: Journal) => Promise<boolean>,
+  /** Whether the catalog names an artwork file (a dead publication's still is removed if not). */
+  named: (path: string) => Promise<boolean> = async () => true,
 ): Promise<string[]> {
   const root = join(dataDir, STAGING_DIR);
   let names: string[];
@@ -268,6 +284,12 @@ export async function recoverStaging(
     const dir = join(root, name);
     const journal = await readJournal(dir);
     if (journal && !(await committed(journal))) await undoMoves(dataDir, journal);
+    if (
+      journal?.still !== undefined &&
+      /^artwork\/[^/]+$/.test(journal.still) &&
+      !(await named(journal.still))
+    )
+      await unlink(join(dataDir, journal.still)).catch(() => {});
     await rm(dir, { recursive: true, force: true });
     cleaned.push(name);
   }

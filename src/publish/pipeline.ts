@@ -387,11 +387,15 @@ export class Publication {
   ): Promise<PublishResult> {
     const r = this.req;
     const { ext, mimeType, title, size, subtitles, durationMs, codecs, from, until, notes, now } = c;
-    await recoverStaging(r.dataDir, async (j) => {
-      for (const h of [j.infoHashV1, j.infoHashV2])
-        if (h && (await catalog.episodeByInfoHash(h))) return true;
-      return false;
-    });
+    await recoverStaging(
+      r.dataDir,
+      async (j) => {
+        for (const h of [j.infoHashV1, j.infoHashV2])
+          if (h && (await catalog.episodeByInfoHash(h))) return true;
+        return false;
+      },
+      (path) => catalog.artworkInUse(path),
+    );
     const series = await resolveSeries(catalog, r.series, r.newSeries);
     if (series.existing && (await catalog.getEpisode(series.slug, r.season, r.episode)))
       throw new PublishError(
@@ -509,18 +513,20 @@ export class Publication {
         throw err instanceof CatalogError ? new PublishError(err.message) : err;
       }
       this.phase = 'committed';
-      await staging.discard();
-      this.staging = null;
       await this.req.onPhase?.('committed');
       // The still image: after the commit, so that a failure costs only the picture (said in a note).
+      // The staging folder stays until the catalog names it: its journal notes the still first, so a
+      // process killed in between leaves nothing the next publication does not remove.
       if (c.codecs !== null && c.codecs.video.length > 0)
         try {
-          episode = await makeStill(catalog, episode, join(r.dataDir, layout.video), r);
+          episode = await makeStill(catalog, episode, join(r.dataDir, layout.video), r, staging);
         } catch (err) {
           notes.push(
             `no still image made (${err instanceof Error ? err.message : String(err)}); set one with fjord episode edit --still FILE`,
           );
         }
+      await staging.discard();
+      this.staging = null;
 
       const t = now();
       if (!r.cleared)
@@ -543,6 +549,7 @@ async function makeStill(
   episode: Episode,
   video: string,
   r: Pick<PublishRequest, 'dataDir' | 'ffmpeg' | 'actor'>,
+  staging: Staging,
 ): Promise<Episode> {
   const ffmpeg = r.ffmpeg ?? 'ffmpeg';
   const durationMs = episode.durationSeconds === null ? null : episode.durationSeconds * 1000;
@@ -551,6 +558,7 @@ async function makeStill(
   const img = await checkImage(await grabFrame(video, t, ffmpeg), { what: 'still image', allowSvg: false });
   const path = artworkName(`${episode.seriesSlug}-s${episode.season}e${episode.episode}-still`, img);
   await mkdir(join(r.dataDir, 'artwork'), { recursive: true });
+  await staging.noteStill(path);
   await writeDurable(join(r.dataDir, path), img.bytes);
   return catalog.setEpisodeStill(episode.id, path, r.actor);
 }

@@ -29,7 +29,14 @@ export class MemoryTrim {
   ) {}
 
   check(): void {
-    const now = this.read();
+    let now: number;
+    try {
+      now = this.read();
+    } catch {
+      // process.memoryUsage() reads /proc for the RSS, which fails when the process is out of file
+      // descriptors (EMFILE): skip this second rather than end the tracker.
+      return;
+    }
     if (this.atTrim < 0) this.atTrim = now;
     if (Math.abs(now - this.atTrim) >= TRIM_AFTER_BYTES || this.last - now >= TRIM_AFTER_FREED) {
       this.trim();

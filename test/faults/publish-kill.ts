@@ -198,6 +198,7 @@ async function inspect(data: string, episodes: number): Promise<State> {
       present.push(e !== null);
       if (!e) continue;
       for (const p of [...e.media, ...e.torrents, ...e.subtitles].map((x) => x.path)) named.add(p);
+      if (e.stillPath !== null) named.add(e.stillPath);
       for (const b of checkEpisodeFiles(data, e)) problems.push(`episode ${n}: ${b}`);
     }
     const series = await catalog.getSeriesBySlug(SLUG);

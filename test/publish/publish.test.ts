@@ -165,7 +165,12 @@ test('happy path: files in the store, catalog rows, a torrent with the subtitles
       ['nb', 'official', 'vtt', `subtitles/skjaergardsliv/${name}/${name}.nb.vtt`],
     ]);
     const { allowed } = await c.distributableInfoHashes();
-    assert.deepEqual(allowed.sort(), [t.infoHashV1, truncateV2(t.infoHashV2 ?? ''), t.infoHashAria2].sort());
+    assert.ok(e.torrents[0].infoHashV1Twin, 'a hybrid torrent has a v1 twin');
+    assert.notEqual(e.torrents[0].infoHashV1Twin, t.infoHashV1);
+    assert.deepEqual(
+      allowed.sort(),
+      [t.infoHashV1, truncateV2(t.infoHashV2 ?? ''), t.infoHashAria2, e.torrents[0].infoHashV1Twin].sort(),
+    );
     const [event] = await c.listEvents({ subject: `episode:${e.id}` });
     assert.equal(event.action, 'episode.publish');
   } finally {
@@ -658,7 +663,11 @@ test('unpublish withdraws, logs the event, deletes nothing; again is a no-op; un
     assert.ok(e?.withdrawnAt);
     const { allowed, withdrawn } = await c.distributableInfoHashes();
     assert.equal(allowed.length, 0);
-    assert.equal(withdrawn.length, 3, 'v1, truncated v2 and the aria2 alias: "no longer available"');
+    assert.equal(
+      withdrawn.length,
+      4,
+      'v1, truncated v2, the aria2 alias and the v1 twin: "no longer available"',
+    );
     assert.equal((await c.listEvents({ subject: `episode:${e.id}` }))[0].action, 'episode.unpublish');
   } finally {
     await c.close();
@@ -737,7 +746,7 @@ test('rights: an episode stored without --cleared is cleared later, and can be s
     r.stdout,
     /^later-s01e01: cleared worldwide, window \S+ to 2999-01-01T00:00:00Z, .*; distributed now\n$/,
   );
-  assert.equal(await allowed(), 3, 'v1, truncated v2 and the aria2 alias');
+  assert.equal(await allowed(), 4, 'v1, truncated v2, the aria2 alias and the v1 twin');
   r = await fjord(['rights', ...where, '--available-until', 'none']);
   assert.match(r.stdout, /to open, .*distributed now/);
   r = await fjord(['rights', ...where, '--not-cleared']);

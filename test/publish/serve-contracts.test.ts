@@ -106,7 +106,8 @@ test("a performers' contract ending at a given instant stops tracker, web seed, 
   const late = (Date.now() - endsAt.getTime()) / 1000;
   assert.ok(late >= 0 && late < 1.5, `stopped ${late} s after the contract ended`);
   assert.equal(await status(e.video), 404, 'web seed');
-  assert.equal(await status(e.page), 404, 'episode page');
+  // Distributed, then stopped: the page answers 410 Gone (issue 16).
+  assert.equal(await status(e.page), 410, 'episode page');
   assert.equal(await inFeed('Fjordliv 1'), false, 'feed');
   process.stdout.write(`# stopped ${late.toFixed(2)} s after the contract's end\n`);
 
@@ -133,7 +134,7 @@ test('a cue sheet with an uncovered cue keeps an episode off; a licence covering
   );
   await within(5, () => announce(e.v1), MESSAGE_WITHDRAWN, 'off with uncovered cues');
   assert.equal(await status(e.video), 404);
-  assert.equal(await status(e.page), 404);
+  assert.equal(await status(e.page), 410);
 
   writeFileSync(
     csv,

@@ -413,7 +413,7 @@ test(
           () => 0,
         );
       }
-      assert.equal(status, 200, 'served again after the descriptors were freed');
+      assert.equal(status, 200, `served again after the descriptors were freed; the log:\n${out}`);
       assert.match(out, /accept failed \((EMFILE|ENFILE)\)/);
     } finally {
       child.kill();

@@ -41,6 +41,25 @@ const addon = fileURLToPath(new URL(`../../${ADDON}`, import.meta.url));
 const report = process.report.getReport() as { header?: { glibcVersionRuntime?: string } };
 const glibc = process.platform === 'linux' && Boolean(report.header?.glibcVersionRuntime);
 
+test('a memory reading that fails (EMFILE when out of descriptors) skips the check, never throws', () => {
+  let fail = true;
+  let value = 0;
+  let trims = 0;
+  const m = new MemoryTrim(
+    () => {
+      if (fail) throw Object.assign(new Error('EMFILE: too many open files'), { code: 'EMFILE' });
+      return value;
+    },
+    () => trims++,
+  );
+  assert.doesNotThrow(() => m.check());
+  fail = false;
+  m.check();
+  value = TRIM_AFTER_BYTES;
+  m.check();
+  assert.equal(trims, 1, 'checks go on once readings work again');
+});
+
 test(
   'the addon trim gives back the pages of freed buffers (glibc)',
   { skip: !glibc || !existsSync(addon) ? 'needs glibc and the built addon' : false },
